@@ -1,0 +1,66 @@
+"""``casekit.record``: what a notebook reports to ``casekit run`` (results.json).
+
+A notebook calls ``casekit.record("reorder_point", r)``; when the notebook runs under
+``casekit run`` the environment variable ``CASEKIT_RESULTS`` names a JSON file and each call
+merges ``{name: value}`` into it.  Outside a run the values are only kept in memory
+(``casekit.recorded()``), so a learner running the notebook by hand writes no files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+RESULTS_ENV = "CASEKIT_RESULTS"
+_memory: dict[str, object] = {}
+
+
+def _plain(value):
+    """Convert numpy / pandas scalars and containers into JSON-ready Python objects."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _plain(value.tolist())
+    if isinstance(value, np.generic):
+        return _plain(value.item())
+    if hasattr(value, "to_dict") and callable(value.to_dict):  # pandas Series / DataFrame
+        return _plain(value.to_dict())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    raise TypeError(f"record value for must be a number, string, list or dict, got {type(value).__name__}")
+
+
+def record(name: str, value) -> object:
+    """Record a named result of this notebook run and return ``value`` unchanged.
+
+    Parameters
+    ----------
+    name : str
+        Key in results.json, e.g. ``"reorder_point"``.
+    value : number, str, list, dict, numpy or pandas object
+        Converted to plain JSON.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string, got {name!r}")
+    plain = _plain(value)
+    _memory[name] = plain
+    target = os.environ.get(RESULTS_ENV)
+    if target:
+        path = Path(target)
+        data = json.loads(path.read_text()) if path.exists() else {}
+        data[name] = plain
+        path.write_text(json.dumps(data, indent=2, sort_keys=True))
+    return value
+
+
+def recorded() -> dict[str, object]:
+    """What this kernel has recorded so far (a copy)."""
+    return dict(_memory)
