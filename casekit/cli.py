@@ -2,6 +2,8 @@
 
     casekit notebooks                         list the curriculum
     casekit run NOTEBOOK [-p NAME VALUE ...]  rerun a notebook with papermill
+    casekit sweep NOTEBOOK --grid "a=1,2 b=x,y" [--dask local|tcp://HOST:PORT]
+                                              run a parameter grid on Dask distributed
     casekit apps [--port 8866]                serve the Voila app gallery
     casekit execute-all [--out DIR]           rerun every notebook (make notebooks)
 """
@@ -40,6 +42,28 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _cmd_sweep(args) -> int:
+    from casekit.runner import RunError, parse_value
+    from casekit.sweep import parse_grid, sweep
+
+    params = {name: parse_value(value) for name, value in (args.parameter or [])}
+    try:
+        result = sweep(args.notebook, parse_grid(args.grid), params, args.out, dask=args.dask, workers=args.workers)
+    except (RunError, ValueError) as exc:
+        print(f"casekit sweep: {exc}", file=sys.stderr)
+        return 2
+    failed = result.runs[result.runs["status"] != "ok"]
+    print(f"swept {len(result.runs)} runs of {Path(args.notebook).name} in {result.seconds:.1f} s "
+          f"({len(failed)} failed)")
+    print(f"  table: {result.csv}")
+    print(f"         {result.parquet}")
+    if result.plot:
+        print(f"  plot:  {result.plot}")
+    for row in failed.itertuples():
+        print(f"  run {row.run} failed: {row.status}", file=sys.stderr)
+    return 1 if len(failed) else 0
+
+
 def _cmd_apps(args) -> int:
     from casekit.apps import serve
 
@@ -70,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"))
     run.add_argument("--out", type=Path, default=None, help="output folder (default build/runs/<name>-<time>/)")
     run.set_defaults(func=_cmd_run)
+    sw = sub.add_parser("sweep", help="run a notebook over a parameter grid on Dask")
+    sw.add_argument("notebook", type=Path)
+    sw.add_argument("--grid", required=True, help='e.g. "scenario=none,supplier_shutdown outlets=500,2000"')
+    sw.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"))
+    sw.add_argument("--dask", default="local", help="'local' (a LocalCluster) or a scheduler address tcp://HOST:PORT")
+    sw.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes (default 2)")
+    sw.add_argument("--out", type=Path, default=None, help="output folder (default build/sweeps/<name>-<time>/)")
+    sw.set_defaults(func=_cmd_sweep)
     apps = sub.add_parser("apps", help="serve the Voila app gallery on 127.0.0.1")
     apps.add_argument("--port", type=int, default=8866)
     apps.set_defaults(func=_cmd_apps)

@@ -1,0 +1,59 @@
+"""`casekit sweep`: a parameter grid run on a 2-worker Dask LocalCluster, gathered into one table."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from casekit.sweep import flatten, grid_points, parse_grid
+
+
+def test_parse_grid_and_points():
+    grid = parse_grid("scenario=none,supplier_shutdown outlets=500,2000")
+    assert grid == {"scenario": ["none", "supplier_shutdown"], "outlets": [500, 2000]}
+    assert grid_points(grid)[1] == {"scenario": "none", "outlets": 2000}
+    assert len(grid_points(grid)) == 4
+
+
+@pytest.mark.parametrize("text", ["seed", "seed=", "=1,2", "seed=1 seed=2", ""])
+def test_parse_grid_rejects_malformed_items(text):
+    with pytest.raises(ValueError, match="grid"):
+        parse_grid(text)
+
+
+def test_flatten_nested_results():
+    assert flatten({"hybrid": {"fill_rate": {"mean": 0.9, "ci": [0.8, 1.0]}}, "n": 3}) == {
+        "hybrid.fill_rate.mean": 0.9, "hybrid.fill_rate.ci": [0.8, 1.0], "n": 3}
+
+
+def test_sweep_on_a_two_worker_local_cluster(repo_root, tmp_path):
+    out = tmp_path / "sweep"
+    r = subprocess.run([sys.executable, "-m", "casekit", "sweep", "notebooks/00_welcome.ipynb",
+                        "--grid", "seed=1,2 mean_demand=5,10", "-p", "stock", "8",
+                        "--dask", "local", "--workers", "2", "--out", str(out)],
+                       cwd=repo_root, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    table = pd.read_parquet(out / "results.parquet")
+    csv = pd.read_csv(out / "results.csv")
+    assert len(csv) == len(table)
+    assert sorted(table["run"].unique()) == [0, 1, 2, 3]
+    service = table[table["metric"] == "service_level"]
+    for row in service.itertuples():
+        assert row.value == pytest.approx(stats.poisson.cdf(8, row.mean_demand), rel=1e-12)
+    # the simulated estimate depends on the seed, the exact value does not
+    sim = table[(table["metric"] == "simulated_service_level") & (table["mean_demand"] == 10)]
+    assert sim["value"].nunique() == 2
+    assert (out / "summary.png").stat().st_size > 1000
+
+
+def test_sweep_unknown_grid_parameter_stops_before_running(repo_root, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "casekit", "sweep", "notebooks/00_welcome.ipynb",
+                        "--grid", "outlets=1,2", "--out", str(tmp_path / "s")],
+                       cwd=repo_root, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert "unknown parameter 'outlets'" in r.stderr and "valid parameters: seed" in r.stderr
+    assert not (tmp_path / "s" / "run-000").exists()
