@@ -416,7 +416,7 @@ def as_discrete(obj, *, param: str = "distribution", tail: float = DEFAULT_TAIL,
             raise ValueError(f"{param} must live on the non-negative integers, got support from {lo}")
         mean = obj.mean()
         if not math.isfinite(mean) or mean < 0:
-            raise ValueError(f"{param} must have a finite non-negative mean, got {mean!r}")
+            raise ValueError(f"{param} must have a finite non-negative mean, got {float(mean)!r}")
         return DiscreteDistribution.from_scipy(obj, tail=tail, rule=rule)
     raise TypeError(f"{param} must be a DiscreteDistribution, an int, a dict {{value: probability}} or a "
                     f"scipy.stats frozen distribution; got {obj!r} ({type(obj).__name__})")

@@ -1,0 +1,141 @@
+"""casekit.leadtime: checked against closed forms, brute-force convolution and the moment identities."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from scipy import stats
+
+from casekit.distributions import DiscreteDistribution
+from casekit.leadtime import lead_time_demand, lead_time_demand_moments
+
+
+def brute_compound(p_d, q_l):
+    """P(X = x) by explicit repeated np.convolve: an algorithm independent of the FFT route."""
+    out = np.zeros(len(p_d) * max(len(q_l), 1) + 1)
+    power = np.array([1.0])
+    for l, ql in enumerate(q_l):
+        if l > 0:
+            power = np.convolve(power, p_d)
+        out[: power.size] += ql * power
+    return out
+
+
+def test_fixed_lead_time_poisson_is_poisson():
+    X = lead_time_demand(stats.poisson(4), 3)
+    k = np.arange(60)
+    assert np.allclose(X.prob(k), stats.poisson.pmf(k, 12), atol=2e-12)  # the tail cut (<= 1e-12) is lumped into the top value
+    assert X.truncated_mass <= 1e-12
+
+
+def test_fixed_lead_time_nbinom_is_nbinom():
+    X = lead_time_demand(stats.nbinom(2.5, 0.3), 4)          # NB(r, p)^{*4} = NB(4r, p)
+    k = np.arange(120)
+    assert np.allclose(X.prob(k), stats.nbinom.pmf(k, 10, 0.3), atol=2e-12)  # the tail cut (<= 1e-12) is lumped into the top value
+
+
+def test_geometric_lead_time_poisson_demand_by_pgf():
+    # L ~ Poisson(2), D ~ Bernoulli(0.5) thinning: X ~ Poisson(1) exactly
+    X = lead_time_demand({0: 0.5, 1: 0.5}, stats.poisson(2))
+    k = np.arange(25)
+    assert np.allclose(X.prob(k), stats.poisson.pmf(k, 1.0), atol=2e-12)
+
+
+def test_random_lead_time_against_brute_force():
+    p_d = stats.poisson.pmf(np.arange(40), 5)
+    p_d[-1] += 1 - p_d.sum()
+    q = {2: 0.1, 3: 0.3, 5: 0.4, 9: 0.2}
+    q_l = np.zeros(10)
+    for l, v in q.items():
+        q_l[l] = v
+    X = lead_time_demand(DiscreteDistribution(p_d), q)
+    expected = brute_compound(p_d, q_l)
+    assert np.allclose(X.prob(np.arange(expected.size)), expected, atol=2e-12)  # the tail cut (<= 1e-12) is lumped into the top value
+
+
+def test_zero_lead_time_and_zero_demand():
+    assert lead_time_demand(stats.poisson(3), 0).pmf.tolist() == [1.0]
+    assert lead_time_demand(0, {1: 0.5, 4: 0.5}).pmf.tolist() == [1.0]
+    X = lead_time_demand(stats.poisson(3), {0: 0.25, 2: 0.75})
+    assert X.prob(0) == pytest.approx(0.25 + 0.75 * math.exp(-6), rel=1e-12)
+
+
+def test_gamma_lead_time_rounded_and_ceiled():
+    L = stats.gamma(4, scale=1.5)
+    D = stats.poisson(10)
+    for rule in ("round", "ceil"):
+        Ld = DiscreteDistribution.from_continuous(L, rule=rule)
+        X = lead_time_demand(D, L, lead_time_rule=rule)
+        assert X.mean() == pytest.approx(10 * Ld.mean(), rel=1e-9)
+        assert X.var() == pytest.approx(Ld.mean() * 10 + Ld.var() * 100, rel=1e-9)
+
+
+def test_normal_method_moments_and_textbook_formula():
+    X = lead_time_demand(stats.poisson(20), {4: 0.5, 6: 0.5}, method="normal")
+    mu, var = 5 * 20, 5 * 20 + 1 * 400
+    assert X.mean() == pytest.approx(mu, rel=1e-6)
+    # continuity-corrected rounding of N(mu, var): P(X <= k) = Phi((k + 1/2 - mu)/sigma)
+    assert X.cdf(130) == pytest.approx(stats.norm.cdf(130.5, mu, math.sqrt(var)), rel=1e-9)
+
+
+def test_montecarlo_is_seeded_and_close():
+    L = {1: 0.2, 2: 0.5, 6: 0.3}
+    a = lead_time_demand(stats.poisson(7), L, method="montecarlo", n_draws=50_000, seed=5)
+    b = lead_time_demand(stats.poisson(7), L, method="montecarlo", n_draws=50_000, seed=5)
+    assert a == b
+    m = lead_time_demand_moments(stats.poisson(7), L)
+    assert abs(a.mean() - m.mean) < 5 * m.std / math.sqrt(50_000)
+    # the generic path (a dict demand) agrees with the exact pmf
+    g = lead_time_demand({0: 0.3, 2: 0.7}, L, method="montecarlo", n_draws=50_000, seed=1)
+    ex = lead_time_demand({0: 0.3, 2: 0.7}, L)
+    assert np.abs(g.cdf(np.arange(20)) - ex.cdf(np.arange(20))).max() < 0.01
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(demand=stats.poisson(3), lead_time={1: 0.7, 2: 0.2}), r"lead_time probabilities must sum to 1"),
+    (dict(demand=stats.poisson(3), lead_time={1: -0.2, 2: 1.2}), r"lead_time\[1\] must be a probability >= 0"),
+    (dict(demand=stats.poisson(3), lead_time=-1), r"lead_time must be >= 0, got -1"),
+    (dict(demand=stats.norm(-5, 1), lead_time=2), r"demand must have a finite non-negative mean, got -5.0"),
+    (dict(demand=stats.norm(np.inf, 1), lead_time=2), r"demand must have a finite non-negative mean"),
+    (dict(demand=stats.poisson(3), lead_time=2, method="fft"), r"method must be one of"),
+    (dict(demand=stats.poisson(3), lead_time=2, tail=1e-3), r"tail must be at most 1e-06 .*got 0.001"),
+])
+def test_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        lead_time_demand(**kwargs)
+
+
+# ---------------------------------------------------------------------- property tests
+probs = st.lists(st.floats(0, 1), min_size=1, max_size=8).filter(lambda v: sum(v) > 1e-2)
+
+
+@settings(max_examples=80, deadline=None)
+@given(probs, probs, st.integers(0, 30), st.integers(0, 5))
+def test_exact_moments_identities(dem, lt, scale, lshift):
+    # demand on a spread-out support (values 0, s, 2s, ...), lead time on lshift, lshift+1, ...
+    p = np.array(dem) / sum(dem)
+    q = np.array(lt) / sum(lt)
+    d_vals = np.arange(p.size) * (scale + 1)
+    l_vals = np.arange(q.size) + lshift
+    demand = DiscreteDistribution.from_dict({int(v): float(w) for v, w in zip(d_vals, p) if w > 0} or {0: 1.0})
+    # fix rounding of the sum so from_dict accepts it exactly
+    lead = {int(v): float(w) for v, w in zip(l_vals, q)}
+    ed, vd = float(np.dot(d_vals, p)), float(np.dot((d_vals - np.dot(d_vals, p)) ** 2, p))
+    el, vl = float(np.dot(l_vals, q)), float(np.dot((l_vals - np.dot(l_vals, q)) ** 2, q))
+    X = lead_time_demand(demand, lead)
+    mean, var = el * ed, el * vd + vl * ed ** 2
+    assert X.mean() == pytest.approx(mean, rel=1e-9, abs=1e-12)
+    assert X.var() == pytest.approx(var, rel=1e-9, abs=1e-10)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(0.2, 150), st.floats(0.5, 20), st.floats(0.3, 8))
+def test_exact_moments_with_scipy_inputs(lam, shape, scale):
+    D = stats.poisson(lam)
+    L = stats.gamma(shape, scale=scale)
+    Ld = DiscreteDistribution.from_continuous(L)
+    X = lead_time_demand(D, L)
+    assert X.mean() == pytest.approx(Ld.mean() * lam, rel=1e-9)
+    assert X.var() == pytest.approx(Ld.mean() * lam + Ld.var() * lam ** 2, rel=1e-9)
+    assert X.truncated_mass <= 1e-12
