@@ -215,7 +215,7 @@ def lead_time_demand(demand, lead_time, method: str = "exact", *, tail: float = 
     A lead time of 1 or 2 periods with equal probability:
 
     >>> X = lead_time_demand({0: 0.5, 1: 0.5}, {1: 0.5, 2: 0.5})
-    >>> [round(v, 12) for v in X.pmf]
+    >>> X.pmf.round(12).tolist()
     [0.375, 0.5, 0.125]
     """
     check_choice("method", method, METHODS)
