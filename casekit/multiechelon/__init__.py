@@ -14,3 +14,6 @@ __all__ = ["SerialResult", "optimize_serial", "evaluate_serial", "shang_song", "
 from casekit.multiechelon.montecarlo import MonteCarloCost, serial_demand_paths, simulate_serial  # noqa: E402
 
 __all__ += ["MonteCarloCost", "simulate_serial", "serial_demand_paths"]
+from casekit.multiechelon.gsm import GSMResult, evaluate_gsm, optimize_gsm  # noqa: E402
+
+__all__ += ["GSMResult", "optimize_gsm", "evaluate_gsm"]

@@ -1,0 +1,133 @@
+"""Guaranteed-service model: Example 6.5 and brute-force enumeration on random small trees."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from casekit.multiechelon import evaluate_gsm, optimize_gsm
+from casekit.network import assembly, distribution, from_edges, serial
+
+EX_6_5_NODES = {
+    1: dict(holding_cost=1, processing_time=2, external_inbound_cst=1),
+    2: dict(holding_cost=3, processing_time=1, demand_mean=0, demand_sd=1, external_outbound_cst=0),
+    3: dict(holding_cost=2, processing_time=1),
+    4: dict(holding_cost=3, processing_time=1, demand_mean=0, demand_sd=1, external_outbound_cst=1),
+}
+EX_6_5_EDGES = [(1, 3), (3, 2), (3, 4)]
+
+
+def test_example_6_5():
+    r = optimize_gsm(nodes=EX_6_5_NODES, edges=EX_6_5_EDGES, demand_bound=1)
+    assert r.cst == {1: 0, 2: 0, 3: 0, 4: 1}
+    assert math.isclose(r.cost, 2 * math.sqrt(2) + math.sqrt(6) + 3, rel_tol=1e-12)
+    assert math.isclose(r.cost, 8.277917, abs_tol=5e-7)
+    assert r.net_lead_time == {1: 3, 2: 1, 3: 1, 4: 0}
+    assert math.isclose(r.safety_stock[1], math.sqrt(2) * math.sqrt(3))
+    # the same through a Network
+    r2 = optimize_gsm(from_edges(EX_6_5_EDGES, EX_6_5_NODES), demand_bound=1)
+    assert r2.cst == r.cst and math.isclose(r2.cost, r.cost)
+
+
+def brute_force(nodes, edges, z):
+    """Try every integer CST vector; cost computed here, not by casekit."""
+    ids = list(nodes)
+    sup = {i: [k for k, j in edges if j == i] for i in ids}
+    sd = {}
+
+    def sigma(i):
+        if i not in sd:
+            own = nodes[i].get("demand_sd", 0.0) ** 2
+            sd[i] = math.sqrt(own + sum(sigma(j) ** 2 for k, j in edges if k == i))
+        return sd[i]
+
+    horizon = sum(n["processing_time"] for n in nodes.values()) + max(n.get("external_inbound_cst", 0)
+                                                                      for n in nodes.values())
+    best = (math.inf, None)
+    for combo in itertools.product(range(int(horizon) + 1), repeat=len(ids)):
+        S = dict(zip(ids, combo))
+        total, ok = 0.0, True
+        for i in ids:
+            n = nodes[i]
+            if "demand_sd" in n and S[i] > n.get("external_outbound_cst", 0):
+                ok = False
+                break
+            si = max(S[k] for k in sup[i]) if sup[i] else n.get("external_inbound_cst", 0)
+            nlt = si + n["processing_time"] - S[i]
+            if nlt < 0:
+                ok = False
+                break
+            total += n["holding_cost"] * z * sigma(i) * math.sqrt(nlt)
+        if ok and total < best[0]:
+            best = (total, S)
+    return best
+
+
+def random_tree(rng, n):
+    edges = []
+    for i in range(2, n + 1):
+        j = int(rng.integers(1, i))
+        edges.append((j, i) if rng.random() < 0.5 else (i, j))
+    has_customer = {k for k, _ in edges}
+    nodes = {}
+    for i in range(1, n + 1):
+        d = dict(holding_cost=float(rng.integers(1, 5)), processing_time=int(rng.integers(0, 3)),
+                 external_inbound_cst=int(rng.integers(0, 2)))
+        if i not in has_customer:
+            d.update(demand_mean=10.0, demand_sd=float(rng.integers(1, 4)),
+                     external_outbound_cst=int(rng.integers(0, 2)))
+        nodes[i] = d
+    return nodes, edges
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_dynamic_programme_matches_brute_force_on_random_trees(seed):
+    rng = np.random.default_rng(seed)
+    nodes, edges = random_tree(rng, int(rng.integers(3, 6)))
+    expected, _ = brute_force(nodes, edges, 1.645)
+    got = optimize_gsm(nodes=nodes, edges=edges, demand_bound=1.645)
+    assert math.isclose(got.cost, expected, rel_tol=1e-9, abs_tol=1e-12)
+    # and the CSTs it returns do cost what it says
+    assert math.isclose(evaluate_gsm(nodes=nodes, edges=edges, cst=got.cst, demand_bound=1.645).cost, got.cost)
+
+
+def test_lane_lead_time_and_fractional_times():
+    # serial 2 -> 1 with a 1-period lane: stage 1's inbound CST = S_2 + 1
+    net = from_edges([(2, 1, {"lead_time": 1})],
+                     {2: dict(holding_cost=1, processing_time=2),
+                      1: dict(holding_cost=2, processing_time=1, demand_mean=5, demand_sd=2)})
+    r = optimize_gsm(net, demand_bound=2)
+    # options: S_2 = 0 -> 1·2·2·√2 + 2·2·2·√2 ; S_2 = 2 -> 2·2·2·√4 = 16; pick the cheaper
+    assert math.isclose(r.cost, min(4 * math.sqrt(2) + 8 * math.sqrt(2), 16.0))
+    half = from_edges([(2, 1)], {2: dict(holding_cost=1, processing_time=0.5),
+                                 1: dict(holding_cost=3, processing_time=0.5, demand_mean=5, demand_sd=1)})
+    r = optimize_gsm(half, demand_bound=1)
+    assert math.isclose(r.cost, min(math.sqrt(0.5) + 3 * math.sqrt(0.5), 3 * math.sqrt(1.0)))
+
+
+def test_builders_work_with_the_gsm():
+    assert optimize_gsm(serial([1, 1, 1], [1, 1, 1], 10, stats.norm(10, 2))).cost > 0
+    assert optimize_gsm(distribution(1, 2, 2, 1, stats.norm(10, 3), 20, n_retailers=3)).cost > 0
+    r = optimize_gsm(assembly(10, 1, [2, 3], [4, 2], stats.norm(20, 5), 50, units_per_parent=[2, 1]))
+    assert set(r.cst) == {1, 2, 3}
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="must be a tree"):
+        optimize_gsm(nodes={1: dict(holding_cost=1), 2: dict(holding_cost=1),
+                            3: dict(holding_cost=2, demand_mean=1, demand_sd=1)},
+                     edges=[(1, 3), (2, 3), (1, 2)])
+    with pytest.raises(ValueError, match=r"node 2: unknown attribute"):
+        optimize_gsm(nodes={2: dict(holding_cost=1, demand_mean=1, demand_sd=1, colour=1)}, edges=[])
+    with pytest.raises(ValueError, match=r"stage 3: holding_cost must be > 0"):
+        optimize_gsm(nodes={**EX_6_5_NODES, 3: dict(holding_cost=0, processing_time=1)}, edges=EX_6_5_EDGES)
+    with pytest.raises(ValueError, match="demand_bound must be >= 0"):
+        optimize_gsm(nodes=EX_6_5_NODES, edges=EX_6_5_EDGES, demand_bound=-1)
+    with pytest.raises(ValueError, match=r"stage 2: cst 1 exceeds its external_outbound_cst 0"):
+        evaluate_gsm(nodes=EX_6_5_NODES, edges=EX_6_5_EDGES, cst={1: 0, 2: 1, 3: 0, 4: 0})
+    with pytest.raises(ValueError, match=r"stage 3: cst 5 exceeds inbound CST"):
+        evaluate_gsm(nodes=EX_6_5_NODES, edges=EX_6_5_EDGES, cst={1: 0, 2: 0, 3: 5, 4: 0})
