@@ -47,6 +47,8 @@ __all__ = [
     "DemandFit",
     "fit_demand",
     "DEFAULT_TAIL",
+    "demand_distribution",
+    "lead_time_distribution",
 ]
 
 #: Default upper-tail mass at which unbounded distributions are truncated.
@@ -422,6 +424,69 @@ def as_discrete(obj, *, param: str = "distribution", tail: float = DEFAULT_TAIL,
                     f"scipy.stats frozen distribution; got {obj!r} ({type(obj).__name__})")
 
 
+# ---------------------------------------------------------------------- families by their moments
+
+DEMAND_FAMILIES = ("poisson", "nbinom", "norm")
+LEAD_TIME_FAMILIES = ("fixed", "gamma", "lognorm")
+
+
+def demand_distribution(family: str, mean: float, dispersion: float = 1.0):
+    """A scipy.stats frozen demand distribution from its mean and dispersion index (variance / mean).
+
+    ``"poisson"`` (dispersion must be 1), ``"nbinom"`` (dispersion > 1: ``r = mean/(dispersion-1)``,
+    ``p = r/(r + mean)``), or ``"norm"`` (variance ``dispersion * mean``).
+
+    >>> d = demand_distribution("nbinom", 10, 3)
+    >>> round(float(d.mean()), 9), round(float(d.var()), 9)
+    (10.0, 30.0)
+    """
+    check_choice("family", family, DEMAND_FAMILIES)
+    mean = check_real("mean", mean)
+    if mean <= 0:
+        raise ValueError(f"mean must be > 0 units per period, got {mean!r}")
+    dispersion = check_real("dispersion", dispersion)
+    if family == "poisson":
+        if dispersion != 1:
+            raise ValueError(f"dispersion must be 1 for a Poisson distribution, got {dispersion!r}")
+        return stats.poisson(mean)
+    if family == "nbinom":
+        if dispersion <= 1:
+            raise ValueError(f"dispersion must be > 1 for a negative binomial (over-dispersion), got {dispersion!r}")
+        r = mean / (dispersion - 1)
+        return stats.nbinom(r, r / (r + mean))
+    if dispersion <= 0:
+        raise ValueError(f"dispersion must be > 0, got {dispersion!r}")
+    return stats.norm(mean, math.sqrt(dispersion * mean))
+
+
+def lead_time_distribution(family: str, mean: float, cv: float = 0.0):
+    """A lead-time distribution (periods) from its mean and coefficient of variation (sd / mean).
+
+    ``"fixed"``: the int ``round(mean)`` (``cv`` must be 0); ``"gamma"``: shape ``1/cv^2``, scale
+    ``mean cv^2``; ``"lognorm"``: ``sigma^2 = log(1 + cv^2)``, ``scale = mean / sqrt(1 + cv^2)``.
+    Both are right-skewed; for the same mean and cv the lognormal has the heavier right tail.
+
+    >>> L = lead_time_distribution("lognorm", 10, 0.5)
+    >>> round(float(L.mean()), 9), round(float(L.std()), 9)
+    (10.0, 5.0)
+    """
+    check_choice("family", family, LEAD_TIME_FAMILIES)
+    mean = check_real("mean", mean)
+    if mean < 0:
+        raise ValueError(f"mean must be >= 0 periods, got {mean!r}")
+    cv = check_real("cv", cv)
+    if family == "fixed":
+        if cv != 0:
+            raise ValueError(f"cv must be 0 for a fixed lead time, got {cv!r}")
+        return int(round(mean))
+    if cv <= 0 or mean <= 0:
+        raise ValueError(f"cv and mean must be > 0 for a {family} lead time, got cv={cv!r}, mean={mean!r}")
+    if family == "gamma":
+        return stats.gamma(1 / cv ** 2, scale=mean * cv ** 2)
+    s2 = math.log1p(cv ** 2)
+    return stats.lognorm(math.sqrt(s2), scale=mean / math.sqrt(1 + cv ** 2))
+
+
 # ---------------------------------------------------------------------- fitting demand data
 
 @dataclass(frozen=True)
@@ -431,7 +496,7 @@ class DemandFit:
     Attributes
     ----------
     table : pandas.DataFrame
-        One row per candidate, ranked by AIC (best first): parameters, log-likelihood, number of
+        One row per candidate, parametric ones ranked by AIC (best first), then the empirical: parameters, log-likelihood, number of
         fitted parameters ``k``, AIC, chi-square goodness-of-fit statistic, its degrees of freedom
         and p-value, and the sample's dispersion index.
     distributions : dict
@@ -439,7 +504,7 @@ class DemandFit:
     dispersion_index : float
         Sample variance / sample mean (1 for Poisson; above 1 means over-dispersion).
     best : str
-        The candidate with the lowest AIC.
+        The parametric candidate with the lowest AIC ("empirical" only if it is the sole candidate).
     """
 
     table: pd.DataFrame
@@ -493,8 +558,9 @@ def fit_demand(samples, candidates=_CANDIDATES, *, min_expected: float = 5.0) ->
     continuous ``norm``, ``gamma`` and ``lognorm`` use the probability that the continuous
     variable rounds to the observed count (the ``rule="round"`` discretisation of this module),
     with parameters fitted by maximising that likelihood; ``empirical`` is the sample's own
-    frequencies (k = number of distinct values - 1), a yardstick that always fits best in-sample
-    but pays for its many parameters in AIC.
+    frequencies (k = number of distinct values - 1), a yardstick listed last: it is the data
+    itself, so its in-sample likelihood is the ceiling no model can beat; it is not ranked (on
+    large-valued series with nearly all values distinct its AIC can even look best).
 
     The goodness-of-fit statistic is Pearson's chi-square on the counts, with adjacent values
     pooled until each cell expects at least ``min_expected`` observations; degrees of freedom are
@@ -540,9 +606,9 @@ def fit_demand(samples, candidates=_CANDIDATES, *, min_expected: float = 5.0) ->
     rows, dists = [], {}
     for cand in candidates:
         note = ""
-        if cand in ("gamma", "lognorm", "poisson", "nbinom") and mean <= 0:
+        if cand in ("gamma", "lognorm", "poisson", "nbinom", "norm") and var <= 0:
             rows.append(dict(candidate=cand, parameters="", k=np.nan, loglik=np.nan, aic=np.nan,
-                             note="needs a positive mean"))
+                             note="needs a sample that varies"))
             continue
         if cand == "poisson":
             frozen, k = stats.poisson(mean), 1
@@ -601,7 +667,10 @@ def fit_demand(samples, candidates=_CANDIDATES, *, min_expected: float = 5.0) ->
         if col not in table:
             table[col] = np.nan
     table["dispersion_index"] = dispersion
-    table = table.sort_values("aic", na_position="last").reset_index(drop=True)
+    # rank the parametric models by AIC; the empirical yardstick goes last whatever its AIC
+    table["_yardstick"] = table["candidate"] == "empirical"
+    table = table.sort_values(["_yardstick", "aic"], na_position="last").drop(columns="_yardstick")
+    table = table.reset_index(drop=True)
     table.index = table.index + 1
     table.index.name = "rank"
     table = table[["candidate", "parameters", "k", "loglik", "aic", "chi2", "df", "p_value",
@@ -616,8 +685,9 @@ def _chi_square(values, counts, dist: DiscreteDistribution, k, min_expected):
         return 0.0, np.nan, np.nan
     N = counts.sum()
     top = int(values.max())
-    obs = np.bincount(values.repeat(counts), minlength=top + 1).astype(float)
-    p = np.array([dist.prob(v) for v in range(top + 1)])
+    obs = np.zeros(top + 1)
+    obs[values] = counts
+    p = np.asarray(dist.prob(np.arange(top + 1)), dtype=float)
     p[-1] += dist.sf(top)                                  # last cell: top and above
     exp = N * p
     # pool from the left, then fold an under-filled final cell into its neighbour

@@ -176,3 +176,25 @@ def test_fit_demand_intermittent_zeros():
     fit = fit_demand(x)
     assert set(fit.table["candidate"]) == {"poisson", "nbinom", "norm", "gamma", "lognorm", "empirical"}
     assert fit.table.set_index("candidate").loc["poisson", "p_value"] > 1e-3
+
+
+def test_fit_demand_empirical_is_a_yardstick_listed_last():
+    x = np.rint(np.random.default_rng(3).normal(25_000, 5_000, size=150))   # nearly all values distinct
+    fit = fit_demand(x)
+    assert fit.table["candidate"].iloc[-1] == "empirical"
+    assert fit.best != "empirical"
+    aics = list(fit.table["aic"].iloc[:-1])
+    assert aics == sorted(aics)
+
+
+def test_demand_and_lead_time_families_by_moments():
+    from casekit.distributions import demand_distribution, lead_time_distribution
+    d = demand_distribution("nbinom", 8, 2.5)
+    assert d.mean() == pytest.approx(8) and d.var() == pytest.approx(20)
+    L = lead_time_distribution("gamma", 6, 0.4)
+    assert L.mean() == pytest.approx(6) and L.std() == pytest.approx(2.4)
+    assert lead_time_distribution("fixed", 4) == 4
+    with pytest.raises(ValueError, match="dispersion must be > 1 for a negative binomial"):
+        demand_distribution("nbinom", 8, 1.0)
+    with pytest.raises(ValueError, match="mean must be > 0 units per period, got -2"):
+        demand_distribution("poisson", -2)
