@@ -1,0 +1,22 @@
+"""Network optimisation: capacitated facility location by MILP, a genetic algorithm, Benders
+decomposition and the GA+MILP hybrid, plus a multi-echelon network design and inventory
+positioning model (square-root-law safety stock, transport modes with CO2).
+
+The benchmark is the OR-Library capacitated warehouse location set (cap41 ... cap134, shipped in
+``datasets/orlib``), whose published optima every exact method here must reach.
+"""
+
+from casekit.optimization.instance import (
+    ORLIB_DIR, ORLIB_NAMES, FacilityLocationInstance, InfeasibleInstanceError, generate_instance,
+    load_orlib_cap, orlib_optima, orlib_optimum,
+)
+from casekit.optimization.results import FacilityLocationResult
+from casekit.optimization.milp import build_milp, solve_milp
+from casekit.optimization.transport import TransportationLP, TransportSolution, transport_cost
+
+__all__ = [
+    "ORLIB_DIR", "ORLIB_NAMES", "FacilityLocationInstance", "InfeasibleInstanceError",
+    "generate_instance", "load_orlib_cap", "orlib_optima", "orlib_optimum",
+    "TransportationLP", "TransportSolution", "transport_cost",
+    "FacilityLocationResult", "build_milp", "solve_milp",
+]

@@ -1,0 +1,288 @@
+"""The capacitated facility location problem (CFLP): instances, the OR-Library loader, generators.
+
+Notation (Cornuéjols, Sridharan & Thizy 1991; Beasley's OR-Library):
+
+* facilities (warehouses) ``i = 0..m-1`` with capacity :math:`s_i` (units) and fixed opening
+  cost :math:`f_i`;
+* customers ``j = 0..n-1`` with demand :math:`d_j` (units);
+* :math:`c_{ij}`: the cost of serving **all** of customer j's demand from facility i, so serving a
+  fraction :math:`x_{ij} \\in [0, 1]` of it costs :math:`c_{ij} x_{ij}`.  Demand may be split
+  (this is the assumption under which the OR-Library optima in ``capopt.txt`` were published).
+
+The model every solver in :mod:`casekit.optimization` solves::
+
+    min  sum_i f_i y_i + sum_ij c_ij x_ij
+    s.t. sum_i x_ij = 1                      for every customer j      (demand met)
+         sum_j d_j x_ij <= s_i y_i           for every facility i      (capacity)
+         x_ij <= y_i                         for every i, j            (strong linking)
+         y_i in {0, 1},  0 <= x_ij <= 1
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from casekit.validate import check_array, check_int, check_positive, check_real
+
+__all__ = [
+    "FacilityLocationInstance",
+    "InfeasibleInstanceError",
+    "ORLIB_DIR",
+    "ORLIB_NAMES",
+    "load_orlib_cap",
+    "orlib_optimum",
+    "orlib_optima",
+    "generate_instance",
+]
+
+#: Where the OR-Library files ship (``datasets/orlib`` at the repository root).
+ORLIB_DIR = Path(__file__).resolve().parents[2] / "datasets" / "orlib"
+
+#: The 37 instances cap41 ... cap134, in the order of ``capopt.txt``.
+ORLIB_NAMES = tuple(
+    [f"cap{k}" for k in (41, 42, 43, 44, 51, 61, 62, 63, 64, 71, 72, 73, 74, 81, 82, 83, 84,
+                         91, 92, 93, 94, 101, 102, 103, 104, 111, 112, 113, 114,
+                         121, 122, 123, 124, 131, 132, 133, 134)]
+)
+
+
+class InfeasibleInstanceError(ValueError):
+    """The instance has no feasible solution (total capacity below total demand)."""
+
+
+@dataclass(frozen=True, eq=False)
+class FacilityLocationInstance:
+    """A capacitated facility location instance (demand may be split across facilities).
+
+    Parameters
+    ----------
+    capacity : array (m,)
+        :math:`s_i`, units facility i can ship when open (> 0).
+    fixed_cost : array (m,)
+        :math:`f_i`, the cost of opening facility i (>= 0).
+    demand : array (n,)
+        :math:`d_j`, units customer j needs (>= 0).
+    cost : array (m, n)
+        :math:`c_{ij}`, the cost of serving ALL of customer j's demand from facility i (>= 0).
+    name : str
+        A label (the OR-Library file name for loaded instances).
+
+    Raises
+    ------
+    ValueError
+        Negative costs or demands, wrong shapes, or :class:`InfeasibleInstanceError` when the total
+        capacity is below the total demand (no way to serve everyone).
+
+    Examples
+    --------
+    >>> inst = FacilityLocationInstance([10, 10], [5, 7], [4, 8], [[1, 9], [6, 2]], name="tiny")
+    >>> inst.m, inst.n, inst.total_demand
+    (2, 2, 12.0)
+    """
+
+    capacity: np.ndarray
+    fixed_cost: np.ndarray
+    demand: np.ndarray
+    cost: np.ndarray
+    name: str = "instance"
+
+    def __post_init__(self):
+        cap = check_array("capacity", self.capacity, ndim=1, positive=True, min_size=1)
+        fixed = check_array("fixed_cost", self.fixed_cost, ndim=1, nonnegative=True, min_size=1)
+        dem = check_array("demand", self.demand, ndim=1, nonnegative=True, min_size=1)
+        cost = check_array("cost", self.cost, ndim=2, nonnegative=True)
+        if fixed.shape != cap.shape:
+            raise ValueError(f"fixed_cost must have one entry per facility ({cap.size}), got {fixed.size}")
+        if cost.shape != (cap.size, dem.size):
+            raise ValueError(f"cost must have shape (facilities, customers) = ({cap.size}, {dem.size}), "
+                             f"got {cost.shape}")
+        if cap.sum() < dem.sum() * (1 - 1e-12):
+            raise InfeasibleInstanceError(
+                f"instance {self.name!r} is infeasible: total capacity {cap.sum():g} is below total "
+                f"demand {dem.sum():g}, so no choice of open facilities can serve every customer")
+        for arr in (cap, fixed, dem, cost):
+            arr.setflags(write=False)
+        object.__setattr__(self, "capacity", cap)
+        object.__setattr__(self, "fixed_cost", fixed)
+        object.__setattr__(self, "demand", dem)
+        object.__setattr__(self, "cost", cost)
+
+    @property
+    def m(self) -> int:
+        """Number of candidate facilities."""
+        return int(self.capacity.size)
+
+    @property
+    def n(self) -> int:
+        """Number of customers."""
+        return int(self.demand.size)
+
+    @property
+    def total_demand(self) -> float:
+        return float(self.demand.sum())
+
+    def is_capacity_feasible(self, open_) -> bool:
+        """True when the open facilities' total capacity covers the total demand."""
+        y = np.asarray(open_, dtype=bool)
+        return bool(self.capacity[y].sum() >= self.total_demand * (1 - 1e-12))
+
+    def __repr__(self) -> str:
+        return (f"FacilityLocationInstance(name={self.name!r}, facilities={self.m}, customers={self.n}, "
+                f"total capacity={self.capacity.sum():g}, total demand={self.total_demand:g})")
+
+
+# ----------------------------------------------------------------------------- OR-Library loader
+
+def _numbers(path: Path):
+    """Yield (line number, field number on that line, text) for every whitespace token."""
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            for k, tok in enumerate(line.split(), start=1):
+                yield lineno, k, tok
+
+
+def _resolve(name) -> Path:
+    p = Path(name)
+    if p.suffix == ".txt" or p.exists() or len(p.parts) > 1:
+        if not p.exists():
+            raise FileNotFoundError(f"no OR-Library file at {str(p)!r}")
+        return p
+    key = str(name).lower()
+    if key not in ORLIB_NAMES:
+        raise ValueError(f"name must be one of the OR-Library instances {ORLIB_NAMES[0]} ... "
+                         f"{ORLIB_NAMES[-1]} ({', '.join(ORLIB_NAMES)}) or a path to a file; got {name!r}")
+    return ORLIB_DIR / f"{key}.txt"
+
+
+def load_orlib_cap(name) -> FacilityLocationInstance:
+    """Read an OR-Library capacitated warehouse location file (cap41 ... cap134).
+
+    Parameters
+    ----------
+    name : str or path
+        ``"cap41"`` ... ``"cap134"`` (read from ``datasets/orlib``) or the path to a file in the
+        same format: line 1 ``m n``; m lines ``capacity fixed_cost``; then for each customer its
+        demand followed by m costs of serving all of its demand from each warehouse (lines wrap).
+
+    Raises
+    ------
+    ValueError
+        A malformed file: the message names the file, the line and the field (e.g. "line 3,
+        field 2 (fixed cost of warehouse 2): 'abc' is not a number"), or a missing / extra value.
+
+    Examples
+    --------
+    >>> inst = load_orlib_cap("cap41")
+    >>> inst.m, inst.n, float(inst.capacity[0]), float(inst.fixed_cost[0]), float(inst.demand[0])
+    (16, 50, 5000.0, 7500.0, 146.0)
+    """
+    path = _resolve(name)
+    tokens = _numbers(path)
+    label = path.stem
+
+    def take(what: str, integer: bool = False) -> float:
+        try:
+            lineno, k, tok = next(tokens)
+        except StopIteration:
+            raise ValueError(f"{path.name}: file ends early, expected {what}") from None
+        try:
+            value = float(tok)
+        except ValueError:
+            raise ValueError(f"{path.name}: line {lineno}, field {k} ({what}): {tok!r} is not a number") from None
+        if integer and (not value.is_integer() or value < 1):
+            raise ValueError(f"{path.name}: line {lineno}, field {k} ({what}): {tok!r} must be a "
+                             "positive integer")
+        if value < 0:
+            raise ValueError(f"{path.name}: line {lineno}, field {k} ({what}): {tok!r} must be >= 0")
+        return value
+
+    m = int(take("number of warehouses m", integer=True))
+    n = int(take("number of customers n", integer=True))
+    capacity = np.empty(m)
+    fixed = np.empty(m)
+    for i in range(m):
+        capacity[i] = take(f"capacity of warehouse {i + 1}")
+        fixed[i] = take(f"fixed cost of warehouse {i + 1}")
+    demand = np.empty(n)
+    cost = np.empty((m, n))
+    for j in range(n):
+        demand[j] = take(f"demand of customer {j + 1}")
+        for i in range(m):
+            cost[i, j] = take(f"cost of customer {j + 1} from warehouse {i + 1}")
+    extra = next(tokens, None)
+    if extra is not None:
+        lineno, k, tok = extra
+        raise ValueError(f"{path.name}: line {lineno}, field {k}: unexpected extra value {tok!r} after "
+                         f"the {m} x {n} instance")
+    return FacilityLocationInstance(capacity, fixed, demand, cost, name=label)
+
+
+def orlib_optima(path=None) -> dict[str, float]:
+    """The published optimal objective values of cap41 ... cap134, read from ``capopt.txt``.
+
+    They assume splittable demand (see :func:`load_orlib_cap`).  The capa/capb/capc rows of the
+    file (large instances not shipped here) are skipped.
+
+    >>> orlib_optima()["cap41"]
+    1040444.375
+    """
+    path = Path(path) if path is not None else ORLIB_DIR / "capopt.txt"
+    optima = {}
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            m = re.match(r"^\s*(cap\d+)\s+(\S+)\s*$", line)
+            if m:
+                try:
+                    optima[m.group(1)] = float(m.group(2))
+                except ValueError:
+                    raise ValueError(f"{path.name}: line {lineno}, field 2 (optimal value of "
+                                     f"{m.group(1)}): {m.group(2)!r} is not a number") from None
+    return optima
+
+
+def orlib_optimum(name: str) -> float:
+    """The published optimum of one OR-Library instance (see :func:`orlib_optima`)."""
+    optima = orlib_optima()
+    if name not in optima:
+        raise ValueError(f"name must be one of {', '.join(optima)}; got {name!r}")
+    return optima[name]
+
+
+# ----------------------------------------------------------------------------- generator
+
+def generate_instance(m: int, n: int, *, capacity_ratio: float = 3.0, fixed_cost: float = 7500.0,
+                      seed=0, name: str | None = None) -> FacilityLocationInstance:
+    """A random CFLP instance in the style of the OR-Library ones (for size ladders).
+
+    Customers and facilities are uniform points in the unit square; demands are uniform integers
+    5..100; :math:`c_{ij} = d_j \\times 2500 \\times` (Euclidean distance), i.e. a cost per unit
+    per distance; all facilities have capacity ``capacity_ratio * total demand / m`` rounded up,
+    and fixed cost ``fixed_cost`` times a uniform factor in [0.8, 1.2].
+
+    Parameters
+    ----------
+    m, n : int
+        Facilities and customers.
+    capacity_ratio : float
+        Total capacity / total demand (> 1 for a feasible instance).
+    seed : int or numpy.random.Generator
+    """
+    m = check_int("m", m, minimum=1)
+    n = check_int("n", n, minimum=1)
+    capacity_ratio = check_positive("capacity_ratio", capacity_ratio)
+    if capacity_ratio < 1:
+        raise ValueError(f"capacity_ratio must be >= 1 (total capacity >= total demand), got {capacity_ratio!r}")
+    fixed_cost = check_real("fixed_cost", fixed_cost)
+    rng = np.random.default_rng(seed)
+    fac = rng.random((m, 2))
+    cus = rng.random((n, 2))
+    demand = rng.integers(5, 101, size=n).astype(float)
+    dist = np.sqrt(((fac[:, None, :] - cus[None, :, :]) ** 2).sum(axis=2))
+    cost = np.round(dist * demand[None, :] * 2500.0, 3)
+    cap = np.full(m, float(np.ceil(capacity_ratio * demand.sum() / m)))
+    fixed = np.round(fixed_cost * rng.uniform(0.8, 1.2, size=m), 2)
+    return FacilityLocationInstance(cap, fixed, demand, cost, name=name or f"gen{m}x{n}")

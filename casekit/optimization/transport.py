@@ -1,0 +1,189 @@
+"""The transportation subproblem: the cheapest way to serve every customer from a given open set.
+
+For a fixed open set :math:`y \\in \\{0,1\\}^m` the CFLP reduces to the linear programme
+
+.. math::
+
+    Q(y) = \\min_x \\sum_{ij} c_{ij} x_{ij}
+    \\quad\\text{s.t.}\\quad \\sum_i x_{ij} = 1 \\;(u_j),\\qquad
+    \\sum_j d_j x_{ij} \\le s_i y_i \\;(\\lambda_i \\le 0),\\qquad 0 \\le x_{ij} \\le y_i .
+
+It is the fitness of the genetic algorithm (plus :math:`f^\\top y`) and the subproblem of Benders
+decomposition.  Its dual value, written as a function of y,
+
+.. math::
+
+    Q(y) \\ge \\sum_j u_j + \\sum_i y_i \\Big(\\lambda_i s_i + \\sum_j \\min(\\bar c_{ij}, 0)\\Big),
+    \\qquad \\bar c_{ij} = c_{ij} - u_j - \\lambda_i d_j ,
+
+holds for every y (the duals stay feasible when y changes; :math:`-\\min(\\bar c_{ij},0)` is the dual
+of the bound :math:`x_{ij} \\le y_i`), with equality at the y it was computed for: that is a
+Benders optimality cut.  When y cannot serve the demand, the same construction on the phase-1
+problem (minimise the unserved fractions) gives a feasibility cut ``0 >= alpha + beta y``.
+
+The LP is solved with HiGHS through ``highspy`` directly, kept in memory and re-solved from the
+previous basis when only y changes (bounds), which is what makes thousands of evaluations cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from casekit.optimization.instance import FacilityLocationInstance
+
+__all__ = ["TransportationLP", "TransportSolution", "transport_cost"]
+
+
+@dataclass(frozen=True)
+class TransportSolution:
+    """The subproblem's answer for one open set.
+
+    ``feasible`` is False when the open capacity is below the demand; then ``cost`` is ``inf``,
+    ``x`` is None and (``alpha``, ``beta``) define the feasibility cut ``0 >= alpha + beta @ y``.
+    Otherwise ``cost`` is Q(y), ``x[i, j]`` the fraction of customer j served by facility i, and
+    ``cost >= alpha + beta @ y'`` for every y' (the optimality cut), with equality at this y.
+    """
+
+    feasible: bool
+    cost: float
+    x: np.ndarray | None
+    alpha: float
+    beta: np.ndarray
+
+
+def _silence_banner() -> None:
+    """HiGHS prints a copyright banner (at C level) when the first model of a process is created;
+    create that first model with the standard output redirected so scripts and doctests stay quiet."""
+    import os
+    import sys
+
+    try:
+        sys.stdout.flush()
+        fd = sys.__stdout__.fileno()
+        saved = os.dup(fd)
+    except (AttributeError, OSError, ValueError):   # pragma: no cover - no real stdout
+        highspy.Highs()
+        return
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), fd)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+_silence_banner()
+
+
+def _highs_quiet() -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    return h
+
+
+class TransportationLP:
+    """A reusable HiGHS model of the transportation subproblem of one instance.
+
+    >>> from casekit.optimization import FacilityLocationInstance
+    >>> inst = FacilityLocationInstance([12, 10], [5, 7], [4, 8], [[1, 9], [6, 2]])
+    >>> TransportationLP(inst).solve([1, 1]).cost      # each customer from its cheap facility
+    3.0
+    >>> TransportationLP(inst).solve([1, 0]).cost      # only facility 0 open
+    10.0
+    """
+
+    def __init__(self, instance: FacilityLocationInstance):
+        self.instance = inst = instance
+        m, n = inst.m, inst.n
+        self._m, self._n = m, n
+        # column k = i * n + j; column-wise matrix: x_ij appears in demand row j (coef 1) and in
+        # capacity row n + i (coef d_j)
+        ii, jj = np.divmod(np.arange(m * n), n)
+        start = np.arange(0, 2 * m * n + 1, 2, dtype=np.int32)
+        index = np.empty(2 * m * n, dtype=np.int32)
+        index[0::2] = jj
+        index[1::2] = n + ii
+        value = np.empty(2 * m * n)
+        value[0::2] = 1.0
+        value[1::2] = inst.demand[jj]
+        self._start, self._index, self._value = start, index, value
+        self._h = self._build(inst.cost.ravel(), np.ones(n), extra_cols=0)
+        self._h1 = None   # phase-1 model, built when first needed
+        self.evaluations = 0
+
+    def _build(self, col_cost, demand_rhs, extra_cols: int) -> highspy.Highs:
+        m, n = self._m, self._n
+        lp = highspy.HighsLp()
+        lp.num_col_ = m * n + extra_cols
+        lp.num_row_ = n + m
+        lp.col_cost_ = np.asarray(col_cost, dtype=float)
+        lp.col_lower_ = np.zeros(m * n + extra_cols)
+        lp.col_upper_ = np.ones(m * n + extra_cols)
+        lp.row_lower_ = np.concatenate([demand_rhs, np.full(m, -highspy.kHighsInf)])
+        lp.row_upper_ = np.concatenate([demand_rhs, self.instance.capacity])
+        start, index, value = self._start, self._index, self._value
+        if extra_cols:
+            # artificial a_j in demand row j
+            start = np.concatenate([start, start[-1] + np.arange(1, extra_cols + 1, dtype=np.int32)])
+            index = np.concatenate([index, np.arange(extra_cols, dtype=np.int32)])
+            value = np.concatenate([value, np.ones(extra_cols)])
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = start
+        lp.a_matrix_.index_ = index
+        lp.a_matrix_.value_ = value
+        h = _highs_quiet()
+        h.passModel(lp)
+        return h
+
+    def _set_open(self, h: highspy.Highs, y: np.ndarray) -> None:
+        m, n = self._m, self._n
+        ub = np.repeat(y.astype(float), n)
+        h.changeColsBounds(m * n, np.arange(m * n, dtype=np.int32), np.zeros(m * n), ub)
+        h.changeRowsBounds(m, np.arange(n, n + m, dtype=np.int32), np.full(m, -highspy.kHighsInf),
+                           self.instance.capacity * y)
+
+    def _cut(self, h: highspy.Highs, col_cost: np.ndarray) -> tuple[float, np.ndarray]:
+        m, n = self._m, self._n
+        sol = h.getSolution()
+        rd = np.asarray(sol.row_dual)
+        u, lam = rd[:n], np.minimum(rd[n:], 0.0)
+        rc = col_cost[: m * n].reshape(m, n) - u[None, :] - lam[:, None] * self.instance.demand[None, :]
+        beta = lam * self.instance.capacity + np.minimum(rc, 0.0).sum(axis=1)
+        return float(u.sum()), beta
+
+    def solve(self, open_) -> TransportSolution:
+        """Solve the subproblem for the open set ``open_`` (booleans or 0/1, length m)."""
+        y = np.asarray(open_, dtype=float).round()
+        if y.shape != (self._m,):
+            raise ValueError(f"open must have one entry per facility ({self._m}), got shape {y.shape}")
+        self.evaluations += 1
+        inst = self.instance
+        if not inst.is_capacity_feasible(y > 0.5):
+            if self._h1 is None:
+                cost1 = np.concatenate([np.zeros(self._m * self._n), np.ones(self._n)])
+                self._h1 = self._build(cost1, np.ones(self._n), extra_cols=self._n)
+                self._cost1 = cost1
+            self._set_open(self._h1, y)
+            self._h1.run()
+            alpha, beta = self._cut(self._h1, self._cost1)
+            return TransportSolution(False, float("inf"), None, alpha, beta)
+        h = self._h
+        self._set_open(h, y)
+        h.run()
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:   # pragma: no cover - defensive
+            raise RuntimeError(f"transportation LP not solved: {h.modelStatusToString(h.getModelStatus())}")
+        x = np.asarray(h.getSolution().col_value).reshape(self._m, self._n)
+        alpha, beta = self._cut(h, inst.cost.ravel())
+        cost = float(h.getInfo().objective_function_value)
+        return TransportSolution(True, cost, x, alpha, beta)
+
+
+def transport_cost(instance: FacilityLocationInstance, open_) -> float:
+    """Q(y): the optimal transportation cost of serving every customer from the open set
+    (``inf`` when the open capacity is below the demand)."""
+    return TransportationLP(instance).solve(open_).cost

@@ -1,0 +1,208 @@
+"""casekit.optimization against the OR-Library published optima (capopt.txt), brute-force
+enumeration on small instances and scipy's LP solver as an independent transportation oracle."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from casekit.optimization import (
+    ORLIB_NAMES, FacilityLocationInstance, InfeasibleInstanceError, TransportationLP,
+    generate_instance, load_orlib_cap, orlib_optima,
+)
+from casekit.optimization.milp import solve_milp
+
+OPT = orlib_optima()
+
+
+# ------------------------------------------------------------------ independent oracles
+
+def scipy_transport(inst: FacilityLocationInstance, open_) -> float:
+    """Q(y) by scipy.optimize.linprog on the explicit transportation LP (inequality form)."""
+    y = np.asarray(open_, dtype=bool)
+    if inst.capacity[y].sum() < inst.demand.sum():
+        return np.inf
+    idx = np.flatnonzero(y)
+    k, n = idx.size, inst.n
+    c = inst.cost[idx].ravel()
+    a_eq = np.zeros((n, k * n))
+    for r in range(k):
+        a_eq[np.arange(n), r * n + np.arange(n)] = 1.0
+    a_ub = np.zeros((k, k * n))
+    for r in range(k):
+        a_ub[r, r * n:(r + 1) * n] = inst.demand
+    res = linprog(c, A_ub=a_ub, b_ub=inst.capacity[idx], A_eq=a_eq, b_eq=np.ones(n), bounds=(0, 1))
+    assert res.status == 0
+    return float(res.fun)
+
+
+def brute_force(inst: FacilityLocationInstance) -> tuple[float, np.ndarray]:
+    """Enumerate every open set (2^m) with scipy's LP: the optimum and its open set."""
+    best, best_y = np.inf, None
+    for bits in itertools.product([0, 1], repeat=inst.m):
+        y = np.array(bits, dtype=bool)
+        val = inst.fixed_cost @ y + scipy_transport(inst, y)
+        if val < best:
+            best, best_y = val, y
+    return float(best), best_y
+
+
+def small_instance(seed: int, m: int = 6, n: int = 12) -> FacilityLocationInstance:
+    # tight capacity (ratio 1.6) so the capacity constraints bind and demand gets split
+    return generate_instance(m, n, capacity_ratio=1.6, fixed_cost=3000.0, seed=seed, name=f"small{seed}")
+
+
+# ------------------------------------------------------------------ loader
+
+def test_orlib_cap41_first_values_as_printed_in_the_file():
+    inst = load_orlib_cap("cap41")
+    assert (inst.m, inst.n) == (16, 50)
+    assert inst.capacity[0] == 5000 and inst.fixed_cost[0] == 7500 and inst.fixed_cost[10] == 0
+    assert inst.demand[0] == 146 and inst.demand[1] == 87
+    assert inst.cost[0, 0] == pytest.approx(6739.725) and inst.cost[15, 0] == pytest.approx(6051.7)
+    assert inst.cost[0, 1] == pytest.approx(3204.8625)
+
+
+@pytest.mark.parametrize("name,shape", [("cap51", (16, 50)), ("cap81", (25, 50)), ("cap131", (50, 50))])
+def test_orlib_sizes(name, shape):
+    assert (load_orlib_cap(name).m, load_orlib_cap(name).n) == shape
+
+
+def test_capopt_lists_the_37_published_optima():
+    assert list(OPT) == list(ORLIB_NAMES)
+    assert OPT["cap41"] == 1040444.375 and OPT["cap134"] == 928941.750
+
+
+def test_malformed_file_names_line_and_field(tmp_path):
+    text = (load_orlib_cap.__globals__["ORLIB_DIR"] / "cap41.txt").read_text().splitlines()
+    bad = text.copy()
+    bad[2] = " 5000 abc"
+    p = tmp_path / "bad.txt"
+    p.write_text("\n".join(bad))
+    with pytest.raises(ValueError, match=r"line 3, field 2 \(fixed cost of warehouse 2\): 'abc'"):
+        load_orlib_cap(p)
+    p.write_text("\n".join(text[:-1]))       # truncated
+    with pytest.raises(ValueError, match="file ends early, expected demand of customer 50"):
+        load_orlib_cap(p)
+    p.write_text("\n".join(text + ["7"]))    # one value too many
+    with pytest.raises(ValueError, match=rf"line {len(text) + 1}, field 1: unexpected extra value '7'"):
+        load_orlib_cap(p)
+    p.write_text("16.5 50\n")
+    with pytest.raises(ValueError, match=r"line 1, field 1 \(number of warehouses m\)"):
+        load_orlib_cap(p)
+    bad = text.copy()
+    bad[17] = "-146" + bad[17][3:]
+    p.write_text("\n".join(bad))
+    with pytest.raises(ValueError, match=r"line 18, field 1 \(demand of customer 1\): '-146' must be >= 0"):
+        load_orlib_cap(p)
+
+
+def test_unknown_instance_name():
+    with pytest.raises(ValueError, match="cap41 ... cap134"):
+        load_orlib_cap("cap99")
+
+
+# ------------------------------------------------------------------ bad input
+
+def test_negative_costs_and_demands_are_refused():
+    with pytest.raises(ValueError, match=r"cost must be >= 0, got .*-1\.0.* at index \(1, 0\)"):
+        FacilityLocationInstance([10, 10], [1, 1], [3, 3], [[1, 2], [-1, 2]])
+    with pytest.raises(ValueError, match="demand must be >= 0"):
+        FacilityLocationInstance([10, 10], [1, 1], [3, -3], [[1, 2], [1, 2]])
+    with pytest.raises(ValueError, match="fixed_cost must be >= 0"):
+        FacilityLocationInstance([10, 10], [-1, 1], [3, 3], [[1, 2], [1, 2]])
+    with pytest.raises(ValueError, match=r"cost must have shape \(facilities, customers\) = \(2, 2\)"):
+        FacilityLocationInstance([10, 10], [1, 1], [3, 3], [[1, 2, 3], [1, 2, 3]])
+
+
+def test_capacity_below_demand_is_infeasible():
+    with pytest.raises(InfeasibleInstanceError, match="infeasible: total capacity 10 is below total demand 12"):
+        FacilityLocationInstance([5, 5], [1, 1], [6, 6], [[1, 2], [1, 2]])
+
+
+def test_bad_solver_arguments():
+    inst = small_instance(0)
+    with pytest.raises(ValueError, match="solver must be one of 'highs', 'cbc'; got 'gurobi'"):
+        solve_milp(inst, solver="gurobi")
+    with pytest.raises(ValueError, match="time_limit must be > 0"):
+        solve_milp(inst, time_limit=-1)
+    with pytest.raises(TypeError, match="instance must be a FacilityLocationInstance"):
+        solve_milp({"capacity": [1]})
+
+
+# ------------------------------------------------------------------ transportation subproblem
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_transportation_lp_matches_scipy_and_its_cut_is_tight_and_valid(seed):
+    inst = small_instance(seed)
+    lp = TransportationLP(inst)
+    rng = np.random.default_rng(seed)
+    cuts = []
+    for _ in range(15):
+        y = rng.random(inst.m) < 0.6
+        sol = lp.solve(y)
+        assert sol.cost == pytest.approx(scipy_transport(inst, y), rel=1e-9)
+        if sol.feasible:
+            assert sol.alpha + sol.beta @ y == pytest.approx(sol.cost, rel=1e-7)    # tight here
+            assert np.allclose(sol.x.sum(axis=0), 1.0)
+            cuts.append((sol.alpha, sol.beta))
+        else:
+            assert sol.alpha + sol.beta @ y > 1e-9    # the feasibility cut excludes this y
+    # every optimality cut is a lower bound at every feasible open set (weak duality)
+    for bits in itertools.product([0, 1], repeat=inst.m):
+        y = np.array(bits)
+        q = scipy_transport(inst, y)
+        if np.isfinite(q):
+            assert all(a + b @ y <= q * (1 + 1e-9) + 1e-6 for a, b in cuts)
+
+
+# ------------------------------------------------------------------ MILP
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_milp_equals_brute_force_enumeration(seed, solver):
+    inst = small_instance(seed)
+    best, best_y = brute_force(inst)
+    res = solve_milp(inst, solver=solver)
+    assert res.proven_optimal and res.gap == 0.0
+    assert res.objective == pytest.approx(best, rel=1e-7)
+    assert np.allclose(res.assignment.sum(axis=0), 1.0, atol=1e-7)
+    assert (inst.demand * res.assignment).sum(axis=1) == pytest.approx(
+        np.minimum((inst.demand * res.assignment).sum(axis=1), inst.capacity * res.open), abs=1e-6)
+
+
+@pytest.mark.parametrize("name", ORLIB_NAMES)
+def test_milp_highs_reaches_published_optimum(name):
+    res = solve_milp(load_orlib_cap(name), solver="highs")
+    assert res.proven_optimal
+    assert abs(res.relative_error(OPT[name])) < 1e-6
+
+
+@pytest.mark.parametrize("name", ["cap41", "cap64", "cap94", "cap124", "cap134"])
+def test_milp_cbc_reaches_published_optimum(name):
+    res = solve_milp(load_orlib_cap(name), solver="cbc")
+    assert res.proven_optimal
+    assert abs(res.relative_error(OPT[name])) < 1e-6
+
+
+def test_milp_time_limited_stop_is_not_a_proof():
+    inst = generate_instance(100, 200, seed=1)
+    res = solve_milp(inst, time_limit=0.3)
+    assert not res.proven_optimal
+    assert res.objective >= res.lower_bound
+    assert res.gap is None or res.gap > 0
+
+
+def test_milp_cutoff_and_fixing_restrict_the_search():
+    inst = small_instance(1)
+    best, best_y = brute_force(inst)
+    # fixing a facility the optimum opens to closed: the restricted optimum, by enumeration
+    i = int(np.flatnonzero(best_y)[0])
+    restricted = min(inst.fixed_cost @ np.array(b) + scipy_transport(inst, b)
+                     for b in itertools.product([0, 1], repeat=inst.m) if b[i] == 0)
+    assert solve_milp(inst, fixed={i: 0}).objective == pytest.approx(restricted, rel=1e-7)
+    res = solve_milp(inst, cutoff=best * 1.0001, warm_start=best_y)
+    assert res.objective == pytest.approx(best, rel=1e-7) and res.proven_optimal
