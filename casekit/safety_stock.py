@@ -43,6 +43,8 @@ __all__ = [
     "dynamic_safety_stock",
     "variance_by_tier",
     "EXAMPLE_TIERS",
+    "MethodComparison",
+    "compare_methods",
 ]
 
 
@@ -134,6 +136,55 @@ def safety_stock(ltd, csl: float | None = None, *, fill_rate: float | None = Non
             raise ValueError("order_quantity must be given (> 0) with fill_rate, got None")
         r = reorder_point_fill_rate(X, fill_rate, order_quantity)
     return round(r - X.mean(), 9)
+
+
+# ---------------------------------------------------------------------- three methods side by side
+@dataclass(frozen=True)
+class MethodComparison:
+    """Reorder points by the exact, normal and Monte Carlo lead-time demand, judged by the exact one.
+
+    ``table`` (index ``method``): ``ltd_mean``, ``ltd_std``, ``reorder_point``, ``safety_stock``,
+    ``excess_units`` (reorder point minus the exact one; positive = more stock than needed), and
+    ``achieved_csl``: the true cycle service level ``P(X <= r)`` of that reorder point under the
+    exact distribution.  ``ltd`` maps method -> :class:`DiscreteDistribution`.
+    """
+
+    table: pd.DataFrame
+    ltd: dict = field(repr=False)
+    csl: float
+
+    def reorder_point(self, method: str = "exact") -> int:
+        return int(self.table.loc[method, "reorder_point"])
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+
+def compare_methods(demand, lead_time, csl: float = 0.95, *, n_draws: int = 20_000, seed=0,
+                    lead_time_rule: str = "round") -> MethodComparison:
+    """Lead-time demand by ``"exact"``, ``"normal"`` and ``"montecarlo"``, and the reorder point each gives.
+
+    Arguments as in :func:`casekit.leadtime.lead_time_demand`; ``csl`` in (0, 1).
+
+    >>> from scipy import stats
+    Low volume: Poisson(0.5) demand, 3 periods; the exact 0.99 quantile of Poisson(1.5) is 5.
+
+    >>> c = compare_methods(stats.poisson(0.5), 3, 0.99, n_draws=10_000, seed=1)
+    >>> c.reorder_point("exact"), c.reorder_point("normal")
+    (5, 4)
+    """
+    csl = check_probability("csl", csl)
+    ltd, rows = {}, []
+    for method in ("exact", "normal", "montecarlo"):
+        ltd[method] = lead_time_demand(demand, lead_time, method, n_draws=n_draws, seed=seed,
+                                       lead_time_rule=lead_time_rule)
+    exact = ltd["exact"]
+    r_exact = exact.ppf(csl)
+    for method, X in ltd.items():
+        r = X.ppf(csl)
+        rows.append(dict(method=method, ltd_mean=X.mean(), ltd_std=X.std(), reorder_point=r,
+                         safety_stock=r - X.mean(), excess_units=r - r_exact, achieved_csl=float(exact.cdf(r))))
+    return MethodComparison(table=pd.DataFrame(rows).set_index("method"), ltd=ltd, csl=csl)
 
 
 # ---------------------------------------------------------------------- newsvendor

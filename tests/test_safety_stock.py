@@ -184,3 +184,16 @@ def test_variance_by_tier_agrees_with_exact_ltd_variance():
     t = variance_by_tier([dict(tier="x", demand_mean=9, demand_sd=3, lead_time_mean=el,
                                lead_time_sd=math.sqrt(vl))])
     assert t.loc["x", "ltd_var"] == pytest.approx(lead_time_demand(D, L).var(), rel=1e-9)
+
+
+def test_compare_methods_low_volume_normal_underprices():
+    from casekit.safety_stock import compare_methods
+    c = compare_methods(stats.poisson(0.5), 3, 0.99, n_draws=20_000, seed=2)
+    t = c.table
+    assert t.loc["exact", "reorder_point"] == stats.poisson.ppf(0.99, 1.5)
+    mu, sd = 1.5, math.sqrt(1.5)
+    # normal with continuity correction: smallest k with k + 1/2 >= mu + z sd
+    assert t.loc["normal", "reorder_point"] == math.ceil(mu + stats.norm.ppf(0.99) * sd - 0.5)
+    assert t.loc["normal", "achieved_csl"] == pytest.approx(stats.poisson.cdf(4, 1.5))
+    assert t.loc["normal", "achieved_csl"] < 0.99
+    assert t.loc["normal", "excess_units"] == -1
