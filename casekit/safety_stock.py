@@ -166,9 +166,9 @@ def compare_methods(demand, lead_time, csl: float = 0.95, *, n_draws: int = 20_0
 
     Arguments as in :func:`casekit.leadtime.lead_time_demand`; ``csl`` in (0, 1).
 
-    >>> from scipy import stats
     Low volume: Poisson(0.5) demand, 3 periods; the exact 0.99 quantile of Poisson(1.5) is 5.
 
+    >>> from scipy import stats
     >>> c = compare_methods(stats.poisson(0.5), 3, 0.99, n_draws=10_000, seed=1)
     >>> c.reorder_point("exact"), c.reorder_point("normal")
     (5, 4)
