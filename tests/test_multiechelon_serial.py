@@ -158,3 +158,15 @@ def test_bad_input_names_the_problem():
         evaluate_serial(net, [1, 2])
     with pytest.raises(ValueError, match="whole numbers"):
         evaluate_serial(net, [9.5, 15, 26])
+
+
+def test_casekit_discrete_distribution_is_accepted():
+    from casekit.distributions import DiscreteDistribution
+
+    dd = DiscreteDistribution.from_scipy(stats.poisson(5))
+    r = optimize_serial(serial(**EX_6_1, demand=dd))
+    assert r.base_stock == (9, 15, 26)
+    assert math.isclose(r.cost, enumerate_cost([9, 15, 26], [3, 2, 2], [1, 1, 2], 37.12, 5), rel_tol=1e-8)
+    sim = simulate_serial(serial(**EX_6_1, demand=dd), r.base_stock, n_periods=2000, n_reps=8, seed=1,
+                          confidence=0.999)
+    assert sim.ci_low <= r.cost <= sim.ci_high

@@ -17,3 +17,9 @@ __all__ += ["MonteCarloCost", "simulate_serial", "serial_demand_paths"]
 from casekit.multiechelon.gsm import GSMResult, evaluate_gsm, optimize_gsm  # noqa: E402
 
 __all__ += ["GSMResult", "optimize_gsm", "evaluate_gsm"]
+from casekit.multiechelon.distribution import (DistributionResult, RiskPooling, bullwhip,  # noqa: E402
+                                               bullwhip_bound, evaluate_distribution,
+                                               optimize_distribution, risk_pooling)
+
+__all__ += ["DistributionResult", "evaluate_distribution", "optimize_distribution", "RiskPooling",
+            "risk_pooling", "bullwhip", "bullwhip_bound"]
