@@ -13,6 +13,7 @@ from casekit.optimization import (
     ORLIB_NAMES, FacilityLocationInstance, InfeasibleInstanceError, TransportationLP,
     generate_instance, load_orlib_cap, orlib_optima,
 )
+from casekit.optimization import repair, solve_benders, solve_ga, solve_hybrid
 from casekit.optimization.milp import solve_milp
 
 OPT = orlib_optima()
@@ -206,3 +207,99 @@ def test_milp_cutoff_and_fixing_restrict_the_search():
     assert solve_milp(inst, fixed={i: 0}).objective == pytest.approx(restricted, rel=1e-7)
     res = solve_milp(inst, cutoff=best * 1.0001, warm_start=best_y)
     assert res.objective == pytest.approx(best, rel=1e-7) and res.proven_optimal
+
+
+# ------------------------------------------------------------------ Benders
+
+@pytest.mark.parametrize("multi_cut", [False, True])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_benders_equals_brute_force_and_its_cuts_are_valid(seed, multi_cut):
+    inst = small_instance(seed)
+    best, _ = brute_force(inst)
+    res = solve_benders(inst, multi_cut=multi_cut)
+    assert res.proven_optimal
+    assert res.objective == pytest.approx(best, rel=1e-7)
+    h = res.history
+    lo, up = h["lower"].to_numpy(), h["upper"].to_numpy()
+    assert (lo[1:] >= lo[:-1] - 1e-6).all() and (up[1:] <= up[:-1] + 1e-6).all()
+    assert (h["lower"] <= best * (1 + 1e-9)).all()
+    kinds = {c.kind for c in res.cuts}
+    assert "optimality" in kinds and (("customer" in kinds) == multi_cut)
+    # every optimality cut under-estimates Q(y), every feasibility cut keeps all feasible y
+    for bits in itertools.product([0, 1], repeat=inst.m):
+        y = np.array(bits)
+        q = scipy_transport(inst, y)
+        for c in res.cuts:
+            if c.kind == "optimality" and np.isfinite(q):
+                assert c.value(y) <= q * (1 + 1e-9) + 1e-6
+            if c.kind == "feasibility" and np.isfinite(q):
+                assert c.value(y) <= 1e-7
+
+
+@pytest.mark.parametrize("name", ["cap41", "cap64", "cap71", "cap101", "cap131"])
+def test_benders_reaches_published_optimum(name):
+    res = solve_benders(load_orlib_cap(name))
+    assert res.proven_optimal
+    assert abs(res.relative_error(OPT[name])) < 1e-6
+    assert res.history["lower"].iloc[-1] == pytest.approx(OPT[name], rel=1e-6)
+
+
+def test_benders_multi_cut_reaches_published_optimum_cap74():
+    res = solve_benders(load_orlib_cap("cap74"), multi_cut=True)
+    assert res.proven_optimal and abs(res.relative_error(OPT["cap74"])) < 1e-6
+
+
+def test_benders_iteration_limit_is_not_a_proof():
+    res = solve_benders(load_orlib_cap("cap81"), max_iterations=3)
+    assert not res.proven_optimal and len(res.history) == 3
+    assert res.lower_bound <= OPT["cap81"] * (1 + 1e-9)
+
+
+# ------------------------------------------------------------------ GA and hybrid
+
+@pytest.mark.parametrize("name", ["cap41", "cap51", "cap64", "cap74"])
+def test_ga_within_two_percent_of_published_optimum(name):
+    res = solve_ga(load_orlib_cap(name), seed=0)
+    assert res.relative_error(OPT[name]) < 0.02
+    assert not res.proven_optimal
+    assert res.history["best"].is_monotonic_decreasing
+    assert res.history["best"].iloc[-1] == pytest.approx(res.objective)
+
+
+def test_ga_objective_is_the_true_cost_of_its_open_set():
+    inst = small_instance(3)
+    res = solve_ga(inst, population=10, generations=5, seed=1)
+    assert res.objective == pytest.approx(inst.fixed_cost @ res.open + scipy_transport(inst, res.open), rel=1e-9)
+    assert res.objective >= brute_force(inst)[0] * (1 - 1e-9)
+
+
+def test_ga_same_seed_same_answer_and_repair_is_feasible():
+    inst = load_orlib_cap("cap44")
+    a = solve_ga(inst, population=12, generations=8, seed=5)
+    b = solve_ga(inst, population=12, generations=8, seed=5)
+    assert a.objective == b.objective and (a.open == b.open).all()
+    assert all(inst.is_capacity_feasible(y) for y in a.population)
+    assert inst.is_capacity_feasible(repair(inst, np.zeros(inst.m)))
+
+
+def test_ga_bad_parameters():
+    inst = small_instance(0)
+    with pytest.raises(ValueError, match="population must be >= 4"):
+        solve_ga(inst, population=2)
+    with pytest.raises(ValueError, match="crossover_rate must be between 0 and 1"):
+        solve_ga(inst, crossover_rate=1.5)
+    with pytest.raises(ValueError, match="initial must have 6 columns"):
+        solve_ga(inst, initial=[[1, 0]])
+
+
+@pytest.mark.parametrize("name,fix", [("cap84", False), ("cap84", True), ("cap131", True), ("cap113", False)])
+def test_hybrid_never_worse_than_ga(name, fix):
+    inst = load_orlib_cap(name)
+    ga = solve_ga(inst, population=20, generations=10, seed=2)
+    hy = solve_hybrid(inst, population=20, generations=10, seed=2, fix_agreed=fix, time_limit=10)
+    assert hy.objective <= ga.objective * (1 + 1e-12)
+    assert hy.objective >= OPT[name] * (1 - 1e-6)
+    if not fix:
+        assert hy.proven_optimal and abs(hy.relative_error(OPT[name])) < 1e-6
+    else:
+        assert not hy.proven_optimal     # fixing variables forfeits the proof

@@ -12,11 +12,15 @@ from casekit.optimization.instance import (
 )
 from casekit.optimization.results import FacilityLocationResult
 from casekit.optimization.milp import build_milp, solve_milp
+from casekit.optimization.benders import BendersCut, solve_benders
+from casekit.optimization.ga import repair, solve_ga
+from casekit.optimization.hybrid import solve_hybrid
 from casekit.optimization.transport import TransportationLP, TransportSolution, transport_cost
 
 __all__ = [
     "ORLIB_DIR", "ORLIB_NAMES", "FacilityLocationInstance", "InfeasibleInstanceError",
     "generate_instance", "load_orlib_cap", "orlib_optima", "orlib_optimum",
     "TransportationLP", "TransportSolution", "transport_cost",
-    "FacilityLocationResult", "build_milp", "solve_milp",
+    "FacilityLocationResult", "build_milp", "solve_milp", "BendersCut", "solve_benders",
+    "repair", "solve_ga", "solve_hybrid",
 ]

@@ -42,6 +42,8 @@ class FacilityLocationResult:
         Per iteration/generation progress (GA: ``best``, ``mean``; Benders: ``lower``, ``upper``).
     cuts : tuple
         Benders cuts (see :class:`casekit.optimization.benders.BendersCut`); empty otherwise.
+    population : numpy.ndarray or None
+        The GA's final population (rows = chromosomes, best first); None for other methods.
     """
 
     method: str
@@ -56,6 +58,7 @@ class FacilityLocationResult:
     status: str = ""
     history: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     cuts: tuple = field(default=(), repr=False)
+    population: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_open(self) -> int:
