@@ -430,7 +430,7 @@ EXAMPLE_TIERS = pd.DataFrame({
     "demand_mean": [100.0, 100.0, 100.0, 100.0],
     "demand_sd": [20.0, 30.0, 45.0, 65.0],
     "lead_time_mean": [2.0, 5.0, 10.0, 20.0],
-    "lead_time_sd": [0.5, 1.5, 3.0, 8.0],
+    "lead_time_sd": [0.5, 1.5, 3.5, 8.0],
 })
 
 
