@@ -17,7 +17,8 @@ from casekit.distributions import demand_distribution, lead_time_distribution
 from casekit.safety_stock import compare_methods
 from casekit.widgets._common import labelled, readout, set_readout
 
-_STYLE = {"description_width": "150px"}
+_STYLE = {"description_width": "175px"}
+_WIDE = {"width": "420px"}
 METHODS = ("exact", "normal", "montecarlo")
 
 
@@ -34,19 +35,19 @@ def safety_stock_explorer(demand_family: str = "poisson", demand_mean: float = 2
                           csl: float = 0.95, n_draws: int = 20_000, seed: int = 0) -> W.VBox:
     """Controls for demand, lead time and service level; reorder point and safety stock by each method."""
     dfam = labelled(W.Dropdown(options=[("Poisson", "poisson"), ("negative binomial", "nbinom")],
-                               value=demand_family, description="demand family", style=_STYLE), "demand-family")
+                               value=demand_family, description="demand family", style=_STYLE, layout=_WIDE), "demand-family")
     dmean = labelled(W.FloatSlider(value=demand_mean, min=0.2, max=100, step=0.1, description="demand mean / period",
-                                   continuous_update=False, style=_STYLE), "demand-mean")
+                                   continuous_update=False, style=_STYLE, layout=_WIDE), "demand-mean")
     disp = labelled(W.FloatSlider(value=dispersion, min=1.1, max=10, step=0.1, description="demand variance / mean",
-                                  continuous_update=False, style=_STYLE), "dispersion")
+                                  continuous_update=False, style=_STYLE, layout=_WIDE), "dispersion")
     lfam = labelled(W.Dropdown(options=[("fixed", "fixed"), ("gamma", "gamma"), ("lognormal", "lognorm")],
-                               value=lead_family, description="lead-time family", style=_STYLE), "lead-family")
+                               value=lead_family, description="lead-time family", style=_STYLE, layout=_WIDE), "lead-family")
     lmean = labelled(W.FloatSlider(value=lead_mean, min=1, max=30, step=0.5, description="lead-time mean (periods)",
-                                   continuous_update=False, style=_STYLE), "lead-mean")
+                                   continuous_update=False, style=_STYLE, layout=_WIDE), "lead-mean")
     lcv = labelled(W.FloatSlider(value=lead_cv, min=0.05, max=1.5, step=0.05, description="lead-time sd / mean",
-                                 continuous_update=False, style=_STYLE), "lead-cv")
+                                 continuous_update=False, style=_STYLE, layout=_WIDE), "lead-cv")
     csl_w = labelled(W.FloatSlider(value=csl, min=0.5, max=0.999, step=0.001, readout_format=".3f",
-                                   description="cycle service level", continuous_update=False, style=_STYLE), "csl")
+                                   description="cycle service level", continuous_update=False, style=_STYLE, layout=_WIDE), "csl")
     rp = {m: readout(f"rp-{m}", f"Reorder point ({m}):", fmt="d") for m in METHODS}
     ss = {m: readout(f"ss-{m}", f"Safety stock ({m}):", fmt=".2f") for m in METHODS}
     ach = readout("achieved-normal", "True service level of the normal reorder point:", fmt=".4f")
