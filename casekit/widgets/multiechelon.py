@@ -123,8 +123,9 @@ def serial_explorer(stockout_cost: float = 37.12, demand_mean: float = 5.0, dema
 
 
 # ---------------------------------------------------------------------------------------------
-def placement(network_name: str, demand_bound: float, customer_cst: float):
-    """What :func:`placement_explorer` shows: ``compare_placement`` on the named example network."""
+def placement(network_name: str, demand_bound: float, customer_cst: float | None = None):
+    """What :func:`placement_explorer` shows: ``compare_placement`` on the named example network
+    (``customer_cst=None`` keeps each network's own promise to its customers)."""
     nets = placement_examples()
     if network_name not in nets:
         raise ValueError(f"network_name must be one of {sorted(nets)}, got {network_name!r}")
@@ -133,7 +134,7 @@ def placement(network_name: str, demand_bound: float, customer_cst: float):
 
 
 def placement_explorer(network_name: str = "Example 6.5 (tree)", demand_bound: float = 1.645,
-                       customer_cst: float = 0.0) -> W.VBox:
+                       customer_cst: int | None = None) -> W.VBox:
     """Choose a network and the service time promised to customers; see the optimal committed
     service times, safety stock per stage and per tier, and the saving over uniform placement."""
     names = list(placement_examples())
@@ -141,8 +142,9 @@ def placement_explorer(network_name: str = "Example 6.5 (tree)", demand_bound: f
                                 layout=_LAYOUT), "network")
     z_w = _slider(W.FloatSlider, "demand-bound", "demand bound z", value=demand_bound, min=0.0, max=3.0,
                   step=0.005, readout_format=".3f")
-    c_w = _slider(W.IntSlider, "customer-cst", "service time promised to customers", value=int(customer_cst),
-                  min=0, max=6)
+    promises = [("as in the example", None)] + [(f"{k} period{'s' if k != 1 else ''}", k) for k in range(7)]
+    c_w = labelled(W.Dropdown(options=promises, value=customer_cst, description="service time promised to customers",
+                              style=_STYLE, layout=_LAYOUT), "customer-cst")
     cost_r = readout("cost-optimal", "Optimal safety-stock cost / period:", fmt=".4f")
     uni_r = readout("cost-uniform", "Uniform (every stage buffers its own lead time):", fmt=".4f")
     sav_r = readout("saving", "Cost saving of echelon-aware placement:", fmt=".1%")
