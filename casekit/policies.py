@@ -1,0 +1,280 @@
+"""Inventory policies as small frozen objects the simulators accept.
+
+A policy says, at each periodic review, how much a stage orders from its supplier(s) given its
+**inventory position** (on hand + on order - backorders - units owed to its customers).  The
+simulators in :mod:`casekit.simulation` apply it to every stage of a
+:class:`casekit.network.Network`; :meth:`Policy.validate` checks that it fits the network.
+
+=============================  ==============================================================
+``BaseStock(levels)``          installation base stock: order up to S_i on the stage's own
+                               (local) inventory position
+``EchelonBaseStock(levels)``   echelon base stock (Clark–Scarf): order up to S_i on the
+                               *echelon* position (stage i and everything downstream of it)
+``SS(s, S)``                   (s, S): when the position is <= s, order up to S
+``RQ(r, Q)``                   (r, Q): when the position is <= r, order the smallest multiple
+                               of Q that lifts it above r
+``ForecastOrderUpTo(...)``     order up to (lead time + 1) periods of a smoothed forecast of
+                               the demand the stage sees, plus z standard deviations: the
+                               policy behind the bullwhip effect (Chen et al. 2000)
+=============================  ==============================================================
+
+Levels are given **downstream first** (stage 1 = the stage that meets customer demand) as a
+list in :meth:`Network.downstream_first` order, or as a dict ``{stage id: value}``; a single
+number is used for every stage (``SS``, ``RQ``, ``ForecastOrderUpTo`` only).
+
+>>> from scipy.stats import poisson
+>>> from casekit.network import serial
+>>> net = serial([3, 2, 2], [1, 1, 2], 37.12, poisson(5))
+>>> EchelonBaseStock([9, 15, 26]).levels_for(net)        # by stage id
+{1: 9.0, 2: 15.0, 3: 26.0}
+>>> EchelonBaseStock([9, 15, 26]).local_levels(net)      # S'_j = S_j - S_{j-1}
+{1: 9.0, 2: 6.0, 3: 11.0}
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Mapping
+
+import numpy as np
+
+from casekit.validate import check_positive, check_real
+
+__all__ = ["Policy", "BaseStock", "EchelonBaseStock", "SS", "RQ", "ForecastOrderUpTo"]
+
+
+def _freeze(name, values):
+    """Store levels as a tuple (sequence, downstream first), a tuple of pairs (dict) or a float."""
+    if isinstance(values, Mapping):
+        return tuple((k, check_real(f"{name}[{k!r}]", v)) for k, v in values.items())
+    if isinstance(values, (numbers.Real, np.integer, np.floating)) and not isinstance(values, bool):
+        return check_real(name, values)
+    try:
+        arr = list(values)
+    except TypeError:
+        raise TypeError(f"{name} must be a list (downstream first), a dict {{stage: value}} or a "
+                        f"number, got {values!r}") from None
+    if not arr:
+        raise ValueError(f"{name} must hold at least one value, got an empty list")
+    return tuple(check_real(f"{name}[{j}]", v) for j, v in enumerate(arr))
+
+
+def _per_stage(name, stored, network, *, scalar_ok) -> dict:
+    ids = network.downstream_first()
+    if isinstance(stored, float):
+        if not scalar_ok:
+            raise ValueError(f"{name} must give one value per stage ({len(ids)}), got a single number")
+        return {i: stored for i in ids}
+    if stored and isinstance(stored[0], tuple):
+        d = dict(stored)
+        unknown = [k for k in d if k not in network]
+        if unknown:
+            raise ValueError(f"{name} names stage {unknown[0]!r}, which is not in the network "
+                             f"(stages {network.ids})")
+        missing = [i for i in ids if i not in d]
+        if missing:
+            raise ValueError(f"{name} has no value for stage {missing[0]!r}")
+        return {i: d[i] for i in ids}
+    if len(stored) != len(ids):
+        raise ValueError(f"{name} must have one value per stage, downstream first ({len(ids)} for "
+                         f"stages {ids}), got {len(stored)}")
+    return dict(zip(ids, stored))
+
+
+class Policy:
+    """Base class: a rule turning inventory positions into orders.  Subclasses are frozen
+    dataclasses; :meth:`params` gives the numbers per stage the simulators read."""
+
+    kind = "policy"
+    echelon = False          # True when the rule reads the echelon inventory position
+
+    def params(self, network) -> dict:        # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def validate(self, network) -> "Policy":
+        """Raise ``ValueError`` if the policy does not fit ``network``; return self."""
+        self.params(network)
+        return self
+
+    def initial_stock(self, network) -> dict:
+        """Units on hand at each stage at time 0 (pipelines start empty)."""
+        raise NotImplementedError
+
+    def describe(self, network) -> str:
+        par = self.params(network)
+        parts = [f"{k}={v}" for k, v in par.items() if k != "stages"]
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class BaseStock(Policy):
+    """Installation base stock: each stage orders up to S_i on its local inventory position.
+
+    In a serial system, local levels S'_j equal to the differences of echelon levels
+    (S'_1 = S_1, S'_j = S_j - S_{j-1}) give the same orders as :class:`EchelonBaseStock` as long
+    as every S'_j >= 0 (Axsäter, *Inventory Control*, section 8.2).
+    """
+
+    levels: object
+    kind = "base-stock"
+
+    def __post_init__(self):
+        object.__setattr__(self, "levels", _freeze("levels", self.levels))
+
+    def levels_for(self, network) -> dict:
+        lv = _per_stage("levels", self.levels, network, scalar_ok=False)
+        for i, v in lv.items():
+            if v < 0:
+                raise ValueError(f"levels: the base-stock level of stage {i!r} must be >= 0, got {v}")
+        return lv
+
+    def params(self, network) -> dict:
+        return {"S": self.levels_for(network)}
+
+    def initial_stock(self, network) -> dict:
+        return self.levels_for(network)
+
+
+@dataclass(frozen=True)
+class EchelonBaseStock(Policy):
+    """Echelon base stock (Clark–Scarf): stage i orders up to S_i on its **echelon** inventory
+    position, the stock at i and everywhere downstream of it (in i's units) plus what i has on
+    order, minus external backorders.  Optimal for serial systems (Clark & Scarf 1960);
+    :func:`casekit.multiechelon.optimize_serial` gives the optimal S.
+    """
+
+    levels: object
+    kind = "echelon-base-stock"
+    echelon = True
+
+    def __post_init__(self):
+        object.__setattr__(self, "levels", _freeze("levels", self.levels))
+
+    def levels_for(self, network) -> dict:
+        return _per_stage("levels", self.levels, network, scalar_ok=False)
+
+    def local_levels(self, network) -> dict:
+        """Installation levels x_i = S_i - sum_c u_ic S_c (S&S: S'_j = S_j - S_{j-1})."""
+        return {i: round(v, 12) for i, v in network.to_local(self.levels_for(network)).items()}
+
+    def params(self, network) -> dict:
+        lv = self.levels_for(network)
+        for i, v in self.local_levels(network).items():
+            if v < -1e-9:
+                raise ValueError(f"levels: echelon level of stage {i!r} ({lv[i]}) is below the echelon "
+                                 f"levels downstream of it (local level {v:g}); echelon levels must "
+                                 f"not decrease going upstream")
+        return {"S": lv}
+
+    def initial_stock(self, network) -> dict:
+        self.params(network)
+        return {i: max(v, 0.0) for i, v in self.local_levels(network).items()}
+
+
+@dataclass(frozen=True)
+class SS(Policy):
+    """(s, S): at a review where the inventory position is <= s, order up to S (s < S)."""
+
+    s: object
+    S: object
+    kind = "s-S"
+
+    def __post_init__(self):
+        object.__setattr__(self, "s", _freeze("s", self.s))
+        object.__setattr__(self, "S", _freeze("S", self.S))
+
+    def params(self, network) -> dict:
+        s = _per_stage("s", self.s, network, scalar_ok=True)
+        S = _per_stage("S", self.S, network, scalar_ok=True)
+        for i in s:
+            if not s[i] < S[i]:
+                raise ValueError(f"s and S: stage {i!r} needs s < S, got s={s[i]}, S={S[i]}")
+            if S[i] < 0:
+                raise ValueError(f"S: stage {i!r} must have S >= 0, got {S[i]}")
+        return {"s": s, "S": S}
+
+    def initial_stock(self, network) -> dict:
+        return self.params(network)["S"]
+
+
+@dataclass(frozen=True)
+class RQ(Policy):
+    """(r, Q): at a review where the inventory position is <= r, order n·Q units with n the
+    smallest integer lifting the position above r (Q > 0)."""
+
+    r: object
+    Q: object
+    kind = "r-Q"
+
+    def __post_init__(self):
+        object.__setattr__(self, "r", _freeze("r", self.r))
+        object.__setattr__(self, "Q", _freeze("Q", self.Q))
+
+    def params(self, network) -> dict:
+        r = _per_stage("r", self.r, network, scalar_ok=True)
+        Q = _per_stage("Q", self.Q, network, scalar_ok=True)
+        for i, q in Q.items():
+            check_positive(f"Q[{i!r}]", q)
+        return {"r": r, "Q": Q}
+
+    def initial_stock(self, network) -> dict:
+        p = self.params(network)
+        return {i: max(p["r"][i] + p["Q"][i], 0.0) for i in p["r"]}
+
+
+@dataclass(frozen=True)
+class ForecastOrderUpTo(Policy):
+    """Order up to a forecast: S_t = (T_i + 1)·F_t + z·sqrt(T_i + 1)·σ_t.
+
+    F_t is an exponentially smoothed forecast (smoothing constant ``alpha``) of the demand the
+    stage sees each period (its external demand plus its customers' orders, in its units);
+    σ_t is the exponentially smoothed root-mean-square forecast error; T_i is the stage's mean
+    replenishment time (processing time + inbound lane lead time).  Each review orders
+    max(0, S_t - inventory position).  Updating S_t with the forecast amplifies demand
+    variability upstream: the **bullwhip effect** (Chen, Drezner, Ryan & Simchi-Levi 2000).
+
+    Parameters
+    ----------
+    alpha : float in (0, 1]
+        Smoothing constant; larger reacts faster (and whips more).
+    z : float
+        Safety factor (standard deviations of forecast error), e.g. 1.65.
+    """
+
+    alpha: float = 0.3
+    z: float = 1.65
+    kind = "forecast-order-up-to"
+
+    def __post_init__(self):
+        a = check_real("alpha", self.alpha)
+        if not 0 < a <= 1:
+            raise ValueError(f"alpha must be in (0, 1], got {a}")
+        object.__setattr__(self, "alpha", a)
+        object.__setattr__(self, "z", check_real("z", self.z))
+
+    def params(self, network) -> dict:
+        cover = {i: _mean_replenishment(network, i) + 1.0 for i in network.downstream_first()}
+        return {"alpha": self.alpha, "z": self.z, "cover": cover}
+
+    def initial_stock(self, network) -> dict:
+        cover = self.params(network)["cover"]
+        return {i: cover[i] * network.demand_mean(i) + self.z * math.sqrt(cover[i]) * network.demand_sd(i)
+                for i in cover}
+
+
+def _mean_replenishment(network, node) -> float:
+    """Mean processing time plus the longest mean inbound lane transit (periods)."""
+    from casekit.network import lead_time_pmf
+
+    s = network.stage(node)
+    proc = (sum(k * p for k, p in lead_time_pmf(s.processing_time_dist).items())
+            if s.processing_time_dist is not None else s.processing_time)
+    lanes = []
+    for k in network.suppliers(node):
+        ln = network.lane(k, node)
+        lanes.append(sum(a * p for a, p in lead_time_pmf(ln.lead_time_dist).items())
+                     if ln.lead_time_dist is not None else ln.lead_time)
+    return float(proc + (max(lanes) if lanes else 0.0))
+

@@ -1,0 +1,250 @@
+"""Simulate any casekit :class:`~casekit.network.Network` under a policy: a discrete-event twin
+(SimPy) and a fast vectorised engine (numpy) with the same semantics.
+
+>>> from scipy.stats import poisson
+>>> from casekit.network import serial
+>>> from casekit.policies import EchelonBaseStock
+>>> net = serial([3, 2, 2], [1, 1, 2], 37.12, poisson(5))          # Snyder & Shen Example 6.1
+>>> res = simulate(net, EchelonBaseStock([9, 15, 26]), periods=2000, replications=10, seed=1,
+...                engine="fast", warmup=50)
+>>> s = res.summary()
+>>> bool(s.loc["cost_per_period", "ci_low"] < 72.04 < s.loc["cost_per_period", "ci_high"])
+True
+
+Timing of a period (both engines; Snyder & Shen's serial model is the special case)
+-----------------------------------------------------------------------------------
+1. **Arrivals.**  Shipments due this period enter the receiving stage's input buffer; production
+   batches due this period are put on the shelf and first serve waiting (backordered) customers.
+2. **Demand.**  External demand at each customer-facing stage is met from the shelf; the rest is
+   backordered (or lost, ``SimulationConfig(unmet="lost")``).  Emergency shipments
+   (:class:`Expedite`) then cover backorders above a threshold.
+3. **Orders, downstream first.**  Each stage reads its inventory position (on hand + on order -
+   backorders - units owed to its customers; the *echelon* position for
+   :class:`~casekit.policies.EchelonBaseStock`) and orders per its policy.  A source stage's
+   order goes straight into its input buffer (the outside supplier has unlimited stock); other
+   stages' orders become units their suppliers owe them.
+4. **Flow, upstream first.**  Each stage starts production of as many units as its input buffers
+   allow (all inputs, ``units`` per unit; at most its capacity this period), finishing after its
+   processing time; then ships what it owes its customers from the shelf (customers served in a
+   priority order that rotates each period), arriving after the lane's transit time.  Zero
+   times pass straight through within the period.
+5. **Costs** at the end of the period: h_i per unit on the shelf at stage i; the supplier's h per
+   unit in transit or waiting in a buffer; sum_k u_k h_k per unit in production at stage i
+   (units in the pipeline to stage j are valued at h'_{j+1}, as in Snyder & Shen); p per unit
+   backordered (or per unit lost); K per order placed; the emergency cost per unit expedited.
+
+So an order placed in period t by stage j of a serial system arrives in period t + L_j, before
+that period's demand: the lead-time demand of Clark–Scarf.  Running a serial network at
+:func:`casekit.multiechelon.optimize_serial`'s echelon levels simulates to its analytic cost
+(tested for Snyder & Shen's Example 6.1 and the one-stage newsvendor).
+
+Units and randomness
+--------------------
+Times are whole periods (processing times, lane lead times and their distributions).  When all
+external demand is discrete, quantities stay whole units; continuous demand draws below 0 count
+as 0.  Everything random (demand, processing and transit times, scenario draws) is drawn up front
+from ``seed``: the same seed gives the same numbers, every policy run with one seed sees the same
+draws (common random numbers), and both engines see the same draws, so on the same seed they
+agree exactly (``tests/test_simulation.py`` checks this and the agreement of independent runs
+within confidence intervals).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from casekit.metrics import mean_ci
+from casekit.network import Network
+from casekit.policies import Policy
+from casekit.simulation import scenarios
+from casekit.simulation._accum import SERIES, kpi_table, node_table
+from casekit.simulation._model import (Expedite, SimulationConfig, check_run, compile_network,
+                                       expedite_co2_per_unit, expedite_mask, make_inputs, policy_arrays)
+from casekit.simulation.scenarios import Scenario
+
+__all__ = ["simulate", "SimulationResult", "SimulationConfig", "Expedite", "Scenario", "scenarios",
+           "KPI_NAMES"]
+
+KPI_NAMES = ("cost_per_period", "holding_cost", "ordering_cost", "shortage_cost", "emergency_cost",
+             "fill_rate", "cycle_service_level", "backorders", "on_hand", "bullwhip_ratio", "order_std",
+             "co2_kg", "recovery_periods")
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """What :func:`simulate` returns.
+
+    Attributes
+    ----------
+    kpis : DataFrame
+        One row per replication, columns :data:`KPI_NAMES` (``recovery_periods`` only when the
+        scenario has a disruption).  Costs are per period; ``co2_kg`` is kg CO2e per period;
+        ``fill_rate`` (β) counts units met from stock in the period demanded;
+        ``bullwhip_ratio`` is Var(orders of the most upstream stage) / Var(external demand
+        in its units); ``order_std`` the mean over stages of the sd of orders placed.
+    stages : DataFrame
+        Per-stage measures averaged over replications (on hand, backorders, order sd, bullwhip
+        ratio Var(orders placed)/Var(demand received), fill rate), downstream first.
+    series : dict of ndarray or None
+        Per-period arrays of shape (replications, periods, stages) (stages in
+        :attr:`stage_ids` order): ``on_hand``, ``backorders``, ``orders``, ``in_transit``,
+        ``receipts``, ``shipped``, ``demand_received``; and (replications, periods,
+        customer-facing stages): ``external_demand``, ``met``, ``lost``, ``expedited``.
+    events : DataFrame or None
+        DES only: the event log (``replication, time, period, stage, event, quantity, other``).
+    """
+
+    network: Network
+    policy: Policy
+    engine: str
+    periods: int
+    replications: int
+    warmup: int
+    seed: object
+    scenario: Scenario | None
+    kpis: object
+    stages: object
+    stage_ids: tuple
+    demand_stage_ids: tuple
+    series: dict | None = field(default=None, repr=False)
+    _events: object = field(default=None, repr=False)
+    elapsed: float = 0.0
+
+    @property
+    def events(self):
+        ev = self._events
+        if ev is None or not callable(ev):
+            return ev
+        df = ev()
+        object.__setattr__(self, "_events", df)
+        return df
+
+    def summary(self, confidence: float = 0.95):
+        """Mean of each KPI over replications with its Student-t confidence interval
+        (columns ``mean``, ``ci_low``, ``ci_high``; index the KPI name)."""
+        import pandas as pd
+
+        rows = {k: mean_ci(self.kpis[k].to_numpy(), confidence) for k in self.kpis.columns}
+        return pd.DataFrame.from_dict(rows, orient="index", columns=["mean", "ci_low", "ci_high"]).rename_axis("kpi")
+
+    def series_frame(self, name: str, replication: int = 0):
+        """One per-period series as a DataFrame (index: period after the warm-up; columns:
+        stage ids)."""
+        import pandas as pd
+
+        if self.series is None:
+            raise ValueError("this run kept no series: pass SimulationConfig(keep_series=True)")
+        if name not in self.series:
+            raise ValueError(f"name must be one of {sorted(self.series)}, got {name!r}")
+        arr = self.series[name][replication]
+        cols = self.demand_stage_ids if arr.shape[1] == len(self.demand_stage_ids) and name in (
+            "external_demand", "met", "lost", "expedited") else self.stage_ids
+        return pd.DataFrame(arr, columns=list(cols)).rename_axis("period")
+
+    @property
+    def node_periods(self) -> int:
+        return self.periods * self.replications * len(self.stage_ids)
+
+
+def _auto_progress(config, engine, work: float) -> bool:
+    if config.progress is not None:
+        return bool(config.progress)
+    # rough throughput on a laptop core: node-periods per second
+    rate = 2e7 if engine == "fast" else 2e4
+    return work / rate > 3.0
+
+
+def simulate(network: Network, policy: Policy, periods: int, replications: int = 10, seed=None,
+             engine: str = "des", scenario: Scenario | None = None, warmup: int = 0, *,
+             config: SimulationConfig | None = None) -> SimulationResult:
+    """Simulate ``network`` under ``policy``.
+
+    Parameters
+    ----------
+    network : Network
+        Any casekit network (serial, distribution, assembly, general acyclic).  Read: local
+        holding costs h_i, processing times (or ``processing_time_dist``), lane lead times (or
+        ``lead_time_dist``), lane ``units``, external ``demand`` and ``stockout_cost`` p at
+        customer-facing stages, ``capacity``; lane ``distance_km``/``mode`` for CO2.
+    policy : Policy
+        :class:`~casekit.policies.BaseStock`, :class:`~casekit.policies.EchelonBaseStock`,
+        :class:`~casekit.policies.SS`, :class:`~casekit.policies.RQ` or
+        :class:`~casekit.policies.ForecastOrderUpTo`, with levels downstream first.
+    periods : int
+        Recorded periods per replication (after the warm-up), >= 1.
+    replications : int
+        Independent replications, >= 1 (>= 2 for confidence intervals).
+    seed : int or numpy Generator
+        Same seed, same numbers (and the same random draws for any policy).
+    engine : ``"des"`` or ``"fast"``
+        The SimPy discrete-event twin (with an event log) or the vectorised numpy engine.
+    scenario : Scenario, optional
+        Disruptions (:mod:`casekit.simulation.scenarios`); event times count from the end of the
+        warm-up.
+    warmup : int
+        Periods simulated first and left out of every KPI and series.
+    config : SimulationConfig, optional
+        Lost sales, ordering costs, emergency shipments, CO2 data, series, progress bar.
+
+    Returns
+    -------
+    SimulationResult
+        ``.kpis`` (one row per replication), ``.summary()``, ``.stages``, ``.series``,
+        ``.events`` (DES).
+
+    Raises
+    ------
+    ValueError
+        A policy that does not fit the network, non-positive ``periods`` or ``replications``, a
+        scenario naming an unknown stage, fractional lead times.
+    """
+    periods, replications, warmup, config = check_run(network, policy, periods, replications, warmup,
+                                                      engine, scenario, config)
+    if not isinstance(policy, Policy):
+        raise TypeError(f"policy must be a casekit.policies policy (BaseStock, EchelonBaseStock, SS, RQ, "
+                        f"ForecastOrderUpTo), got {policy!r}")
+    policy.validate(network)
+    comp = compile_network(network, config)
+    pa = policy_arrays(comp, policy, config)
+    inp = make_inputs(comp, periods, replications, warmup, seed, scenario)
+    work = comp.n * inp.T * replications
+    keep_series = config.keep_series if config.keep_series is not None else work <= 3_000_000
+    has_disruption = scenario is not None and scenario.disruption_start is not None
+    mask = expedite_mask(comp, config)
+    eco2 = expedite_co2_per_unit(config)
+    progress = _auto_progress(config, engine, work)
+    t0 = time.perf_counter()
+    events = None
+    if engine == "fast":
+        from casekit.simulation.fast import run_fast
+
+        acc = run_fast(comp, pa, inp, config, keep_series=keep_series, keep_flow=has_disruption,
+                       expedite_mask=mask, expedite_co2=eco2, progress=progress)
+    else:
+        from casekit.simulation.des import run_des
+
+        acc, events = run_des(comp, pa, inp, config, keep_series=keep_series, keep_flow=has_disruption,
+                              expedite_mask=mask, expedite_co2=eco2, progress=progress)
+    elapsed = time.perf_counter() - t0
+    return _result(network, policy, engine, periods, replications, warmup, seed, scenario, comp, acc,
+                   events, elapsed)
+
+
+def _result(network, policy, engine, periods, replications, warmup, seed, scenario, comp, acc, events,
+            elapsed) -> SimulationResult:
+    kpis = kpi_table(acc, comp, scenario, 1, replications)
+    stages = node_table(acc, comp).loc[network.downstream_first()]
+    series = None
+    if acc.series is not None:
+        order = [comp.ids.index(i) for i in network.downstream_first()]
+        series = {}
+        for k in SERIES:
+            arr = np.moveaxis(acc.series[k], -1, 0)        # (R, T, items)
+            series[k] = arr[:, :, order] if arr.shape[2] == comp.n and k not in (
+                "external_demand", "met", "lost", "expedited") else arr
+    dids = tuple(comp.ids[k] for k in comp.demand_idx)
+    return SimulationResult(network, policy, engine, periods, replications, warmup, seed, scenario, kpis,
+                            stages, tuple(network.downstream_first()), dids, series, events, elapsed)

@@ -1,0 +1,354 @@
+"""The discrete-event twin: a SimPy model of any casekit network.
+
+Every stage is a SimPy **process** that wakes twice a period: once to review its inventory
+position and order (stages wake downstream first), once to start production from the inputs it
+has received and ship what it owes its customers (upstream first).  Customers are processes too
+(one per customer-facing stage), and every shipment and production batch is a SimPy **event**
+scheduled for the period it arrives, whose callback puts the units where they belong.  Within a
+period the clock reads
+
+=============  ===============================================================
+t + 0.0        shipments and finished batches arrive (event callbacks)
+t + 0.2        customers demand (customer processes)
+t + 0.4 + ε·k  stage reviews and orders, downstream first
+t + 0.6 + ε·k  stage starts production and ships, upstream first
+t + 0.9        the recorder process books costs and KPIs
+=============  ===============================================================
+
+which is exactly the period of the fast engine (:mod:`casekit.simulation.fast`); both read the
+same random inputs, so on the same seed they give the same numbers, while the twin also keeps an
+event log of every order, shipment, receipt and stockout.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+
+from casekit.simulation._accum import Accum
+
+EPS = 1e-4
+
+
+def run_des(comp, pa, inp, config, *, keep_series=False, keep_flow=False, expedite_mask=None,
+            expedite_co2=0.0, progress=None):
+    R = inp.R
+    acc = Accum(comp.n, len(comp.demand_idx), R, inp.T - inp.warmup, keep_series, keep_flow)
+    logs = [] if config.event_log else None
+    reps = range(R)
+    if progress:
+        from tqdm.auto import tqdm
+
+        reps = tqdm(reps, desc="DES twin", unit="replication", leave=False)
+    for r in reps:
+        _Twin(comp, pa, inp, config, r, acc, logs, expedite_mask, expedite_co2).run()
+    events = None
+    if logs is not None:
+        ids = comp.ids
+
+        def build():
+            import pandas as pd
+
+            df = pd.DataFrame(logs, columns=["replication", "time", "period", "stage", "event", "quantity", "other"])
+            df["stage"] = [ids[k] for k in df["stage"]]
+            df["other"] = [None if k < 0 else ids[k] for k in df["other"]]
+            return df
+        events = build
+    return acc, events
+
+
+class _Twin:
+    """One replication of the network as SimPy processes (state in plain Python floats)."""
+
+    def __init__(self, comp, pa, inp, config, r, acc, logs, ex_mask, ex_co2):
+        self.c, self.pa, self.inp, self.cfg, self.r, self.acc = comp, pa, inp, config, r, acc
+        n, L = comp.n, comp.n_lanes
+        self.env = simpy.Environment()
+        self.on = [float(v) for v in pa.initial[:, 0]]
+        self.bo = [0.0] * n
+        self.outst = [0.0] * n
+        self.inproc = [0.0] * n
+        self.owed = [0.0] * L
+        self.buf = [0.0] * L
+        self.tr = [0.0] * L
+        self.demand = inp.demand[:, :, r].T.tolist()          # [t][m]
+        self.pdel = inp.proc_delay[:, :, r].T.tolist()        # [t][i]
+        self.ldel = inp.lane_delay[:, :, r].T.tolist()        # [t][l]
+        self.cap = None if inp.cap is None else inp.cap[:, :, r].T.tolist()
+        self.cm = None if inp.cost_mult is None else inp.cost_mult[:, :, r].T.tolist()
+        self.log = logs
+        self.ex = config.expedite
+        self.ex_mask = [False] * len(comp.demand_idx) if ex_mask is None else [bool(x) for x in ex_mask]
+        self.ex_co2 = ex_co2
+        self.lost_mode = config.unmet == "lost"
+        self.dn = [int(k) for k in comp.demand_idx]
+        self.sup = [int(k) for k in comp.lane_sup]
+        self.cus = [int(k) for k in comp.lane_cus]
+        self.u = [float(x) for x in comp.lane_u]
+        self.A = comp.A.tolist()
+        self.par_a = pa.a[:, 0].tolist()
+        self.par_b = None if pa.b is None else pa.b[:, 0].tolist()
+        if pa.kind == "forecast-order-up-to":
+            self.F = comp.mean_demand.astype(float).tolist()
+            self.MSE = [comp.network.demand_sd(i) ** 2 for i in comp.ids]
+        # per-period scratch, reset by the recorder
+        self.q = [0.0] * n
+        self.rd = [0.0] * n
+        self.receipts = [0.0] * n
+        self.shipped = [0.0] * n
+        self.met = [0.0] * len(self.dn)
+        self.D = [0.0] * len(self.dn)
+        self.short = [0.0] * len(self.dn)
+        self.lost = [0.0] * len(self.dn)
+        self.exp = [0.0] * len(self.dn)
+        self.co2 = 0.0
+        # per-replication totals
+        self.tot = dict(hold=0.0, short=0.0, order=0.0, emerg=0.0, co2=0.0, bo=0.0, on=0.0, lost=0.0, exp=0.0,
+                        ed1=0.0, ed2=0.0)
+        self.dem = [0.0] * len(self.dn)
+        self.mets = [0.0] * len(self.dn)
+        self.ok = [0.0] * len(self.dn)
+        self.on_node = [0.0] * n
+        self.bo_node = [0.0] * n
+        self.q1, self.q2, self.rd1, self.rd2 = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
+        self.ed_w = [float(comp.A[comp.source_top, k]) for k in self.dn]
+
+    # ---- event log -------------------------------------------------------------------------
+    def note(self, t, stage, event, qty, other=-1):
+        if self.log is not None and qty:
+            self.log.append((self.r, round(self.env.now, 4), t, stage, event, qty, other))
+
+    # ---- callbacks of arrival events -------------------------------------------------------
+    def _arrive(self, l, s, t):
+        def cb(_event):
+            self.buf[l] += s
+            self.tr[l] -= s
+            self.note(t, self.cus[l], "receipt", s, self.sup[l])
+        return cb
+
+    def _complete(self, i, s, t):
+        def cb(_event):
+            self.inproc[i] -= s
+            self._shelve(i, s)
+            self.note(t, i, "batch done", s)
+        return cb
+
+    def _shelve(self, i, s):
+        self.on[i] += s
+        self.outst[i] -= s
+        self.receipts[i] += s
+        if self.bo[i] > 0:
+            x = min(self.on[i], self.bo[i])
+            self.on[i] -= x
+            self.bo[i] -= x
+            self.shipped[i] += x
+
+    def _wait_until(self, time):
+        return self.env.timeout(max(time - self.env.now, 0.0))
+
+    # ---- processes ---------------------------------------------------------------------------
+    def customer(self, m):
+        i = self.dn[m]
+        for t in range(self.inp.T):
+            yield self._wait_until(t + 0.2)
+            D = self.demand[t][m]
+            met = min(self.on[i], D)
+            self.on[i] -= met
+            short = D - met
+            self.shipped[i] += met
+            self.rd[i] += D
+            self.D[m], self.met[m], self.short[m] = D, met, short
+            self.note(t, i, "demand", D)
+            if short > 0:
+                self.note(t, i, "stockout", short)
+            if self.lost_mode:
+                self.lost[m] = short
+            else:
+                self.bo[i] += short
+            if self.ex is not None and self.ex_mask[m]:
+                if self.lost_mode:
+                    e = max(self.lost[m] - self.ex.threshold, 0.0)
+                    self.lost[m] -= e
+                else:
+                    e = max(self.bo[i] - self.ex.threshold, 0.0)
+                    self.bo[i] -= e
+                self.exp[m] = e
+                self.receipts[i] += e
+                self.shipped[i] += e
+                self.note(t, i, "emergency shipment", e)
+
+    def stage(self, i):
+        c, n = self.c, self.c.n
+        kind = self.pa.kind
+        in_l = c.in_lanes[i]
+        outs = c.out_lanes[i]
+        virtual = self.sup[in_l[0]] < 0
+        for t in range(self.inp.T):
+            # review and order (downstream first: larger topological index wakes earlier)
+            yield self._wait_until(t + 0.4 + EPS * (n - 1 - i))
+            pos = self._position(i)
+            if self.pa.echelon:
+                E = sum(a * self._position(j) for j, a in enumerate(self.A[i]) if a)
+                q = max(self.par_a[i] - E, 0.0)
+            elif kind == "base-stock":
+                q = max(self.par_a[i] - pos, 0.0)
+            elif kind == "s-S":
+                q = self.par_b[i] - pos if pos <= self.par_a[i] else 0.0
+            elif kind == "r-Q":
+                Q = self.par_b[i]
+                q = (math.floor((self.par_a[i] - pos) / Q) + 1) * Q if pos <= self.par_a[i] else 0.0
+            else:
+                err = self.rd[i] - self.F[i]
+                self.F[i] += self.pa.alpha * err
+                self.MSE[i] += self.pa.alpha * (err * err - self.MSE[i])
+                cov = self.par_a[i]
+                q = max(cov * self.F[i] + self.pa.z * math.sqrt(cov * self.MSE[i]) - pos, 0.0)
+                if self.c.integer:
+                    q = float(np.round(q))
+            self.q[i] = q
+            if q:
+                self.outst[i] += q
+                self.note(t, i, "order", q, -1 if virtual else self.sup[in_l[0]])
+                for l in in_l:
+                    if virtual:
+                        self.buf[l] += q
+                    else:
+                        self.owed[l] += self.u[l] * q
+                        self.rd[self.sup[l]] += self.u[l] * q
+            # start production and ship (upstream first)
+            yield self._wait_until(t + 0.6 + EPS * i)
+            start = min(self.buf[l] / self.u[l] for l in in_l)
+            if self.c.integer:
+                start = math.floor(start + 1e-9)
+            cap = c.cap[i] if self.cap is None else self.cap[t][i]
+            if start > cap:
+                start = cap
+            if start > 0:
+                for l in in_l:
+                    self.buf[l] -= self.u[l] * start
+                if virtual:
+                    self.co2 += c.lane_co2[in_l[0]] * start
+                d = self.pdel[t][i]
+                self.note(t, i, "batch start", start)
+                if d == 0:
+                    self._shelve(i, start)
+                else:
+                    self.inproc[i] += start
+                    ev = self.env.timeout(t + d - self.env.now)
+                    ev.callbacks.append(self._complete(i, start, t + d))
+            if outs:
+                k0 = t % len(outs)
+                for l in outs[k0:] + outs[:k0]:
+                    s = min(self.on[i], self.owed[l])
+                    if s <= 0:
+                        continue
+                    self.on[i] -= s
+                    self.owed[l] -= s
+                    self.shipped[i] += s
+                    self.co2 += c.lane_co2[l] * s
+                    d = self.ldel[t][l]
+                    self.note(t, i, "shipment", s, self.cus[l])
+                    if d == 0:
+                        self.buf[l] += s
+                        self.note(t, self.cus[l], "receipt", s, i)
+                    else:
+                        self.tr[l] += s
+                        ev = self.env.timeout(t + d - self.env.now)
+                        ev.callbacks.append(self._arrive(l, s, t + d))
+
+    def _position(self, i):
+        owed_out = sum(self.owed[l] for l in self.c.out_lanes[i])
+        return self.on[i] + self.outst[i] - self.bo[i] - owed_out
+
+    def recorder(self):
+        c, acc, r = self.c, self.acc, self.r
+        W = self.inp.warmup
+        h, p, K = c.h.tolist(), c.p.tolist(), c.K.tolist()
+        hv, cv = c.lane_hv.tolist(), c.comp_value.tolist()
+        n, L, nd = c.n, c.n_lanes, len(self.dn)
+        ser = acc.series
+        tot = self.tot
+        for t in range(self.inp.T):
+            yield self._wait_until(t + 0.9)
+            if t >= W:
+                k = t - W
+                tot["hold"] += (sum(h[i] * self.on[i] for i in range(n))
+                                + sum(hv[l] * (self.tr[l] + self.buf[l]) for l in range(L))
+                                + sum(cv[i] * self.inproc[i] for i in range(n)))
+                if self.lost_mode:
+                    tot["short"] += sum(p[self.dn[m]] * self.lost[m] for m in range(nd))
+                    tot["lost"] += sum(self.lost)
+                else:
+                    tot["short"] += sum(p[i] * self.bo[i] for i in range(n))
+                cm = self.cm[t] if self.cm is not None else None
+                tot["order"] += sum(K[i] * (1.0 if cm is None else cm[i]) for i in range(n) if self.q[i] > 0)
+                co2 = self.co2
+                if self.ex is not None:
+                    eu = sum(self.exp[m] * (1.0 if cm is None else cm[self.dn[m]]) for m in range(nd))
+                    tot["emerg"] += self.ex.cost_per_unit * eu
+                    tot["exp"] += sum(self.exp)
+                    co2 += self.ex_co2 * sum(self.exp)
+                tot["co2"] += co2
+                for m in range(nd):
+                    self.dem[m] += self.D[m]
+                    self.mets[m] += self.met[m]
+                    self.ok[m] += self.short[m] <= 0
+                tot["bo"] += sum(self.bo)
+                tot["on"] += sum(self.on)
+                for i in range(n):
+                    self.on_node[i] += self.on[i]
+                    self.bo_node[i] += self.bo[i]
+                    self.q1[i] += self.q[i]
+                    self.q2[i] += self.q[i] * self.q[i]
+                    self.rd1[i] += self.rd[i]
+                    self.rd2[i] += self.rd[i] * self.rd[i]
+                ed = sum(w * d for w, d in zip(self.ed_w, self.D))
+                tot["ed1"] += ed
+                tot["ed2"] += ed * ed
+                if acc.flow_dem is not None:
+                    acc.flow_dem[k, r] = sum(self.D)
+                    acc.flow_met[k, r] = sum(self.met)
+                if ser is not None:
+                    ser["on_hand"][k, :, r] = self.on
+                    ser["backorders"][k, :, r] = self.bo
+                    ser["orders"][k, :, r] = self.q
+                    transit = [0.0] * n
+                    for i in range(n):
+                        ls = [l for l in c.in_lanes[i] if self.sup[l] >= 0]
+                        if ls:
+                            transit[i] = sum(self.tr[l] / self.u[l] for l in ls) / len(ls)
+                    ser["in_transit"][k, :, r] = [a + b for a, b in zip(self.inproc, transit)]
+                    ser["receipts"][k, :, r] = self.receipts
+                    ser["shipped"][k, :, r] = self.shipped
+                    ser["demand_received"][k, :, r] = self.rd
+                    ser["external_demand"][k, :, r] = self.D
+                    ser["met"][k, :, r] = self.met
+                    ser["lost"][k, :, r] = self.lost
+                    ser["expedited"][k, :, r] = self.exp
+            # reset the period's scratch
+            self.q = [0.0] * n
+            self.rd = [0.0] * n
+            self.receipts = [0.0] * n
+            self.shipped = [0.0] * n
+            self.lost = [0.0] * nd
+            self.exp = [0.0] * nd
+            self.co2 = 0.0
+
+    def run(self):
+        env = self.env
+        for m in range(len(self.dn)):
+            env.process(self.customer(m))
+        for i in range(self.c.n):
+            env.process(self.stage(i))
+        env.process(self.recorder())
+        env.run()
+        acc, r, tot = self.acc, self.r, self.tot
+        acc.hold[r], acc.short[r], acc.order[r], acc.emerg[r] = tot["hold"], tot["short"], tot["order"], tot["emerg"]
+        acc.co2[r], acc.bo[r], acc.on[r], acc.lost[r], acc.exp_units[r] = (tot["co2"], tot["bo"], tot["on"],
+                                                                           tot["lost"], tot["exp"])
+        acc.ed1[r], acc.ed2[r] = tot["ed1"], tot["ed2"]
+        acc.dem[:, r], acc.met[:, r], acc.ok[:, r] = self.dem, self.mets, self.ok
+        acc.on_node[:, r], acc.bo_node[:, r] = self.on_node, self.bo_node
+        acc.q1[:, r], acc.q2[:, r], acc.rd1[:, r], acc.rd2[:, r] = self.q1, self.q2, self.rd1, self.rd2
