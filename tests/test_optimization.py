@@ -211,12 +211,15 @@ def test_milp_cutoff_and_fixing_restrict_the_search():
 
 # ------------------------------------------------------------------ Benders
 
+@pytest.mark.parametrize("textbook", [False, True], ids=["lp-phase", "textbook"])
 @pytest.mark.parametrize("multi_cut", [False, True])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_benders_equals_brute_force_and_its_cuts_are_valid(seed, multi_cut):
+def test_benders_equals_brute_force_and_its_cuts_are_valid(seed, multi_cut, textbook):
     inst = small_instance(seed)
     best, _ = brute_force(inst)
-    res = solve_benders(inst, multi_cut=multi_cut)
+    # textbook: empty initial master, integer master from the first iteration
+    options = {"lp_phase": False, "initial_open": None} if textbook else {}
+    res = solve_benders(inst, multi_cut=multi_cut, **options)
     assert res.proven_optimal
     assert res.objective == pytest.approx(best, rel=1e-7)
     h = res.history

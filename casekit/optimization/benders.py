@@ -70,8 +70,8 @@ class BendersCut:
 
 
 def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *, tol: float = 1e-7,
-                  max_iterations: int = 5000, time_limit: float | None = None,
-                  initial_open=None) -> FacilityLocationResult:
+                  max_iterations: int = 5000, time_limit: float | None = None, lp_phase: bool = True,
+                  initial_open="all") -> FacilityLocationResult:
     """Solve the CFLP by classic Benders decomposition.
 
     Parameters
@@ -83,9 +83,14 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
         Stop when ``(upper - lower) <= tol * upper``; the result is ``proven_optimal`` then.
     max_iterations, time_limit
         Stop earlier (not proven) after that many master solves or seconds.
-    initial_open : array of 0/1, optional
-        A first open set to price before the first master solve (e.g. a heuristic's answer): it
-        gives an upper bound and a first cut at once.
+    lp_phase : bool
+        First iterate on the LP relaxation of the master (McDaniel & Devine 1977): cuts at
+        fractional y are valid for every y and cost an LP, not a MILP, to find; the integer
+        phase then starts with the LP bound already learnt.  False gives the textbook loop only.
+    initial_open : "all", array of 0/1 or None
+        A first open set to price before the first master solve: it gives an upper bound and a
+        first optimality cut at once.  The default prices "all facilities open" (always feasible);
+        a heuristic's answer works too; None starts from the empty master of the textbook.
 
     Returns
     -------
@@ -142,10 +147,10 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
     lower = 0.0
     status = "iteration limit"
 
-    def price(y, it) -> str:
+    def price(y, it, fractional=False) -> str:
         """Solve the subproblem at y, add its cut(s) to the master; return the cut kind."""
         nonlocal best_ub, best_y, best_x
-        sol = sub.solve(y)
+        sol = sub.solve(y, fractional=fractional)
         if not sol.feasible:
             # 0 >= alpha + beta y   <=>   beta y <= -alpha
             master.addRow(-inf, -sol.alpha, m, y_idx, sol.beta)
@@ -154,6 +159,8 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
         # theta >= alpha + beta y   <=>   theta - beta y >= alpha
         master.addRow(sol.alpha, inf, m + 1, np.append(y_idx, m).astype(np.int32), np.append(-sol.beta, 1.0))
         cuts.append(BendersCut("optimality", it, sol.alpha, sol.beta))
+        if fractional:
+            return "optimality (LP)"
         total = float(inst.fixed_cost @ y + sol.cost)
         if total < best_ub:
             best_ub, best_y, best_x = total, y.astype(bool), sol.x
@@ -168,15 +175,52 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
                 cuts.append(BendersCut("customer", it, float(ck[j]), betas[:, j].copy(), customer=j))
         return "optimality"
 
+    if isinstance(initial_open, str):
+        if initial_open != "all":
+            raise ValueError(f"initial_open must be 'all', an array of 0/1 or None; got {initial_open!r}")
+        initial_open = np.ones(m)
     if initial_open is not None:
         y0 = np.asarray(initial_open, dtype=float).round()
         if y0.shape != (m,):
             raise ValueError(f"initial_open must have one 0/1 entry per facility ({m}), got shape {y0.shape}")
         price(y0, 0)
 
-    for it in range(1, max_iterations + 1):
+    it = 0
+    if lp_phase:
+        # phase 1: the master's LP relaxation; stop when its bound stops moving
+        master.changeColsIntegrality(m, y_idx, np.array([highspy.HighsVarType.kContinuous] * m))
+        while it < max_iterations:
+            it += 1
+            master.run()
+            if master.getModelStatus() != highspy.HighsModelStatus.kOptimal:   # pragma: no cover
+                break
+            col = np.asarray(master.getSolution().col_value)
+            lp_lower = float(master.getInfo().objective_function_value)
+            lower = max(lower, lp_lower)
+            y = col[:m]
+            sol_kind = price(y, it, fractional=True)
+            # price the rounded-up open set too: a feasible integer solution (upper bound) and a cut
+            price((y > 1e-6).astype(float), it)
+            rows.append({"iteration": it, "lower": lower, "upper": best_ub,
+                         "gap": (best_ub - lower) / best_ub if np.isfinite(best_ub) else np.inf,
+                         "cut": sol_kind, "n_open": int((y > 1e-6).sum()), "time_s": time.perf_counter() - t0})
+            theta = col[m]
+            q = sub.solve(y, fractional=True).cost if sol_kind.startswith("optimality") else np.inf
+            if np.isfinite(q) and q - theta <= 1e-6 * max(1.0, abs(q)):
+                break
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                break
+        master.changeColsIntegrality(m, y_idx, np.array([highspy.HighsVarType.kInteger] * m))
+
+    while it < max_iterations:
+        it += 1
+        if time_limit is not None:
+            master.setOptionValue("time_limit", max(0.01, time_limit - (time.perf_counter() - t0)))
         master.run()
         ms = master.getModelStatus()
+        if ms == highspy.HighsModelStatus.kTimeLimit:
+            status = "time limit"
+            break
         if ms != highspy.HighsModelStatus.kOptimal:   # pragma: no cover - the instance is feasible
             status = f"master: {master.modelStatusToString(ms)}"
             break

@@ -156,27 +156,40 @@ class TransportationLP:
         beta = lam * self.instance.capacity + np.minimum(rc, 0.0).sum(axis=1)
         return float(u.sum()), beta
 
-    def solve(self, open_) -> TransportSolution:
-        """Solve the subproblem for the open set ``open_`` (booleans or 0/1, length m)."""
-        y = np.asarray(open_, dtype=float).round()
+    def _phase1(self, y: np.ndarray) -> TransportSolution:
+        if self._h1 is None:
+            cost1 = np.concatenate([np.zeros(self._m * self._n), np.ones(self._n)])
+            self._h1 = self._build(cost1, np.ones(self._n), extra_cols=self._n)
+            self._cost1 = cost1
+        self._set_open(self._h1, y)
+        self._h1.run()
+        alpha, beta = self._cut(self._h1, self._cost1)
+        return TransportSolution(False, float("inf"), None, alpha, beta)
+
+    def solve(self, open_, *, fractional: bool = False) -> TransportSolution:
+        """Solve the subproblem for the open set ``open_`` (booleans or 0/1, length m).
+
+        With ``fractional=True``, y may take values in [0, 1] (the LP relaxation of the master in
+        Benders' first phase): facility i then offers capacity :math:`s_i y_i` and at most the
+        fraction :math:`y_i` of each customer.
+        """
+        y = np.asarray(open_, dtype=float)
+        y = np.clip(y, 0.0, 1.0) if fractional else y.round()
         if y.shape != (self._m,):
             raise ValueError(f"open must have one entry per facility ({self._m}), got shape {y.shape}")
         self.evaluations += 1
         inst = self.instance
-        if not inst.is_capacity_feasible(y > 0.5):
-            if self._h1 is None:
-                cost1 = np.concatenate([np.zeros(self._m * self._n), np.ones(self._n)])
-                self._h1 = self._build(cost1, np.ones(self._n), extra_cols=self._n)
-                self._cost1 = cost1
-            self._set_open(self._h1, y)
-            self._h1.run()
-            alpha, beta = self._cut(self._h1, self._cost1)
-            return TransportSolution(False, float("inf"), None, alpha, beta)
+        if not fractional and not inst.is_capacity_feasible(y > 0.5):
+            return self._phase1(y)
         h = self._h
         self._set_open(h, y)
         h.run()
-        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:   # pragma: no cover - defensive
-            raise RuntimeError(f"transportation LP not solved: {h.modelStatusToString(h.getModelStatus())}")
+        status = h.getModelStatus()
+        if fractional and status in (highspy.HighsModelStatus.kInfeasible,
+                                     highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            return self._phase1(y)
+        if status != highspy.HighsModelStatus.kOptimal:   # pragma: no cover - defensive
+            raise RuntimeError(f"transportation LP not solved: {h.modelStatusToString(status)}")
         x = np.asarray(h.getSolution().col_value).reshape(self._m, self._n)
         alpha, beta = self._cut(h, inst.cost.ravel())
         cost = float(h.getInfo().objective_function_value)
