@@ -133,13 +133,14 @@ def test_bad_input():
         evaluate_gsm(nodes=EX_6_5_NODES, edges=EX_6_5_EDGES, cst={1: 0, 2: 0, 3: 5, 4: 0})
 
 
-def test_compare_placement_uniform_is_all_zero_csts():
+def test_compare_placement_uniform_buffers_every_stage():
     from casekit.multiechelon import compare_placement
     from casekit.multiechelon.examples import example_6_5
 
     c = compare_placement(example_6_5(), demand_bound=1)
-    # uniform: NLT = T + inbound (node 1: 1 + 2), so SS = sqrt2*sqrt3, sqrt2*1, 1, 1
-    expected_uniform = 1 * math.sqrt(2) * math.sqrt(3) + 2 * math.sqrt(2) + 3 + 3
+    # uniform: internal stages quote 0 (node 1 covers 1 + 2 periods, node 3 covers 1); node 2 must
+    # quote 0 (covers 1 period); node 4 may quote 1 = its inbound 0 + processing 1, so holds nothing
+    expected_uniform = 1 * math.sqrt(2) * math.sqrt(3) + 2 * math.sqrt(2) * 1 + 3 * 1 + 0
     assert math.isclose(c.uniform.cost, expected_uniform)
     assert math.isclose(c.optimal.cost, 2 * math.sqrt(2) + math.sqrt(6) + 3)
     assert math.isclose(c.cost_saving, 1 - c.optimal.cost / expected_uniform)
