@@ -77,7 +77,6 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass, field, replace
-from types import MappingProxyType
 from typing import Hashable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -215,7 +214,7 @@ class Stage:
                 raise ValueError(f"{where}: processing_time_dist: {exc}") from None
         if self.label is None:
             set_(self, "label", str(self.id))
-        set_(self, "attrs", MappingProxyType(dict(self.attrs)))
+        set_(self, "attrs", dict(self.attrs))
 
     @property
     def demand_mean(self) -> float:
@@ -254,7 +253,7 @@ class Lane:
                 lead_time_pmf(self.lead_time_dist)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"{where}: lead_time_dist: {exc}") from None
-        set_(self, "attrs", MappingProxyType(dict(self.attrs)))
+        set_(self, "attrs", dict(self.attrs))
 
 
 # --------------------------------------------------------------------------------------------

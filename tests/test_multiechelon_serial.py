@@ -143,7 +143,7 @@ def test_heuristics_are_never_better_than_the_optimum():
 
 
 def test_bad_input_names_the_problem():
-    with pytest.raises(ValueError, match="network must be serial"):
+    with pytest.raises(ValueError, match=r"stage 1: network must be serial"):
         optimize_serial(from_edges([(1, 2), (1, 3)], {
             1: dict(holding_cost=1), 2: dict(holding_cost=2, demand=stats.norm(1, 1), stockout_cost=5),
             3: dict(holding_cost=2, demand=stats.norm(1, 1), stockout_cost=5)}))

@@ -173,3 +173,14 @@ def test_echelon_conversion_length_checked():
         net.to_local([1, 2])
     arr = np.array(net.to_echelon([1.5, 2.5, 3.5]))
     assert np.allclose(arr, [1.5, 4.0, 7.5])
+
+
+def test_networks_pickle_and_deepcopy():
+    """Simulations and Dask sweeps ship networks between processes."""
+    import copy
+    import pickle
+
+    net = from_edges(EX_6_5_EDGES, EX_6_5_NODES)
+    for clone in (pickle.loads(pickle.dumps(net)), copy.deepcopy(net)):
+        assert clone.ids == net.ids and clone.demand_sd(1) == net.demand_sd(1)
+    net.to_networkx().to_undirected()

@@ -112,9 +112,12 @@ def gsm_inputs(network: Network | None = None, *, nodes: Mapping | None = None, 
     if not isinstance(network, Network):
         raise TypeError(f"network must be a casekit.network.Network, got {type(network).__name__}")
     if not network.is_tree:
-        raise ValueError(f"network must be a tree for the GSM dynamic programme, got a {network.kind} "
-                         f"network with {len(network.lanes)} lanes for {len(network)} stages "
-                         f"(a tree has {len(network) - 1})")
+        import networkx as nx
+
+        cycle = nx.cycle_basis(network.to_networkx().to_undirected())[0]
+        raise ValueError(f"stage {cycle[0]!r}: network must be a tree for the GSM dynamic programme, but "
+                         f"the lanes between stages {sorted(cycle, key=str)} close a loop "
+                         f"({len(network.lanes)} lanes for {len(network)} stages; a tree has {len(network) - 1})")
     return network
 
 

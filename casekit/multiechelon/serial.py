@@ -78,8 +78,11 @@ def serial_parameters(network: Network) -> SerialParameters:
     if not isinstance(network, Network):
         raise TypeError(f"network must be a casekit.network.Network, got {type(network).__name__}")
     if not network.is_serial:
-        raise ValueError(f"network must be serial (a chain of stages), got a {network.kind} network; "
-                         f"use optimize_gsm or the distribution-system functions instead")
+        odd = next((i for i in network.ids if len(network.suppliers(i)) > 1 or len(network.customers(i)) > 1),
+                   network.ids[0])
+        raise ValueError(f"stage {odd!r}: network must be serial (a chain of stages, each with at most one "
+                         f"supplier and one customer), got a {network.kind} network; use optimize_gsm or "
+                         f"the distribution-system functions instead")
     order = network.serial_order()
     first = network.stage(order[0])
     if first.demand is None:
