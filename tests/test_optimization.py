@@ -306,3 +306,92 @@ def test_hybrid_never_worse_than_ga(name, fix):
         assert hy.proven_optimal and abs(hy.relative_error(OPT[name])) < 1e-6
     else:
         assert not hy.proven_optimal     # fixing variables forfeits the proof
+
+
+# ------------------------------------------------------------------ network design
+
+from casekit.optimization.network_design import (  # noqa: E402
+    NetworkDesignInstance, evaluate_design, example_network_design, pareto_front, solve_network_design,
+)
+
+
+def brute_force_design(inst, carbon_price=0.0, co2_cap=None):
+    """Enumerate every (DC, mode) choice per retailer, priced with the exact square root."""
+    choices = [(i, k) for i in range(inst.m) for k in range(inst.mode_cost.size)]
+    best = None
+    for combo in itertools.product(choices, repeat=inst.n):
+        server = [c[0] for c in combo]
+        mode = [c[1] for c in combo]
+        ev = evaluate_design(inst, server, mode, carbon_price=carbon_price)
+        if not ev["capacity_ok"] or (co2_cap is not None and ev["co2"] > co2_cap):
+            continue
+        if best is None or ev["objective"] < best["objective"]:
+            best = ev
+    return best
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("carbon_price", [0.0, 0.02])
+def test_network_design_milp_equals_enumeration_with_exact_square_root(seed, carbon_price):
+    inst = example_network_design(n_dc=3, n_retailers=4, seed=seed)
+    best = brute_force_design(inst, carbon_price)
+    sol = solve_network_design(inst, carbon_price=carbon_price, pieces=40)
+    assert sol.proven_optimal
+    # chords under-estimate the concave square root: linearised optimum <= true optimum <= design's true cost
+    assert sol.milp_objective <= best["objective"] * (1 + 1e-7)
+    assert sol.objective >= best["objective"] * (1 - 1e-9)
+    assert sol.objective == pytest.approx(best["objective"], rel=2e-3)
+    assert 0 <= sol.linearisation_error < 2e-3
+
+
+def test_network_design_epsilon_constraint_against_enumeration():
+    inst = example_network_design(n_dc=3, n_retailers=4, seed=2)
+    free = brute_force_design(inst)
+    cap = free["co2"] * 0.6
+    best = brute_force_design(inst, co2_cap=cap)
+    sol = solve_network_design(inst, co2_cap=cap, pieces=40)
+    assert sol.co2 <= cap * (1 + 1e-9)
+    assert sol.cost == pytest.approx(best["cost"], rel=2e-3)
+    with pytest.raises(ValueError, match="no feasible network design under CO2 cap"):
+        solve_network_design(inst, co2_cap=1.0)
+
+
+def test_square_root_law_pooling_saves_safety_stock():
+    inst = example_network_design(n_dc=2, n_retailers=6, seed=3)
+    pooled = evaluate_design(inst, [0] * 6, [0] * 6)["safety_stock"][0]
+    separate = inst.z * np.sqrt(inst.lead_time[0]) * inst.sd_demand.sum()
+    assert pooled == pytest.approx(inst.z * np.sqrt(inst.lead_time[0] * (inst.sd_demand ** 2).sum()))
+    assert pooled < separate
+
+
+def test_pareto_front_trades_cost_for_co2():
+    front = pareto_front(example_network_design(n_dc=3, n_retailers=6, seed=0), n_points=3, pieces=6)
+    assert (np.diff(front["co2"]) <= 1e-6).all() and (np.diff(front["cost"]) >= -1e-6).all()
+
+
+def test_network_design_bad_input():
+    good = example_network_design(n_dc=2, n_retailers=3, seed=0)
+    kw = {f: getattr(good, f) for f in good.__dataclass_fields__}
+    with pytest.raises(ValueError, match="sd_demand must be >= 0"):
+        NetworkDesignInstance(**{**kw, "sd_demand": -good.sd_demand})
+    with pytest.raises(ValueError, match="infeasible: total DC capacity"):
+        NetworkDesignInstance(**{**kw, "capacity": good.capacity * 0.01})
+    with pytest.raises(ValueError, match="service_level must be strictly between 0 and 1"):
+        NetworkDesignInstance(**{**kw, "service_level": 1.0})
+
+
+# ------------------------------------------------------------------ Table 2 harness
+
+def test_table2_structure_accepts_an_extra_method_row():
+    from casekit.optimization import PAPER_CLAIMS, compare_methods, default_methods, table2
+    insts = [load_orlib_cap("cap71"), small_instance(0)]
+    methods = {**default_methods(time_limit=5, generations=5),
+               "Simulation + RL hybrid": lambda inst: solve_ga(inst, 8, 2, seed=0)}
+    frame = compare_methods(insts, methods, optima=OPT)
+    tab = table2(frame, claims={**PAPER_CLAIMS, "Simulation + RL hybrid": "(later chapter)"})
+    assert list(tab.index) == ["MILP", "GA", "MILP + GA hybrid", "Benders", "Simulation + RL hybrid"]
+    assert tab.loc["MILP", ("cap71 (16x50)", "% of optimal")] == pytest.approx(100.0, abs=1e-4)
+    best = brute_force(insts[1])[0]
+    row = frame[(frame.instance == "small0") & (frame.method == "GA")].iloc[0]
+    assert row.reference_kind == "proven optimum" and row.reference == pytest.approx(best, rel=1e-7)
+    assert tab.loc["Benders", ("paper's claim", "")] == PAPER_CLAIMS["Benders"]

@@ -15,6 +15,11 @@ from casekit.optimization.milp import build_milp, solve_milp
 from casekit.optimization.benders import BendersCut, solve_benders
 from casekit.optimization.ga import repair, solve_ga
 from casekit.optimization.hybrid import solve_hybrid
+from casekit.optimization.comparison import PAPER_CLAIMS, compare_methods, default_methods, table2
+from casekit.optimization.network_design import (
+    NetworkDesignInstance, NetworkDesignSolution, evaluate_design, example_network_design, pareto_front,
+    solve_network_design,
+)
 from casekit.optimization.transport import TransportationLP, TransportSolution, transport_cost
 
 __all__ = [
@@ -22,5 +27,7 @@ __all__ = [
     "generate_instance", "load_orlib_cap", "orlib_optima", "orlib_optimum",
     "TransportationLP", "TransportSolution", "transport_cost",
     "FacilityLocationResult", "build_milp", "solve_milp", "BendersCut", "solve_benders",
-    "repair", "solve_ga", "solve_hybrid",
+    "repair", "solve_ga", "solve_hybrid", "PAPER_CLAIMS", "compare_methods", "default_methods", "table2",
+    "NetworkDesignInstance", "NetworkDesignSolution", "evaluate_design", "example_network_design",
+    "pareto_front", "solve_network_design",
 ]
