@@ -34,7 +34,8 @@ __all__ = ["solve_hybrid"]
 
 def solve_hybrid(instance: FacilityLocationInstance, *, population: int = 40, generations: int = 60,
                  time_limit: float = 30.0, fix_agreed: bool = False, elite_fraction: float = 0.25,
-                 solver: str = "highs", seed=0, ga_options: dict | None = None) -> FacilityLocationResult:
+                 solver: str = "highs", seed=0, ga_options: dict | None = None,
+                 ga_result: FacilityLocationResult | None = None) -> FacilityLocationResult:
     """Run :func:`~casekit.optimization.ga.solve_ga`, then :func:`~casekit.optimization.milp.solve_milp`
     warm-started and bounded by the GA's best, under ``time_limit`` seconds.
 
@@ -48,6 +49,9 @@ def solve_hybrid(instance: FacilityLocationInstance, *, population: int = 40, ge
     fix_agreed : bool
         Fix the facilities that the best ``elite_fraction`` of the GA population agree on.
     solver : {"highs", "cbc"}
+    ga_result : FacilityLocationResult, optional
+        A GA run already made on this instance (``solve_ga``'s result): the hybrid starts from it
+        instead of running its own, and counts its runtime as part of the hybrid's.
 
     Returns
     -------
@@ -66,8 +70,14 @@ def solve_hybrid(instance: FacilityLocationInstance, *, population: int = 40, ge
         raise TypeError(f"instance must be a FacilityLocationInstance, got {type(instance).__name__}")
     time_limit = check_positive("time_limit", time_limit)
     elite_fraction = check_probability("elite_fraction", elite_fraction, open_interval=False)
-    t0 = time.perf_counter()
-    ga = solve_ga(instance, population, generations, seed=seed, **(ga_options or {}))
+    if ga_result is not None:
+        if ga_result.population is None or ga_result.instance != instance.name:
+            raise ValueError("ga_result must be a solve_ga result on this instance")
+        ga = ga_result
+        t0 = time.perf_counter() - ga.runtime
+    else:
+        t0 = time.perf_counter()
+        ga = solve_ga(instance, population, generations, seed=seed, **(ga_options or {}))
     t_ga = time.perf_counter() - t0
     fixed = None
     if fix_agreed:

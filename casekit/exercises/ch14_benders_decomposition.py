@@ -1,0 +1,26 @@
+"""Exercises of notebooks/14_benders_decomposition.ipynb."""
+
+from casekit.exercises import Exercise, register
+
+
+def _textbook(name="cap71"):
+    from casekit.optimization import load_orlib_cap, solve_benders
+    return solve_benders(load_orlib_cap(name), lp_phase=False, initial_open=None)
+
+
+register(Exercise(
+    name="14.1",
+    prompt="Run textbook Benders (lp_phase=False, initial_open=None) on cap71. How many "
+           "iterations (master solves) does it take to close the bounds?",
+    expected=lambda: len(_textbook().history),
+    hint="Each row of the result's history is one master solve.",
+    rtol=0, atol=0,
+))
+
+register(Exercise(
+    name="14.2",
+    prompt="In that same run, how many of the cuts are feasibility cuts?",
+    expected=lambda: sum(c.kind == "feasibility" for c in _textbook().cuts),
+    hint="Each entry of result.cuts has a .kind.",
+    rtol=0, atol=0,
+))
