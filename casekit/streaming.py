@@ -1,0 +1,730 @@
+"""A real-time analytics pipeline on a replayed event stream (the seed paper's Figure 2).
+
+ingestion -> transformation -> triggers and alerts -> store -> dashboard, in numpy batches:
+
+1. **Replay** (:func:`replay`): time-stamped events (sales, receipts, shipment ETA telemetry, RFID
+   counts, temperature and vibration readings; see :mod:`casekit.datasets.events`) are cut into
+   batches by an accelerated clock: ``speed`` simulated seconds per wall-clock second, one batch
+   per ``tick`` of wall time.  ``realtime=True`` sleeps between batches; the default replays as
+   fast as the pipeline runs.
+2. **Ingest** (:meth:`Pipeline.process`): every event is checked, and a bad one is **rejected,
+   counted and logged** (logger ``casekit.streaming``), never dropped silently: missing timestamp,
+   duplicated ``event_id``, out of order (earlier than an event already seen), unknown node, SKU
+   or type, missing or negative value.  ``strict=True`` raises a ``ValueError`` instead.
+3. **Transform**: per (node, SKU) the net inventory ``NI`` (on hand minus backorders) and the
+   inventory position ``IP = NI + on order`` after every event, by segmented cumulative sums; an
+   RFID count resets ``NI`` to the counted units (the difference is shrinkage).
+4. **Trigger**: the continuous-review (R, nQ) rule: after any event that lowers IP to R or below,
+   order the smallest multiple of Q that lifts IP above R.  Orders are never cancelled, so the
+   number of orders placed by event t is ``n_t = max(n_{t-1}, g_t)``, ``g_t = max(0,
+   floor((R - IP0_t)/Q) + 1)``, ``IP0`` the position without the pipeline's orders: a running
+   maximum, hence vectorised.  Each increase of ``n`` is a purchase-order event of ``(n_t -
+   n_{t-1}) Q`` units.
+5. **Anomalies** (control charts, Montgomery, *Introduction to Statistical Quality Control*):
+   temperature by an **EWMA chart** per node, ``z_t = lambda x_t + (1 - lambda) z_{t-1}``, out of
+   control when ``|z_t - mu_0| > L sigma_0 sqrt(lambda/(2 - lambda) [1 - (1 - lambda)^{2t}])``
+   (lambda = 0.2, L = 4: wider than the textbook 3, because a node sends thousands of readings
+   and L = 3 would raise a false alarm every few days); ETA drift (latest ETA minus the planned one) and shipment shocks by the
+   **modified z-score** of Iglewicz & Hoaglin (1993), ``M = 0.6745 (x - median)/MAD``, an outlier
+   when ``|M| > 3.5``.  The in-control parameters (``mu_0``, ``sigma_0 = 1.4826 MAD``, median, MAD)
+   come from a Phase I calibration: the first ``calibration`` observations of each feed.
+   An alert is raised when a feed goes out of control (not on every point while it stays out).
+6. **Impact**: each alert carries the expected cost if it is not resolved, with Poisson demand at
+   the observed rate ``lambda`` and ``n(x; mu) = E[(D - x)^+]`` the Poisson loss function:
+   a late shipment: ``p [n(NI+; lambda (eta_new - t)) - n(NI+; lambda (eta_planned - t))]``;
+   a warm cold room: write-off ``c NI+`` plus ``p lambda L`` per SKU; a shock: write-off of the
+   shipment plus the shortage while it is re-ordered.  Alerts are ranked by that number.
+7. **Store** (:class:`EventStore`): accepted events, purchase orders, alerts, rejections and
+   windowed KPIs in SQLite (standard library), queried with SQL window functions
+   (:data:`QUERIES`).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sqlite3
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import signal, stats
+
+from casekit.datasets.events import EVENT_TYPES
+from casekit.validate import check_int, check_positive, check_probability, check_real
+
+__all__ = ["EventStore", "Pipeline", "BatchReport", "replay", "poisson_loss", "ewma_chart",
+           "modified_z", "QUERIES", "EVENT_COLUMNS", "REJECTION_REASONS"]
+
+log = logging.getLogger("casekit.streaming")
+
+EVENT_COLUMNS = ("event_id", "ts", "type", "node", "sku", "value", "shipment")
+REJECTION_REASONS = ("missing_timestamp", "out_of_order", "duplicate", "unknown_type", "unknown_node",
+                     "unknown_sku", "bad_value")
+_T = {name: i for i, name in enumerate(EVENT_TYPES)}
+_INVENTORY = (_T["sale"], _T["receipt"], _T["rfid"])
+
+
+# ----------------------------------------------------------------------------- small pure functions
+def poisson_loss(x, mu):
+    """Poisson first-order loss ``n(x) = E[(D - x)^+]`` for D ~ Poisson(mu), x >= 0 integer.
+
+    ``n(x) = (mu - x)(1 - F(x)) + mu f(x)`` (Zipkin, *Foundations of Inventory Management*, 6.2).
+
+    >>> round(float(poisson_loss(3, 2.0)), 6)   # sum_{d>3} (d-3) P(D=d)
+    0.218018
+    """
+    x = np.asarray(x, dtype=float)
+    mu = np.asarray(mu, dtype=float)
+    return (mu - x) * stats.poisson.sf(x, mu) + mu * stats.poisson.pmf(x, mu)
+
+
+def ewma_chart(x, mu0: float, sigma0: float, lam: float = 0.2, L: float = 3.0, z0: float | None = None,
+               t0: int = 0):
+    """EWMA statistics and out-of-control flags for observations ``x`` (Montgomery 9.2).
+
+    Returns ``(z, out, limit)``: ``z_t = lam x_t + (1 - lam) z_{t-1}`` starting from ``z0``
+    (default ``mu0``), ``limit_t = L sigma0 sqrt(lam/(2-lam) (1-(1-lam)^{2t}))`` for t = t0+1, ...,
+    and ``out = |z - mu0| > limit``.
+    """
+    x = np.asarray(x, dtype=float)
+    lam = check_probability("lam", lam)
+    z0 = mu0 if z0 is None else z0
+    z, _ = signal.lfilter([lam], [1.0, -(1 - lam)], x, zi=[(1 - lam) * z0])
+    t = t0 + np.arange(1, x.size + 1)
+    limit = L * sigma0 * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * t)))
+    return z, np.abs(z - mu0) > limit, limit
+
+
+def modified_z(x, median: float, mad: float):
+    """``M = 0.6745 (x - median) / MAD`` (Iglewicz & Hoaglin 1993); |M| > 3.5 flags an outlier."""
+    x = np.asarray(x, dtype=float)
+    return 0.6745 * (x - median) / max(mad, 1e-12)
+
+
+# ----------------------------------------------------------------------------- SQL
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS types (type_id INTEGER PRIMARY KEY, type TEXT);
+CREATE TABLE IF NOT EXISTS nodes (node_id INTEGER PRIMARY KEY, node TEXT);
+CREATE TABLE IF NOT EXISTS skus (sku_id INTEGER PRIMARY KEY, sku TEXT);
+CREATE TABLE IF NOT EXISTS events (event_id INTEGER PRIMARY KEY, ts INTEGER, type_id INTEGER,
+    node_id INTEGER, sku_id INTEGER, value REAL, shipment INTEGER);
+CREATE TABLE IF NOT EXISTS purchase_orders (ts INTEGER, node_id INTEGER, sku_id INTEGER, qty REAL,
+    inventory_position REAL, event_id INTEGER);
+CREATE TABLE IF NOT EXISTS alerts (ts INTEGER, kind TEXT, node_id INTEGER, sku_id INTEGER,
+    shipment INTEGER, value REAL, score REAL, impact REAL, event_id INTEGER);
+CREATE TABLE IF NOT EXISTS rejected (event_id INTEGER, ts REAL, reason TEXT);
+CREATE TABLE IF NOT EXISTS kpis (window_start INTEGER, node_id INTEGER, sku_id INTEGER, demand REAL,
+    filled REAL, fill_rate REAL, inventory_position REAL, net_inventory REAL, orders INTEGER);
+"""
+
+#: SQL the chapter runs on the store (SQLite window functions).
+QUERIES = {
+    # demand per node, SKU and hour, with its rolling 24-hour sum
+    "rolling_demand": """
+WITH hourly AS (
+    SELECT n.node, s.sku, e.ts / 3600 AS hour, SUM(e.value) AS units
+    FROM events e JOIN nodes n USING (node_id) JOIN skus s USING (sku_id)
+    WHERE e.type_id = (SELECT type_id FROM types WHERE type = 'sale')
+    GROUP BY n.node, s.sku, hour
+)
+SELECT node, sku, hour, units,
+       SUM(units) OVER (PARTITION BY node, sku ORDER BY hour
+                        RANGE BETWEEN 23 PRECEDING AND CURRENT ROW) AS units_24h
+FROM hourly ORDER BY node, sku, hour""",
+    # each ETA update against the shipment's first (planned) ETA, in hours
+    "eta_drift": """
+SELECT e.shipment, n.node, s.sku, e.ts, e.value AS eta,
+       (e.value - FIRST_VALUE(e.value) OVER w) / 3600.0 AS drift_hours,
+       ROW_NUMBER() OVER w AS update_no
+FROM events e JOIN nodes n USING (node_id) JOIN skus s USING (sku_id)
+WHERE e.type_id = (SELECT type_id FROM types WHERE type = 'eta')
+WINDOW w AS (PARTITION BY e.shipment ORDER BY e.ts, e.event_id)
+ORDER BY e.shipment, e.ts""",
+    # alerts ranked by expected cost if unresolved, with the running share of total impact
+    "ranked_alerts": """
+SELECT RANK() OVER (ORDER BY a.impact DESC) AS rank, a.ts, a.kind, n.node, s.sku, a.shipment,
+       a.value, a.score, a.impact,
+       SUM(a.impact) OVER (ORDER BY a.impact DESC ROWS UNBOUNDED PRECEDING)
+           / SUM(a.impact) OVER () AS cumulative_share
+FROM alerts a LEFT JOIN nodes n USING (node_id) LEFT JOIN skus s USING (sku_id)
+ORDER BY rank""",
+    # time between successive purchase orders of each node and SKU
+    "order_intervals": """
+SELECT n.node, s.sku, p.ts, p.qty,
+       (p.ts - LAG(p.ts) OVER (PARTITION BY p.node_id, p.sku_id ORDER BY p.ts)) / 3600.0
+           AS hours_since_last
+FROM purchase_orders p JOIN nodes n USING (node_id) JOIN skus s USING (sku_id)
+ORDER BY n.node, s.sku, p.ts""",
+}
+
+
+class EventStore:
+    """The pipeline's embedded database: SQLite (``":memory:"`` by default, or a file path).
+
+    Strings (type, node, SKU) are stored once in dimension tables and referenced by integer ids.
+    """
+
+    def __init__(self, path: str = ":memory:", nodes=(), skus=()):
+        self.path = str(path)
+        self.con = sqlite3.connect(self.path)
+        self.con.execute("PRAGMA journal_mode = OFF")
+        self.con.execute("PRAGMA synchronous = OFF")
+        self.con.executescript(_SCHEMA)
+        self.con.executemany("INSERT OR REPLACE INTO types VALUES (?, ?)", list(enumerate(EVENT_TYPES)))
+        self.con.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?)", list(enumerate(nodes)))
+        self.con.executemany("INSERT OR REPLACE INTO skus VALUES (?, ?)", list(enumerate(skus)))
+        self.con.commit()
+
+    def insert(self, table: str, columns: dict) -> None:
+        """Insert numpy columns (equal length) into ``table``."""
+        if not columns:
+            return
+        n = len(next(iter(columns.values())))
+        if n == 0:
+            return
+        cols = list(columns)
+        rows = zip(*[np.asarray(columns[c]).tolist() for c in cols])
+        self.con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                             rows)
+
+    def commit(self) -> None:
+        self.con.commit()
+
+    def query(self, sql: str, params=()) -> pd.DataFrame:
+        """Run SQL (a key of :data:`QUERIES` or SQL text) and return a DataFrame."""
+        sql = QUERIES.get(sql, sql)
+        return pd.read_sql_query(sql, self.con, params=params)
+
+    def count(self, table: str) -> int:
+        return int(self.con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    def close(self) -> None:
+        self.con.close()
+
+
+# ----------------------------------------------------------------------------- replay
+def replay(events: pd.DataFrame, *, speed: float = 3600.0, tick: float = 1.0, realtime: bool = False):
+    """Yield consecutive slices of ``events`` (in stream order), one per clock tick.
+
+    With ``speed`` simulated seconds per wall second, a tick of ``tick`` wall seconds covers
+    ``speed * tick`` simulated seconds of the stream.  ``realtime=True`` sleeps so that batches
+    arrive at the accelerated clock's pace; otherwise batches come as fast as they are consumed.
+    The stream is not reordered: out-of-order events are left for the pipeline to reject.
+    """
+    speed = check_positive("speed", speed)
+    tick = check_positive("tick", tick)
+    if not isinstance(events, pd.DataFrame) or "ts" not in events:
+        raise TypeError("events must be a DataFrame with a 'ts' column")
+    ts = events["ts"].to_numpy(dtype=float)
+    if ts.size == 0:
+        return
+    finite = ts[np.isfinite(ts)]
+    t0 = finite.min() if finite.size else 0.0
+    span = speed * tick
+    # tick number of each event by its position: the running max keeps slices contiguous
+    key = np.floor((np.where(np.isfinite(ts), ts, t0) - t0) / span)
+    key = np.maximum.accumulate(key)
+    bounds = np.flatnonzero(np.diff(key)) + 1
+    starts = np.concatenate([[0], bounds])
+    ends = np.concatenate([bounds, [ts.size]])
+    wall0 = time.perf_counter()
+    for s, e in zip(starts, ends):
+        if realtime:
+            due = wall0 + key[s] * tick
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+        yield events.iloc[s:e]
+
+
+# ----------------------------------------------------------------------------- the pipeline
+@dataclass(frozen=True)
+class BatchReport:
+    """What one call of :meth:`Pipeline.process` did."""
+
+    received: int
+    accepted: int
+    rejected: dict
+    orders: int
+    alerts: int
+
+
+def _segment_starts(groups_sorted):
+    start = np.ones(groups_sorted.size, dtype=bool)
+    start[1:] = groups_sorted[1:] != groups_sorted[:-1]
+    return start
+
+
+def _segmented_cumsum(x, start):
+    """Cumulative sum of ``x`` restarting at every segment start."""
+    c = np.cumsum(x)
+    idx = np.flatnonzero(start)
+    before = np.concatenate([[0.0], c[idx[1:] - 1]]) if idx.size else np.zeros(0)
+    return c - before[np.cumsum(start) - 1]
+
+
+def _segmented_max(x, start, carry):
+    """Running maximum restarting at each segment start from ``carry`` (x, carry >= 0 integers)."""
+    seg = np.cumsum(start) - 1
+    big = float(max(np.max(x, initial=0), np.max(carry, initial=0)) + 1)
+    shifted = np.maximum(x, carry) + seg * big
+    return np.maximum.accumulate(shifted) - seg * big
+
+
+class Pipeline:
+    """Ingest, transform, trigger, detect and store a replayed event stream.
+
+    Parameters
+    ----------
+    policy : DataFrame
+        One row per (node, SKU): ``reorder_point`` R, ``order_quantity`` Q, ``initial_stock``,
+        ``unit_cost`` c, ``shortage_cost`` p (per unit short), ``lead_time_hours`` L,
+        ``demand_per_hour`` (prior demand rate, used until demand has been observed).
+    store : EventStore, optional
+        Where events, orders, alerts, rejections and KPIs go (a new in-memory one by default).
+    window_hours : float
+        KPI window length.
+    strict : bool
+        Raise ``ValueError`` on the first bad event instead of rejecting it.
+    calibration : int
+        Phase I observations per feed for the control charts.
+    ewma_lambda, ewma_L, z_limit : float
+        Chart parameters (see the module doc).
+    """
+
+    def __init__(self, policy: pd.DataFrame, store: EventStore | None = None, *, window_hours: float = 24.0,
+                 strict: bool = False, calibration: int = 96, ewma_lambda: float = 0.2,
+                 ewma_L: float = 4.0, z_limit: float = 3.5):
+        need = {"node", "sku", "reorder_point", "order_quantity", "initial_stock", "unit_cost",
+                "shortage_cost", "lead_time_hours", "demand_per_hour"}
+        if not isinstance(policy, pd.DataFrame):
+            raise TypeError(f"policy must be a DataFrame, got {type(policy).__name__}")
+        missing = need - set(policy.columns)
+        if missing:
+            raise ValueError(f"policy is missing column(s) {sorted(missing)}")
+        if policy.duplicated(["node", "sku"]).any():
+            dup = policy.loc[policy.duplicated(["node", "sku"]), ["node", "sku"]].iloc[0].tolist()
+            raise ValueError(f"policy has more than one row for node, sku = {dup}")
+        self.nodes = sorted(policy["node"].astype(str).unique())
+        self.skus = sorted(policy["sku"].astype(str).unique())
+        self.n_nodes, self.n_skus = len(self.nodes), len(self.skus)
+        self._type_index, self._node_index = pd.Index(EVENT_TYPES), pd.Index(self.nodes)
+        self._sku_index = pd.Index(self.skus)
+        G = self.n_nodes * self.n_skus
+        node_code = pd.Categorical(policy["node"].astype(str), self.nodes).codes.astype(np.int64)
+        sku_code = pd.Categorical(policy["sku"].astype(str), self.skus).codes.astype(np.int64)
+        pol = policy.assign(g=node_code * self.n_skus + sku_code)
+        self.known = np.zeros(G, bool)
+        self.known[pol["g"]] = True
+
+        def col(name):
+            out = np.zeros(G)
+            out[pol["g"]] = pol[name].to_numpy(float)
+            return out
+
+        self.R, self.Q = col("reorder_point"), col("order_quantity")
+        if (self.Q[self.known] <= 0).any():
+            raise ValueError("policy order_quantity must be > 0 for every row")
+        self.unit_cost, self.shortage_cost = col("unit_cost"), col("shortage_cost")
+        self.lead_time = col("lead_time_hours") * 3600.0
+        self.prior_rate = col("demand_per_hour") / 3600.0
+        self.window = check_positive("window_hours", window_hours) * 3600.0
+        self.strict = bool(strict)
+        self.calibration = check_int("calibration", calibration, minimum=5)
+        self.lam = check_probability("ewma_lambda", ewma_lambda)
+        self.L = check_positive("ewma_L", ewma_L)
+        self.z_limit = check_positive("z_limit", z_limit)
+        self.store = store if store is not None else EventStore(nodes=self.nodes, skus=self.skus)
+
+        # state carried between batches
+        self.ni = col("initial_stock")           # net inventory
+        self.ip0 = col("initial_stock")          # inventory position without the pipeline's orders
+        self.n_orders = np.zeros(G)              # orders placed so far (each Q units)
+        self.sold = np.zeros(G)                  # units demanded so far
+        self.t_first = None
+        self.last_ts = -np.inf
+        self._seen_chunks: list[np.ndarray] = []
+        self.max_id = -1
+        self.rejections = {r: 0 for r in REJECTION_REASONS}
+        self.received = 0
+        self.accepted = 0
+        self._kpi_parts: list[pd.DataFrame] = []
+        self._po_parts: list[pd.DataFrame] = []
+        self._alert_parts: list[pd.DataFrame] = []
+        # charts: temperature per node (EWMA), drift and shocks (modified z, network-wide)
+        self._temp_calib = {n: [] for n in range(self.n_nodes)}
+        self._temp_state = {}                    # node -> (mu0, sigma0, z_last, t, out_last)
+        self._robust = {"eta": [], "vibration": []}
+        self._robust_par = {}
+        self._robust_out = {"eta": {}, "vibration": {}}
+        self._planned = {}                       # shipment -> planned ETA (first eta event)
+        self._ship_sent = {}                     # shipment -> order ts
+
+    # -------------------------------------------------------------- ingest
+    def _reject(self, mask, reason, ids, ts):
+        k = int(mask.sum())
+        if not k:
+            return
+        if self.strict:
+            i = int(np.flatnonzero(mask)[0])
+            raise ValueError(f"event_id {ids[i]} (ts={float(ts[i])}) rejected: {reason.replace('_', ' ')}; "
+                             "strict=False rejects, counts and logs such events instead")
+        self.rejections[reason] += k
+        log.warning("rejected %d event(s): %s (first event_id %s)", k, reason, ids[np.flatnonzero(mask)[0]])
+        self.store.insert("rejected", {"event_id": ids[mask], "ts": np.where(np.isfinite(ts[mask]), ts[mask], -1.0),
+                                       "reason": np.full(k, reason, dtype=object)})
+
+    def _is_seen(self, ids):
+        out = np.zeros(ids.size, bool)
+        for chunk in self._seen_chunks:
+            pos = np.searchsorted(chunk, ids)
+            pos = np.minimum(pos, chunk.size - 1)
+            out |= chunk[pos] == ids
+        return out
+
+    def _ingest(self, batch: pd.DataFrame):
+        missing = [c for c in EVENT_COLUMNS if c not in batch]
+        if missing:
+            raise ValueError(f"events are missing column(s) {missing}; expected {list(EVENT_COLUMNS)}")
+        ids = batch["event_id"].to_numpy()
+        ts = pd.to_numeric(batch["ts"], errors="coerce").to_numpy(dtype=float)
+        value = pd.to_numeric(batch["value"], errors="coerce").to_numpy(dtype=float)
+        typ = self._type_index.get_indexer(batch["type"]).astype(np.int64)     # -1: unknown
+        node = self._node_index.get_indexer(batch["node"]).astype(np.int64)
+        sku = self._sku_index.get_indexer(batch["sku"]).astype(np.int64)
+        ship = batch["shipment"].to_numpy(dtype=np.int64)
+        n = ids.size
+        bad = np.zeros(n, bool)
+
+        def step(mask, reason):
+            nonlocal bad
+            mask = mask & ~bad
+            self._reject(mask, reason, ids, ts)
+            bad |= mask
+
+        step(~np.isfinite(ts), "missing_timestamp")
+        # duplicates: within the batch (the first copy is kept) and against ids already accepted
+        order = np.argsort(ids, kind="stable")
+        dup_in = np.zeros(n, bool)
+        sid = ids[order]
+        dup_in[order[1:]] = sid[1:] == sid[:-1]
+        maybe = ids <= self.max_id
+        dup_prev = np.zeros(n, bool)
+        if maybe.any():
+            dup_prev[maybe] = self._is_seen(ids[maybe])
+        step(dup_in | dup_prev, "duplicate")
+        prev = np.maximum.accumulate(np.concatenate([[self.last_ts], np.where(bad, -np.inf, ts)]))[:-1]
+        step(ts < prev, "out_of_order")
+        step(typ < 0, "unknown_type")
+        step(node < 0, "unknown_node")
+        sensor = typ == _T["temperature"]
+        step(~sensor & (sku < 0), "unknown_sku")
+        pair_ok = np.ones(n, bool)
+        g = node * self.n_skus + np.maximum(sku, 0)
+        pair_ok[~sensor] = self.known[g[~sensor]]
+        step(~pair_ok & ~sensor, "unknown_sku")
+        neg_ok = (typ == _T["temperature"])
+        step(~np.isfinite(value) | ((value < 0) & ~neg_ok), "bad_value")
+        good = ~bad
+        self.received += n
+        self.accepted += int(good.sum())
+        if good.any():
+            acc = np.sort(ids[good])
+            self._seen_chunks.append(acc)
+            self.max_id = max(self.max_id, int(acc[-1]))
+            self.last_ts = max(self.last_ts, float(ts[good].max()))
+        return (ids[good], ts[good].astype(np.int64), typ[good], node[good], np.where(sku[good] < 0, -1, sku[good]),
+                value[good], ship[good])
+
+    # -------------------------------------------------------------- one batch
+    def process(self, batch: pd.DataFrame) -> BatchReport:
+        """Run one batch of events through the pipeline; return what happened."""
+        before = dict(self.rejections)
+        ids, ts, typ, node, sku, value, ship = self._ingest(batch)
+        if ids.size and self.t_first is None:
+            self.t_first = int(ts[0])
+        self.store.insert("events", {"event_id": ids, "ts": ts, "type_id": typ, "node_id": node,
+                                     "sku_id": sku, "value": value, "shipment": ship})
+        n_po = self._inventory(ids, ts, typ, node, sku, value)
+        n_al = self._alerts(ids, ts, typ, node, sku, value, ship)
+        self.store.commit()
+        rej = {k: self.rejections[k] - before[k] for k in REJECTION_REASONS if self.rejections[k] - before[k]}
+        return BatchReport(int(len(batch)), int(ids.size), rej, n_po, n_al)
+
+    def run(self, events: pd.DataFrame, *, speed: float = 3600.0, tick: float = 1.0,
+            realtime: bool = False) -> "Pipeline":
+        """Replay ``events`` (see :func:`replay`) through :meth:`process`; return self."""
+        for batch in replay(events, speed=speed, tick=tick, realtime=realtime):
+            self.process(batch)
+        return self
+
+    # -------------------------------------------------------------- inventory, KPIs, triggers
+    def _inventory(self, ids, ts, typ, node, sku, value):
+        inv = (typ == _T["sale"]) | (typ == _T["receipt"]) | (typ == _T["rfid"])
+        if not inv.any():
+            return 0
+        g_all = node[inv] * self.n_skus + sku[inv]
+        order = np.argsort(g_all, kind="stable")        # by group, stream order inside a group
+        g = g_all[order]
+        t = ts[inv][order]
+        ty = typ[inv][order]
+        v = value[inv][order]
+        eid = ids[inv][order]
+        start = _segment_starts(g)
+        sale, rec, rfid = ty == _T["sale"], ty == _T["receipt"], ty == _T["rfid"]
+
+        # net inventory with RFID resets: NI = running sum + an offset that each count re-bases
+        d_ni = np.where(sale, -v, np.where(rec, v, 0.0))
+        seg = np.cumsum(start) - 1
+        seg_first = np.flatnonzero(start)
+        base = _segmented_cumsum(d_ni, start) + self.ni[g[seg_first]][seg]
+        offset = np.zeros(g.size)
+        adjust = np.zeros(g.size)
+        if rfid.any():
+            pos = np.flatnonzero(rfid)
+            cur = {}
+            off_at = np.zeros(pos.size)
+            for k, p in enumerate(pos):                  # counts are rare: a short loop
+                s = seg[p]
+                book = base[p] + cur.get(s, 0.0)
+                new = v[p] if v[p] > 0 else min(book, 0.0)
+                adjust[p] = new - book
+                cur[s] = cur.get(s, 0.0) + adjust[p]
+                off_at[k] = cur[s]
+            marker = np.full(g.size, np.nan)
+            marker[pos] = off_at
+            # forward fill inside each segment (offset 0 before the first count)
+            marker[start & np.isnan(marker)] = 0.0
+            idx = np.where(~np.isnan(marker), np.arange(g.size), 0)
+            idx = np.maximum.accumulate(idx)
+            offset = marker[idx]
+        ni = base + offset
+
+        # inventory position without the pipeline's orders, and the (R, nQ) trigger
+        d_ip = np.where(sale, -v, 0.0) + adjust
+        ip0 = _segmented_cumsum(d_ip, start) + self.ip0[g[seg_first]][seg]
+        R, Q = self.R[g], self.Q[g]
+        lowers = sale | rfid
+        need = np.where(lowers, np.maximum(0.0, np.floor((R - ip0) / Q) + 1), 0.0)
+        carry_n = self.n_orders[g[seg_first]][seg]
+        n = _segmented_max(need, start, carry_n)
+        prev_n = np.concatenate([[0.0], n[:-1]])
+        prev_n[start] = carry_n[start]
+        new = n > prev_n
+        ip = ip0 + Q * n
+        if new.any():
+            po = pd.DataFrame({"ts": t[new], "node_id": g[new] // self.n_skus, "sku_id": g[new] % self.n_skus,
+                               "qty": (n[new] - prev_n[new]) * Q[new], "inventory_position": ip[new],
+                               "event_id": eid[new]})
+            self._po_parts.append(po)
+            self.store.insert("purchase_orders", {c: po[c].to_numpy() for c in po.columns})
+
+        # KPIs per window and group: demand, filled, last IP and NI
+        w = (t // self.window).astype(np.int64)
+        ni_before = ni + np.where(sale, v, 0.0)
+        filled = np.where(sale, np.clip(ni_before, 0.0, v), 0.0)
+        key = w * (self.n_nodes * self.n_skus) + g
+        frame = pd.DataFrame({"key": key, "demand": np.where(sale, v, 0.0), "filled": filled, "ip": ip,
+                              "ni": ni, "orders": new.astype(np.int64), "ts": t})
+        agg = frame.groupby("key", sort=True).agg(demand=("demand", "sum"), filled=("filled", "sum"),
+                                                  inventory_position=("ip", "last"),
+                                                  net_inventory=("ni", "last"), orders=("orders", "sum"),
+                                                  last_ts=("ts", "last"))
+        kk = agg.index.to_numpy()
+        agg.insert(0, "window_start", (kk // (self.n_nodes * self.n_skus)) * int(self.window))
+        agg.insert(1, "g", kk % (self.n_nodes * self.n_skus))
+        self._kpi_parts.append(agg.reset_index(drop=True))
+
+        # carry the state
+        last = np.r_[seg_first[1:] - 1, g.size - 1]
+        gl = g[last]
+        self.ni[gl] = ni[last]
+        self.ip0[gl] = ip0[last]
+        self.n_orders[gl] = n[last]
+        np.add.at(self.sold, g[sale], v[sale])
+        return int(new.sum())
+
+    # -------------------------------------------------------------- anomalies and alerts
+    def demand_rate(self, now: float) -> np.ndarray:
+        """Observed demand per second of each (node, SKU) group (prior rate before a day of data)."""
+        if self.t_first is None or now - self.t_first < 86400:
+            return self.prior_rate.copy()
+        return self.sold / (now - self.t_first)
+
+    def _alerts(self, ids, ts, typ, node, sku, value, ship):
+        rows = []
+        # --- temperature: EWMA per node
+        tm = typ == _T["temperature"]
+        for nd in np.unique(node[tm]):
+            sel = np.flatnonzero(tm & (node == nd))
+            x = value[sel]
+            calib = self._temp_calib[nd]
+            if nd not in self._temp_state:
+                take = min(self.calibration - len(calib), x.size)
+                calib.extend(x[:take].tolist())
+                sel, x = sel[take:], x[take:]
+                if len(calib) >= self.calibration:
+                    arr = np.asarray(calib)
+                    med = float(np.median(arr))
+                    sig = 1.4826 * float(np.median(np.abs(arr - med)))
+                    self._temp_state[nd] = (med, max(sig, 1e-9), med, 0, False)
+                if not x.size or nd not in self._temp_state:
+                    continue
+            mu0, s0, z_last, t_last, out_last = self._temp_state[nd]
+            z, out, _ = ewma_chart(x, mu0, s0, self.lam, self.L, z0=z_last, t0=t_last)
+            onset = out & ~np.concatenate([[out_last], out[:-1]])
+            self._temp_state[nd] = (mu0, s0, float(z[-1]), t_last + x.size, bool(out[-1]))
+            for i in np.flatnonzero(onset):
+                e = sel[i]
+                gs = nd * self.n_skus + np.arange(self.n_skus)
+                ok = self.known[gs]
+                rate = self.demand_rate(ts[e])[gs]
+                impact = float(np.sum(ok * (self.unit_cost[gs] * np.maximum(self.ni[gs], 0)
+                                            + self.shortage_cost[gs] * rate * self.lead_time[gs])))
+                rows.append((ts[e], "temperature", nd, -1, -1, x[i], (z[i] - mu0) / s0, impact, ids[e]))
+
+        # --- ETA drift and shocks: modified z-scores
+        for kind in ("eta", "vibration"):
+            sel = np.flatnonzero(typ == _T[kind])
+            if not sel.size:
+                continue
+            if kind == "eta":
+                xs = np.empty(sel.size)
+                update = np.ones(sel.size, bool)
+                for j, e in enumerate(sel):            # planned ETA = the shipment's first ETA
+                    s = int(ship[e])
+                    if s not in self._planned:
+                        self._planned[s] = value[e]
+                        self._ship_sent[s] = ts[e]
+                        update[j] = False              # the plan itself is not charted
+                    xs[j] = (value[e] - self._planned[s]) / 3600.0
+                sel, xs = sel[update], xs[update]
+                if not sel.size:
+                    continue
+            else:
+                xs = value[sel]
+            calib = self._robust[kind]
+            if kind not in self._robust_par:
+                take = min(self.calibration - len(calib), xs.size)
+                calib.extend(xs[:take].tolist())
+                sel, xs = sel[take:], xs[take:]
+                if len(calib) >= self.calibration:
+                    arr = np.asarray(calib)
+                    med = float(np.median(arr))
+                    self._robust_par[kind] = (med, float(np.median(np.abs(arr - med))))
+                if not xs.size or kind not in self._robust_par:
+                    continue
+            med, mad = self._robust_par[kind]
+            mz = modified_z(xs, med, mad)
+            flag = mz > self.z_limit if kind == "eta" else np.abs(mz) > self.z_limit
+            state = self._robust_out[kind]
+            for j in np.flatnonzero(flag):
+                e = sel[j]
+                s = int(ship[e])
+                if state.get(s):                         # already alerted for this shipment
+                    continue
+                state[s] = True
+                gi = node[e] * self.n_skus + sku[e]
+                rate = self.demand_rate(ts[e])[gi]
+                stock = max(self.ni[gi], 0.0)
+                if kind == "eta":
+                    planned = max(self._planned.get(s, value[e]), ts[e])
+                    late = max(value[e], ts[e])
+                    units = poisson_loss(stock, rate * (late - ts[e])) - poisson_loss(stock, rate * (planned - ts[e]))
+                    impact = float(self.shortage_cost[gi] * max(units, 0.0))
+                else:
+                    planned = max(self._planned.get(s, ts[e]), ts[e])
+                    horizon = planned - ts[e]
+                    qty = self.Q[gi]
+                    units = (poisson_loss(stock, rate * (horizon + self.lead_time[gi]))
+                             - poisson_loss(stock, rate * horizon))
+                    impact = float(self.unit_cost[gi] * qty + self.shortage_cost[gi] * max(units, 0.0))
+                rows.append((ts[e], "late_shipment" if kind == "eta" else "shock", node[e], sku[e], s,
+                             xs[j], mz[j], impact, ids[e]))
+        if rows:
+            al = pd.DataFrame(rows, columns=["ts", "kind", "node_id", "sku_id", "shipment", "value", "score",
+                                             "impact", "event_id"])
+            self._alert_parts.append(al)
+            self.store.insert("alerts", {c: al[c].to_numpy() for c in al.columns})
+        return len(rows)
+
+    # -------------------------------------------------------------- results
+    def _names(self, df, node_col="node_id", sku_col="sku_id"):
+        df = df.copy()
+        df.insert(df.columns.get_loc(node_col), "node",
+                  [self.nodes[i] if i >= 0 else "" for i in df.pop(node_col)])
+        if sku_col in df:
+            df.insert(df.columns.get_loc("node") + 1, "sku",
+                      [self.skus[i] if i >= 0 else "" for i in df.pop(sku_col)])
+        return df
+
+    def purchase_orders(self) -> pd.DataFrame:
+        """Purchase orders triggered so far: ts, node, sku, qty, inventory_position (after), event_id."""
+        if not self._po_parts:
+            return pd.DataFrame(columns=["ts", "node", "sku", "qty", "inventory_position", "event_id"])
+        po = pd.concat(self._po_parts, ignore_index=True).sort_values(["ts", "node_id", "sku_id"], kind="stable")
+        return self._names(po.reset_index(drop=True))
+
+    def alerts(self) -> pd.DataFrame:
+        """Alerts ranked by expected cost if unresolved (``impact``, highest first)."""
+        cols = ["ts", "kind", "node", "sku", "shipment", "value", "score", "impact", "event_id"]
+        if not self._alert_parts:
+            return pd.DataFrame(columns=cols)
+        al = pd.concat(self._alert_parts, ignore_index=True)
+        al = al.sort_values(["impact", "ts"], ascending=[False, True], kind="stable").reset_index(drop=True)
+        return self._names(al)
+
+    def kpis(self) -> pd.DataFrame:
+        """Windowed KPIs per node and SKU: demand, filled, fill_rate, inventory_position and
+        net_inventory at the window's last event, orders placed."""
+        if not self._kpi_parts:
+            return pd.DataFrame(columns=["window_start", "node", "sku", "demand", "filled", "fill_rate",
+                                         "inventory_position", "net_inventory", "orders"])
+        k = pd.concat(self._kpi_parts, ignore_index=True)
+        k = k.sort_values(["window_start", "g", "last_ts"], kind="stable")
+        agg = k.groupby(["window_start", "g"], sort=True).agg(
+            demand=("demand", "sum"), filled=("filled", "sum"), inventory_position=("inventory_position", "last"),
+            net_inventory=("net_inventory", "last"), orders=("orders", "sum")).reset_index()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            agg.insert(agg.columns.get_loc("filled") + 1, "fill_rate", agg["filled"] / agg["demand"])
+        agg.insert(1, "node_id", agg["g"] // self.n_skus)
+        agg.insert(2, "sku_id", agg.pop("g") % self.n_skus)
+        return self._names(agg)
+
+    def flush_kpis(self) -> pd.DataFrame:
+        """Write the KPIs so far into the store's ``kpis`` table (replacing it); return them."""
+        k = self.kpis()
+        self.store.con.execute("DELETE FROM kpis")
+        if len(k):
+            self.store.insert("kpis", {
+                "window_start": k["window_start"].to_numpy(),
+                "node_id": pd.Categorical(k["node"], self.nodes).codes,
+                "sku_id": pd.Categorical(k["sku"], self.skus).codes,
+                "demand": k["demand"].to_numpy(), "filled": k["filled"].to_numpy(),
+                "fill_rate": k["fill_rate"].to_numpy(), "inventory_position": k["inventory_position"].to_numpy(),
+                "net_inventory": k["net_inventory"].to_numpy(), "orders": k["orders"].to_numpy()})
+        self.store.commit()
+        return k
+
+    def state(self) -> pd.DataFrame:
+        """Current net inventory, on order and inventory position of every (node, SKU)."""
+        G = np.flatnonzero(self.known)
+        ip = self.ip0[G] + self.Q[G] * self.n_orders[G]
+        return pd.DataFrame({"node": [self.nodes[i // self.n_skus] for i in G],
+                             "sku": [self.skus[i % self.n_skus] for i in G],
+                             "net_inventory": self.ni[G], "on_order": ip - self.ni[G],
+                             "inventory_position": ip, "reorder_point": self.R[G],
+                             "orders_placed": self.n_orders[G].astype(int)})
+
+    def summary(self) -> dict:
+        """Totals: events received / accepted / rejected (by reason), orders, alerts, fill rate."""
+        k = self.kpis()
+        demand = float(k["demand"].sum()) if len(k) else 0.0
+        filled = float(k["filled"].sum()) if len(k) else 0.0
+        return {"received": self.received, "accepted": self.accepted,
+                "rejected": sum(self.rejections.values()), "rejections": dict(self.rejections),
+                "purchase_orders": int(sum(len(p) for p in self._po_parts)),
+                "alerts": int(sum(len(a) for a in self._alert_parts)),
+                "fill_rate": filled / demand if demand else float("nan")}
