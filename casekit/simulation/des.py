@@ -53,7 +53,7 @@ def run_des(comp, pa, inp, config, *, keep_series=False, keep_flow=False, expedi
 
             df = pd.DataFrame(logs, columns=["replication", "time", "period", "stage", "event", "quantity", "other"])
             df["stage"] = [ids[k] for k in df["stage"]]
-            df["other"] = [None if k < 0 else ids[k] for k in df["other"]]
+            df["other"] = pd.Series([None if k < 0 else ids[k] for k in df["other"]], dtype=object)
             return df
         events = build
     return acc, events
