@@ -72,6 +72,8 @@ __all__ = [
     "score",
     "backtest",
     "refit_comparison",
+    "inverse_mse_weights",
+    "combine_forecasts",
     "PromotionEffects",
     "promotion_effects",
     "promo_adjusted_forecast",
@@ -608,6 +610,29 @@ class GradientBoosting(Forecaster):
 
 
 # ----------------------------------------------------------------------------- blend
+def inverse_mse_weights(mse, scheme: str = "inverse_mse") -> np.ndarray:
+    """Combination weights from members' recent mean squared errors.
+
+    ``"inverse_mse"``: ``w_i = (1/MSE_i) / sum_j (1/MSE_j)`` (Bates & Granger 1969, covariances
+    ignored); a member with MSE 0 takes all the weight.  ``"equal"``: ``1/k``.  ``"best"``: all
+    weight on the lowest MSE (the first one on a tie).
+
+    >>> inverse_mse_weights([1.0, 4.0]).tolist()
+    [0.8, 0.2]
+    """
+    check_choice("scheme", scheme, ("inverse_mse", "equal", "best"))
+    mse = check_array("mse", mse, ndim=1, nonnegative=True, min_size=1)
+    k = mse.size
+    if scheme == "equal":
+        return np.full(k, 1.0 / k)
+    if scheme == "best" or (mse == 0).any():
+        w = np.zeros(k)
+        w[int(np.argmin(mse))] = 1.0
+        return w
+    inv = 1.0 / mse
+    return inv / inv.sum()
+
+
 class Blend(Forecaster):
     """A forecast combination weighted by each member's recent accuracy, re-weighted as data arrives.
 
@@ -677,15 +702,7 @@ class Blend(Forecaster):
 
     def _reweight(self):
         mse = np.array([np.mean(np.square(self._errors[m.name][-self.window:])) for m in self.members])
-        k = mse.size
-        if self.scheme == "equal":
-            w = np.full(k, 1.0 / k)
-        elif self.scheme == "best" or (mse == 0).any():
-            w = np.zeros(k)
-            w[int(np.argmin(mse))] = 1.0
-        else:
-            inv = 1.0 / mse
-            w = inv / inv.sum()
+        w = inverse_mse_weights(mse, self.scheme)
         self.weights_ = dict(zip(self.member_names, w))
         self.mse_ = dict(zip(self.member_names, mse))
         self.weights_history_.append({"n": int(self.y_.size), **self.weights_})
@@ -866,6 +883,47 @@ def backtest(series, models=("naive", "seasonal_naive", "ets"), horizon: int = 6
     """
     return score(rolling_forecasts(series, models, horizon, origins, step=step,
                                    seasonal_period=seasonal_period, level=level, refit=refit, exog=exog))
+
+
+def combine_forecasts(forecasts: pd.DataFrame, members=None, *, window: int = 6,
+                      scheme: str = "inverse_mse", name: str = "blend") -> pd.DataFrame:
+    """Blend the members' rolling-origin forecasts after the fact, re-weighting origin by origin.
+
+    At each origin the weights come from each member's one-step errors at the previous ``window``
+    origins (those actuals are known by then; equal weights at the first origin), through
+    :func:`inverse_mse_weights`.  This is :class:`Blend`'s rule applied to a
+    :func:`rolling_forecasts` frame, so that windows and schemes can be compared without
+    re-fitting anything.  Returns the blend's rows (same columns, ``model = name``) with the
+    weights in columns ``w_<member>``; ``score(pd.concat([forecasts, blend]))`` ranks it.
+    """
+    window = check_int("window", window, minimum=1)
+    f = forecasts
+    all_members = list(dict.fromkeys(f["model"]))
+    members = all_members if members is None else list(members)
+    for m in members:
+        check_choice("members", m, all_members)
+    wide = {c: f.pivot_table(index=["origin", "step"], columns="model", values=c, sort=True)[members]
+            for c in ("forecast", "lower", "upper")}
+    base = f[f["model"] == members[0]].set_index(["origin", "step"]).sort_index()
+    one = f[f["step"] == 1].pivot_table(index="origin", columns="model", values="error", sort=True)[members]
+    origins = base.index.get_level_values("origin").unique()
+    rows = []
+    for j, o in enumerate(origins):
+        past = one.loc[one.index < o].iloc[-window:]
+        w = (np.full(len(members), 1.0 / len(members)) if past.empty
+             else inverse_mse_weights(np.mean(np.square(past.to_numpy()), axis=0), scheme))
+        part = base.loc[o].copy()
+        for c in ("forecast", "lower", "upper"):
+            part[c] = wide[c].loc[o].to_numpy() @ w
+        part["error"] = part["actual"] - part["forecast"]
+        for m, wi in zip(members, w):
+            part[f"w_{m}"] = wi
+        part["origin"] = o
+        rows.append(part.reset_index())
+    out = pd.concat(rows, ignore_index=True)
+    out["model"] = name
+    cols = ["model", "origin", "step", "actual", "forecast", "lower", "upper", "error", "scale"]
+    return out[cols + [c for c in out.columns if c.startswith("w_")]]
 
 
 def refit_comparison(series, models, horizon: int = 1, origins=24, *, measure: str = "rmse",

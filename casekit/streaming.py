@@ -54,7 +54,7 @@ from scipy import signal, stats
 from casekit.datasets.events import EVENT_TYPES
 from casekit.validate import check_int, check_positive, check_probability, check_real
 
-__all__ = ["EventStore", "Pipeline", "BatchReport", "replay", "poisson_loss", "ewma_chart",
+__all__ = ["EventStore", "Pipeline", "BatchReport", "replay", "DashboardState", "dashboard_state", "poisson_loss", "ewma_chart",
            "modified_z", "QUERIES", "EVENT_COLUMNS", "REJECTION_REASONS"]
 
 log = logging.getLogger("casekit.streaming")
@@ -728,3 +728,72 @@ class Pipeline:
                 "purchase_orders": int(sum(len(p) for p in self._po_parts)),
                 "alerts": int(sum(len(a) for a in self._alert_parts)),
                 "fill_rate": filled / demand if demand else float("nan")}
+
+
+# ----------------------------------------------------------------------------- dashboard
+@dataclass(frozen=True)
+class DashboardState:
+    """What the control tower shows after replaying the stream up to ``until`` (seconds).
+
+    ``node``/``sku`` are the drill-down selection (None = the whole network / all SKUs); the
+    numbers cover that selection: ``events`` processed (whole stream), ``fill_rate`` (units served
+    from stock / units demanded), ``inventory_position`` (sum over the selection),
+    ``purchase_orders`` placed, ``alerts`` (ranked by impact) and ``top_impact`` (0 when none);
+    ``kpis`` the windowed KPIs and ``trajectory`` the inventory position at each window end.
+    """
+
+    until: int
+    node: str | None
+    sku: str | None
+    events: int
+    fill_rate: float
+    inventory_position: float
+    purchase_orders: int
+    alerts: pd.DataFrame = field(repr=False)
+    top_impact: float
+    kpis: pd.DataFrame = field(repr=False)
+    rejected: int
+
+
+def dashboard_state(events: pd.DataFrame, policy: pd.DataFrame, until: float, *, node: str | None = None,
+                    sku: str | None = None, window_hours: float = 24.0) -> DashboardState:
+    """Replay ``events`` with ``ts <= until`` through a new :class:`Pipeline` and summarise the
+    selection (network, a node, or a node's SKU) for the dashboard."""
+    until = check_real("until", until)
+    pipe = Pipeline(policy, window_hours=window_hours)
+    if node is not None and node not in pipe.nodes:
+        raise ValueError(f"node must be one of {pipe.nodes} or None, got {node!r}")
+    if sku is not None and sku not in pipe.skus:
+        raise ValueError(f"sku must be one of {pipe.skus} or None, got {sku!r}")
+    ts = pd.to_numeric(events["ts"], errors="coerce")
+    cut = int(np.searchsorted(np.maximum.accumulate(ts.fillna(-np.inf).to_numpy()), until, side="right"))
+    pipe.run(events.iloc[:cut], speed=6 * 3600.0)
+    k = pipe.kpis()
+    st = pipe.state()
+    al = pipe.alerts()
+    po = pipe.purchase_orders()
+    sel_k = np.ones(len(k), bool)
+    sel_s = np.ones(len(st), bool)
+    sel_a = np.ones(len(al), bool)
+    sel_p = np.ones(len(po), bool)
+    if node is not None:
+        sel_k &= (k["node"] == node).to_numpy()
+        sel_s &= (st["node"] == node).to_numpy()
+        sel_a &= (al["node"] == node).to_numpy()
+        sel_p &= (po["node"] == node).to_numpy()
+    if sku is not None:
+        sel_k &= (k["sku"] == sku).to_numpy()
+        sel_s &= (st["sku"] == sku).to_numpy()
+        # node-wide alerts (temperature) concern every SKU of the node
+        sel_a &= ((al["sku"] == sku) | (al["sku"] == "")).to_numpy()
+        sel_p &= (po["sku"] == sku).to_numpy()
+    kk = k[sel_k]
+    demand = float(kk["demand"].sum())
+    alerts = al[sel_a].reset_index(drop=True)
+    return DashboardState(
+        until=int(until), node=node, sku=sku, events=int(pipe.accepted),
+        fill_rate=float(kk["filled"].sum()) / demand if demand else float("nan"),
+        inventory_position=float(st.loc[sel_s, "inventory_position"].sum()),
+        purchase_orders=int(sel_p.sum()), alerts=alerts,
+        top_impact=float(alerts["impact"].iloc[0]) if len(alerts) else 0.0,
+        kpis=kk.reset_index(drop=True), rejected=int(sum(pipe.rejections.values())))

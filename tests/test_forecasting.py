@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from casekit.forecasting import (Blend, Forecaster, MovingAverage, Naive, SeasonalNaive, Arima, backtest,
+from casekit.forecasting import (Blend, Forecaster, MovingAverage, Naive, SeasonalNaive, Arima, backtest, combine_forecasts,
                                  demand_uncertainty, load_series, make_forecaster, promo_adjusted_forecast,
                                  promotion_effects, rolling_forecasts, refit_comparison, score)
 
@@ -246,3 +246,25 @@ def test_rolling_forecasts_feed_safety_stock():
     du = demand_uncertainty(f, lead_time=2)
     assert du.sigma > 0 and len(du.errors) == 12
     assert score(f).loc["seasonal_naive", "n"] == 24
+
+
+def test_combine_forecasts_reweights_by_previous_one_step_errors():
+    # two members with known errors at 4 origins; window 2
+    rows = []
+    err = {"a": [1.0, 1.0, 3.0, 0.0], "b": [2.0, 2.0, 1.0, 0.0]}
+    for j, origin in enumerate([10, 11, 12, 13]):
+        for m in ("a", "b"):
+            for step in (1, 2):
+                rows.append({"model": m, "origin": origin, "step": step, "actual": 10.0,
+                             "forecast": 10.0 - err[m][j], "lower": 0.0, "upper": 20.0,
+                             "error": err[m][j], "scale": 1.0})
+    f = pd.DataFrame(rows)
+    out = combine_forecasts(f, window=2)
+    w = out.drop_duplicates("origin").set_index("origin")["w_a"]
+    assert w[10] == pytest.approx(0.5)                      # no history: equal weights
+    assert w[11] == pytest.approx((1 / 1) / (1 / 1 + 1 / 4))  # MSE a = 1, b = 4
+    # origin 13 sees origins 11, 12: MSE a = (1 + 9)/2 = 5, b = (4 + 1)/2 = 2.5
+    assert w[13] == pytest.approx((1 / 5) / (1 / 5 + 1 / 2.5))
+    o11 = out[(out["origin"] == 11) & (out["step"] == 1)].iloc[0]
+    assert o11["forecast"] == pytest.approx(0.8 * 9 + 0.2 * 8)
+    assert score(pd.concat([f, out])).index.tolist() == ["a", "b", "blend"]
