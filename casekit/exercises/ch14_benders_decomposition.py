@@ -19,8 +19,9 @@ register(Exercise(
 
 register(Exercise(
     name="14.2",
-    prompt="In that same run, how many of the cuts are feasibility cuts?",
-    expected=lambda: sum(c.kind == "feasibility" for c in _textbook().cuts),
-    hint="Each entry of result.cuts has a .kind.",
-    rtol=0, atol=0,
+    prompt="In that same run, what is the lower bound (the master's optimum) after iteration 3? "
+           "(to 0.01)",
+    expected=lambda: float(_textbook().history.set_index("iteration").loc[3, "lower"]),
+    hint="The result's history has one row per iteration with its 'lower' and 'upper' bounds.",
+    rtol=0, atol=0.01,
 ))
