@@ -245,7 +245,7 @@ class Forecaster:
     """Base class: data handling and the fit / update / predict contract (see the module doc).
 
     Subclasses implement ``_fit()`` (estimate on ``self.y_``), ``_condition()`` (keep parameters,
-    absorb new data; defaults to ``_fit`` for models without parameters), ``_predict(h, exog)``
+    absorb new data; by default nothing to do, as ``predict`` reads ``self.y_``), ``_predict(h, exog)``
     returning ``(mean, lower, upper)``, and ``min_history()``.
     """
 
@@ -266,7 +266,7 @@ class Forecaster:
         raise NotImplementedError
 
     def _condition(self) -> None:
-        self._fit()
+        """Keep every estimated parameter; ``predict`` reads the new data from ``self.y_``."""
 
     def _predict(self, h: int, exog):
         raise NotImplementedError

@@ -268,3 +268,15 @@ def test_combine_forecasts_reweights_by_previous_one_step_errors():
     o11 = out[(out["origin"] == 11) & (out["step"] == 1)].iloc[0]
     assert o11["forecast"] == pytest.approx(0.8 * 9 + 0.2 * 8)
     assert score(pd.concat([f, out])).index.tolist() == ["a", "b", "blend"]
+
+
+def test_static_gradient_boosting_keeps_its_trees():
+    y = load_series("woolyrnq")
+    g = make_forecaster("gbm").fit(y[:90])
+    trees = g.model_
+    g.update(y[:100], refit=False)
+    assert g.model_ is trees
+    # fed the new data, it forecasts from the new end of the series
+    assert g.predict(1).mean[0] != make_forecaster("gbm").fit(y[:90]).predict(1).mean[0]
+    g.update(y[:101], refit=True)
+    assert g.model_ is not trees
