@@ -33,12 +33,21 @@ def _alerts_html(alerts, n=8) -> str:
         rows.append(f"<tr><td>{i}</td><td>{html.escape(when)}</td><td>{html.escape(a.node)}</td>"
                     f"<td>{html.escape(a.sku or '-')}</td><td>{html.escape(what)}</td>"
                     f"<td style='text-align:right'>{a.impact:,.0f}</td></tr>")
-    return ("<table class='ck-alerts'><tr><th>#</th><th>when</th><th>node</th><th>SKU</th><th>alert</th>"
+    return ("<table class='ck-alert-table'><tr><th>#</th><th>when</th><th>node</th><th>SKU</th><th>alert</th>"
             "<th>expected cost if unresolved</th></tr>" + "".join(rows) + "</table>")
 
 
-def control_tower(events, policy, day: int = 7) -> W.VBox:
-    """Replay the stream to the end of ``day``; drill down by node and SKU."""
+def control_tower(events=None, policy=None, day: int = 7) -> W.VBox:
+    """Replay the stream to the end of ``day``; drill down by node and SKU.
+
+    ``events`` and ``policy`` default to the shipped stream (:func:`casekit.datasets.events.load_events`).
+    """
+    if events is None or policy is None:
+        from casekit.datasets.events import load_events
+
+        data = load_events()
+        events = data.events if events is None else events
+        policy = data.policy if policy is None else policy
     horizon = int(np.ceil(float(events["ts"].max()) / DAY))
     nodes = sorted(policy["node"].astype(str).unique())
     skus = sorted(policy["sku"].astype(str).unique())
