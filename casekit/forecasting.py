@@ -145,34 +145,22 @@ def infer_seasonal_period(series) -> int | None:
 
 def _check_regular_index(index, name: str) -> None:
     """Raise if a time index is unsorted, duplicated or has missing timestamps."""
-    if isinstance(index, pd.PeriodIndex):
-        ords = index.asi8
-        step = 1
-    elif isinstance(index, pd.DatetimeIndex):
-        ords = index.asi8
-        if len(ords) < 3:
-            return
-        diffs = np.diff(ords)
-        step = int(np.median(diffs))
-        if index.freq is None and pd.infer_freq(index) is None:
-            # a calendar frequency (months) has unequal nanosecond steps; check with the median step
-            pass
-    else:
+    if not isinstance(index, (pd.PeriodIndex, pd.DatetimeIndex)) or len(index) < 2:
         return
-    if len(ords) < 2:
-        return
-    diffs = np.diff(ords)
+    diffs = np.diff(index.asi8)
     if (diffs <= 0).any():
         i = int(np.flatnonzero(diffs <= 0)[0])
         what = "duplicated" if diffs[i] == 0 else "unsorted"
         raise ValueError(f"{name} has {what} timestamps: {index[i]} is followed by {index[i + 1]}")
     if isinstance(index, pd.PeriodIndex):
-        gaps = np.flatnonzero(diffs != step)
+        gaps = np.flatnonzero(diffs != 1)
         if gaps.size:
             i = int(gaps[0])
             raise ValueError(f"{name} has missing timestamps: {index[i]} is followed by {index[i + 1]} "
                              f"({int(diffs[i]) - 1} period(s) missing); fill or impute them first")
-    elif index.freq is None and pd.infer_freq(index) is None:
+    elif len(index) >= 3 and index.freq is None and pd.infer_freq(index) is None:
+        # calendar frequencies (months) have unequal nanosecond steps, hence infer_freq, not diffs
+        step = np.median(diffs)
         i = int(np.flatnonzero(diffs != step)[0]) if (diffs != step).any() else 0
         raise ValueError(f"{name} has missing or irregular timestamps: {index[i]} is followed by "
                          f"{index[i + 1]}; fill or impute them first")
@@ -230,8 +218,12 @@ def _single_thread():
     OpenBLAS's thread pool spin-waits against other processes and made a seasonal ARIMA search
     20x slower (43 s against 1.9 s measured).  One thread is faster for problems this small.
     """
-    from threadpoolctl import threadpool_limits
+    try:
+        from threadpoolctl import threadpool_limits   # installed with scikit-learn
+    except ImportError:                                # pragma: no cover
+        import contextlib
 
+        return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
 
 
@@ -680,9 +672,6 @@ class Blend(Forecaster):
     @property
     def member_names(self):
         return [m.name for m in self.members]
-
-    def _member_exog(self, exog):
-        return exog
 
     def _fit(self):
         y, ex, W = self.y_, self.exog_, self.window

@@ -32,8 +32,9 @@ ingestion -> transformation -> triggers and alerts -> store -> dashboard, in num
 6. **Impact**: each alert carries the expected cost if it is not resolved, with Poisson demand at
    the observed rate ``lambda`` and ``n(x; mu) = E[(D - x)^+]`` the Poisson loss function:
    a late shipment: ``p [n(NI+; lambda (eta_new - t)) - n(NI+; lambda (eta_planned - t))]``;
-   a warm cold room: write-off ``c NI+`` plus ``p lambda L`` per SKU; a shock: write-off of the
-   shipment plus the shortage while it is re-ordered.  Alerts are ranked by that number.
+   a warm cold room: write-off ``c NI+`` plus ``p lambda L`` per SKU (the stock spoils and the
+   shelf stays empty for a lead time L); a shock: write-off of one order quantity ``c Q`` plus the
+   extra shortage while a replacement comes, ``p [n(NI+; lambda (eta - t + L)) - n(NI+; lambda (eta - t))]``.  Alerts are ranked by that number.
 7. **Store** (:class:`EventStore`): accepted events, purchase orders, alerts, rejections and
    windowed KPIs in SQLite (standard library), queried with SQL window functions
    (:data:`QUERIES`).

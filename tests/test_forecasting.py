@@ -280,3 +280,11 @@ def test_static_gradient_boosting_keeps_its_trees():
     assert g.predict(1).mean[0] != make_forecaster("gbm").fit(y[:90]).predict(1).mean[0]
     g.update(y[:101], refit=True)
     assert g.model_ is not trees
+
+
+def test_irregular_datetime_index_is_an_error():
+    idx = pd.DatetimeIndex(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-05", "2024-01-06"])
+    with pytest.raises(ValueError, match="missing or irregular timestamps: 2024-01-03 00:00:00 is followed by 2024-01-05"):
+        Naive().fit(pd.Series(np.arange(5.0), index=idx))
+    ok = pd.date_range("2024-01-01", periods=30, freq="MS")    # months: unequal day counts are fine
+    assert SeasonalNaive().fit(pd.Series(np.arange(30.0), index=ok)).m_ == 12
