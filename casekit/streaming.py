@@ -354,6 +354,7 @@ class Pipeline:
         self._kpi_parts: list[pd.DataFrame] = []
         self._po_parts: list[pd.DataFrame] = []
         self._alert_parts: list[pd.DataFrame] = []
+        self._receipt_parts: list[pd.DataFrame] = []
         # charts: temperature per node (EWMA), drift and shocks (modified z, network-wide)
         self._temp_calib = {n: [] for n in range(self.n_nodes)}
         self._temp_state = {}                    # node -> (mu0, sigma0, z_last, t, out_last)
@@ -450,6 +451,7 @@ class Pipeline:
                                      "sku_id": sku, "value": value, "shipment": ship})
         n_po = self._inventory(ids, ts, typ, node, sku, value)
         n_al = self._alerts(ids, ts, typ, node, sku, value, ship)
+        self._receipts(ts, typ, node, ship)
         self.store.commit()
         rej = {k: self.rejections[k] - before[k] for k in REJECTION_REASONS if self.rejections[k] - before[k]}
         return BatchReport(int(len(batch)), int(ids.size), rej, n_po, n_al)
@@ -651,6 +653,30 @@ class Pipeline:
             self.store.insert("alerts", {c: al[c].to_numpy() for c in al.columns})
         return len(rows)
 
+    def _receipts(self, ts, typ, node, ship):
+        """Lead time (order to receipt) and delay against the planned ETA of each received shipment."""
+        sel = np.flatnonzero(typ == _T["receipt"])
+        if not sel.size:
+            return
+        sent = pd.Series(self._ship_sent, dtype=float).reindex(ship[sel]).to_numpy()
+        plan = pd.Series(self._planned, dtype=float).reindex(ship[sel]).to_numpy()
+        self._receipt_parts.append(pd.DataFrame({
+            "window_start": (ts[sel] // self.window).astype(np.int64) * int(self.window), "node_id": node[sel],
+            "lead_time_hours": (ts[sel] - sent) / 3600.0, "delay_hours": (ts[sel] - plan) / 3600.0}))
+
+    def lead_time_kpis(self) -> pd.DataFrame:
+        """Per window and node: shipments received, mean lead time (order to receipt, hours) and mean
+        lead-time drift (receipt minus the planned ETA, hours; > 0 late).  Shipments whose order
+        telemetry was not seen count as received with unknown (NaN) times."""
+        cols = ["window_start", "node", "received", "lead_time_hours", "drift_hours"]
+        if not self._receipt_parts:
+            return pd.DataFrame(columns=cols)
+        r = pd.concat(self._receipt_parts, ignore_index=True)
+        out = r.groupby(["window_start", "node_id"], sort=True).agg(
+            received=("lead_time_hours", "size"), lead_time_hours=("lead_time_hours", "mean"),
+            drift_hours=("delay_hours", "mean")).reset_index()
+        return self._names(out, sku_col="none")[cols]
+
     # -------------------------------------------------------------- results
     def _names(self, df, node_col="node_id", sku_col="sku_id"):
         df = df.copy()
@@ -678,10 +704,11 @@ class Pipeline:
         return self._names(al)
 
     def kpis(self) -> pd.DataFrame:
-        """Windowed KPIs per node and SKU: demand, filled, fill_rate, inventory_position and
-        net_inventory at the window's last event, orders placed."""
+        """Windowed KPIs per node and SKU: demand (units), demand_per_hour, filled (units served
+        from stock), fill_rate, inventory_position and net_inventory at the window's last event,
+        orders placed.  Lead-time KPIs: :meth:`lead_time_kpis`."""
         if not self._kpi_parts:
-            return pd.DataFrame(columns=["window_start", "node", "sku", "demand", "filled", "fill_rate",
+            return pd.DataFrame(columns=["window_start", "node", "sku", "demand", "demand_per_hour", "filled", "fill_rate",
                                          "inventory_position", "net_inventory", "orders"])
         k = pd.concat(self._kpi_parts, ignore_index=True)
         k = k.sort_values(["window_start", "g", "last_ts"], kind="stable")
@@ -690,6 +717,7 @@ class Pipeline:
             net_inventory=("net_inventory", "last"), orders=("orders", "sum")).reset_index()
         with np.errstate(invalid="ignore", divide="ignore"):
             agg.insert(agg.columns.get_loc("filled") + 1, "fill_rate", agg["filled"] / agg["demand"])
+        agg.insert(agg.columns.get_loc("demand") + 1, "demand_per_hour", agg["demand"] / (self.window / 3600.0))
         agg.insert(1, "node_id", agg["g"] // self.n_skus)
         agg.insert(2, "sku_id", agg.pop("g") % self.n_skus)
         return self._names(agg)

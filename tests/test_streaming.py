@@ -169,3 +169,20 @@ def test_event_store_on_disk(tmp_path, data):
     assert store.count("events") == 2000
     assert store.count("kpis") == len(p.kpis())
     store.close()
+
+
+def test_lead_time_kpis_match_the_raw_telemetry(data, pipe):
+    ev = data.events
+    first_eta = ev[ev["type"] == "eta"].groupby("shipment").agg(sent=("ts", "first"), plan=("value", "first"))
+    rec = ev[ev["type"] == "receipt"].set_index("shipment")[["ts", "node"]].join(first_eta)
+    rec["lt"] = (rec["ts"] - rec["sent"]) / 3600
+    rec["drift"] = (rec["ts"] - rec["plan"]) / 3600
+    want = rec.groupby("node")[["lt", "drift"]].mean()
+    lt = pipe.lead_time_kpis()
+    got = lt.assign(w_lt=lt["lead_time_hours"] * lt["received"], w_d=lt["drift_hours"] * lt["received"]) \
+        .groupby("node")[["w_lt", "w_d", "received"]].sum()
+    assert np.allclose(got["w_lt"] / got["received"], want["lt"])
+    assert np.allclose(got["w_d"] / got["received"], want["drift"])
+    assert lt["received"].sum() == len(rec)
+    k = pipe.kpis()
+    assert np.allclose(k["demand_per_hour"], k["demand"] / 24)
