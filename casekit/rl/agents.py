@@ -53,7 +53,7 @@ from casekit.rl.invmanagement import InvManagementCore, InvManagementParams
 from casekit.rl.serial import SerialCore, default_network
 from casekit.validate import check_int, check_positive, check_probability
 
-__all__ = ["QLearningConfig", "QLearningPolicy", "q_learning", "LinearGaussianPolicy",
+__all__ = ["q_update", "QLearningConfig", "QLearningPolicy", "q_learning", "LinearGaussianPolicy",
            "ReinforceConfig", "reinforce", "TrainingResult", "serial_state_box"]
 
 
@@ -85,6 +85,15 @@ class TrainingResult:
 # --------------------------------------------------------------------------------------------
 # tabular Q-learning
 # --------------------------------------------------------------------------------------------
+
+def q_update(q: float, reward: float, next_max: float, alpha: float, gamma: float) -> float:
+    """One Q-learning update: Q + α (r + γ max_a' Q(s', a') - Q).
+
+    >>> q_update(0.0, -10.0, -4.0, alpha=0.5, gamma=0.9)
+    -6.8
+    """
+    return q + alpha * (reward + gamma * next_max - q)
+
 
 def serial_state_box(network: Network) -> tuple[np.ndarray, np.ndarray, int]:
     """Default clipping box [low, high] of the echelon positions and largest order for

@@ -25,7 +25,7 @@ from casekit.rl.baselines import (EchelonBaseStockPolicy, evaluate_invmanagement
                                   tune_base_stock)
 from casekit.rl.serial import default_network
 
-__all__ = ["serial_target", "invmanagement_target", "table2_row", "TABLE2_METHOD"]
+__all__ = ["serial_target", "invmanagement_target", "table2_row", "quick_experiment", "TABLE2_METHOD"]
 
 TABLE2_METHOD = "Simulation + RL hybrid"
 
@@ -114,3 +114,27 @@ def table2_row(seeds=(0, 1, 2), config: QLearningConfig | None = None, *, frame:
         "pct_of_optimal": 100.0 * opt / cost, "execution_s": float(f["execute_s"].mean()),
         "seeds": len(f), "worst_pct_of_optimal": float(f["pct_of_optimal"].min()),
     }])
+
+
+def quick_experiment(periods: int = 1000, gamma: float = 0.95, seed: int = 0, *, copies: int = 64,
+                     afterstate: bool = True, stockout_cost: float = 19.0, eval_periods: int = 1000,
+                     eval_replications: int = 8) -> dict:
+    """A small Q-learning run on the two-stage system (Poisson(5), L = (1, 1), h = (2, 1)) with
+    stockout cost p, for the chapter's widget: the learned policy's simulated cost, the
+    Clark–Scarf optimum, the gap, the optimal policy simulated on the same draws, the curve."""
+    from casekit.multiechelon import optimize_serial
+    from casekit.network import serial
+    from scipy.stats import poisson
+
+    net = serial([2, 1], [1, 1], stockout_cost, poisson(5))
+    cfg = QLearningConfig(periods=periods, copies=copies, gamma=gamma, afterstate=afterstate, checkpoints=5,
+                          eval_periods=eval_periods, eval_replications=eval_replications)
+    res = q_learning(net, cfg, seed=seed)
+    opt = optimize_serial(net)
+    kw = dict(periods=eval_periods, replications=eval_replications, warmup=50, seed=seed + 1000,
+              max_order=res.policy.max_order)
+    learned = evaluate_serial(res.policy, net, **kw).mean
+    star = evaluate_serial(EchelonBaseStockPolicy(opt.base_stock), net, **kw).mean
+    return {"cost": learned, "optimal_cost": opt.cost, "optimal_simulated": star,
+            "gap_pct": 100 * (learned / opt.cost - 1), "base_stock": opt.base_stock,
+            "train_s": res.seconds, "curve": res.curve}
