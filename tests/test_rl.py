@@ -210,3 +210,13 @@ def test_table2_row_has_compare_methods_columns():
         assert col in row.columns
     assert row["method"].iloc[0] == TABLE2_METHOD
     assert row["pct_of_optimal"].iloc[0] == pytest.approx(100 * row["reference"].iloc[0] / row["objective"].iloc[0])
+
+
+def test_scaled_actions_wrapper_for_ppo():
+    from casekit.rl.baselines import ScaledActions
+
+    env = ScaledActions(gym.make("casekit/InvManagement-v0"))
+    assert env.action(np.array([-1.0, 0.0, 1.0])).tolist() == [0, 45, 80]     # c = (100, 90, 80)
+    env.reset(seed=0)
+    obs, r, *_ = env.step(np.array([0.0, 0.0, 0.0], dtype=np.float32))
+    assert np.isfinite(r)
