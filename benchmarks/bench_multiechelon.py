@@ -39,12 +39,13 @@ from scipy import stats
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from casekit.multiechelon import (evaluate_serial, optimize_serial, serial_demand_paths,  # noqa: E402
                                   simulate_serial)
 from casekit.network import serial  # noqa: E402
 
-VENV = ROOT / "build" / "stockpyl-venv"
+from _peers import ensure_stockpyl  # noqa: E402  (benchmarks/_peers.py)
 INSTANCES = [
     ("Example 6.1", [3, 2, 2], [1, 1, 2], 37.12, 5.0, 1.0),
     ("Problem 6.2(a)", [2, 2, 1, 1, 1], [0.5] * 5, 24.0, 64.0, 8.0),
@@ -62,18 +63,6 @@ S, C = optimize_base_stock_levels(num_nodes=n, echelon_holding_cost=h[::-1], lea
 t = time.perf_counter() - t
 print(json.dumps({"seconds": t, "S": [float(S[j]) for j in range(1, n + 1)], "cost": float(C)}))
 """
-
-
-def ensure_peer() -> Path:
-    py = VENV / "bin" / "python"
-    check = "import importlib.metadata as m; assert m.version('stockpyl') == '1.0.2'"
-    ok = py.exists() and subprocess.run([str(py), "-c", check], capture_output=True).returncode == 0
-    if not ok:
-        print(f"building {VENV} with stockpyl==1.0.2 and numpy<2 (once) ...", flush=True)
-        subprocess.run(["python3", "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        "stockpyl==1.0.2", "numpy<2"], check=True)
-    return py
 
 
 def run_peer(py: Path, h, L, p, mu, sd) -> dict:
@@ -98,7 +87,7 @@ def main(argv=None) -> int:
     ap.add_argument("--periods", type=int, default=10_000, help="Monte Carlo periods per replication")
     ap.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
-    py = ensure_peer()
+    py = ensure_stockpyl()
     all_ok = True
     for name, h, L, p, mu, sd in INSTANCES:
         net = serial(h, L, p, stats.norm(mu, sd))

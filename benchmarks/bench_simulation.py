@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scipy.stats import poisson  # noqa: E402
 
@@ -34,7 +35,7 @@ from casekit.network import serial  # noqa: E402
 from casekit.policies import EchelonBaseStock  # noqa: E402
 from casekit.simulation import SimulationConfig, simulate  # noqa: E402
 
-VENV = ROOT / "build" / "stockpyl-venv"
+from _peers import ensure_stockpyl  # noqa: E402  (benchmarks/_peers.py)
 
 PEER = r"""
 import json, sys, time
@@ -52,18 +53,6 @@ print(json.dumps({"seconds": t, "cost_per_period": cost / T}))
 """
 
 
-def ensure_peer() -> Path:
-    py = VENV / "bin" / "python"
-    check = "import importlib.metadata as m; assert m.version('stockpyl') == '1.0.2'"
-    ok = py.exists() and subprocess.run([str(py), "-c", check], capture_output=True).returncode == 0
-    if not ok:
-        print(f"building {VENV} with stockpyl==1.0.2 and numpy<2 (once) ...", flush=True)
-        subprocess.run(["python3", "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        "stockpyl==1.0.2", "numpy<2"], check=True)
-    return py
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--periods", type=int, default=2000)
@@ -75,7 +64,7 @@ def main(argv=None) -> int:
     pol = EchelonBaseStock([9, 15, 26])
     n, T = 3, a.periods
 
-    py = ensure_peer()
+    py = ensure_stockpyl()
     peer_rates, peer_costs = [], []
     for k in range(a.peer_runs):
         out = subprocess.run([str(py), "-c", PEER, json.dumps([T, k + 1])], capture_output=True, text=True,

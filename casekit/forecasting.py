@@ -291,12 +291,7 @@ class Forecaster:
 
         ``refit=True`` re-estimates the parameters; ``refit=False`` keeps them (static model).
         """
-        self._require_fitted()
-        old = self.y_
-        y, _ = _prepare(series)
-        if y.size < old.size or not np.array_equal(y[:old.size], old):
-            raise ValueError("series must be the fitted history extended by new observations "
-                             f"(fitted on {old.size} values, got {y.size} that do not start with them)")
+        self._check_extends_history(series)
         self._set_data(series, exog, m=self.m_)
         with _single_thread():
             if refit:
@@ -329,6 +324,15 @@ class Forecaster:
     def _require_fitted(self):
         if not getattr(self, "fitted_", False):
             raise RuntimeError(f"{self.name}: call fit(series) before predict or update")
+
+    def _check_extends_history(self, series) -> None:
+        """``update`` takes the fitted history extended by new values, never a different series."""
+        self._require_fitted()
+        old = self.y_
+        y, _ = _prepare(series)
+        if y.size < old.size or not np.array_equal(y[:old.size], old):
+            raise ValueError("series must be the fitted history extended by new observations "
+                             f"(fitted on {old.size} values, got {y.size} that do not start with them)")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(seasonal_period={self.seasonal_period}, level={self.level})"
@@ -709,12 +713,7 @@ class Blend(Forecaster):
         self._reweight()
 
     def update(self, series, exog=None, *, refit: bool = True) -> "Blend":
-        self._require_fitted()
-        old = self.y_
-        y, _ = _prepare(series)
-        if y.size < old.size or not np.array_equal(y[:old.size], old):
-            raise ValueError("series must be the fitted history extended by new observations "
-                             f"(fitted on {old.size} values, got {y.size} that do not start with them)")
+        self._check_extends_history(series)
         self._set_data(series, exog, m=self.m_)
         with _single_thread():
             self._advance(refit)

@@ -94,11 +94,11 @@ def check_array(name: str, value, *, ndim: int | None = None, nonnegative: bool 
     bad = ~np.isfinite(arr)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        raise ValueError(f"{name} must be finite, got {arr[idx]!r} at index {idx if len(idx) > 1 else idx[0]}")
+        raise ValueError(f"{name} must be finite, got {float(arr[idx])!r} at index {idx if len(idx) > 1 else idx[0]}")
     if positive and (arr <= 0).any():
         idx = tuple(int(i) for i in np.argwhere(arr <= 0)[0])
-        raise ValueError(f"{name} must be > 0, got {arr[idx]!r} at index {idx if len(idx) > 1 else idx[0]}")
+        raise ValueError(f"{name} must be > 0, got {float(arr[idx])!r} at index {idx if len(idx) > 1 else idx[0]}")
     if nonnegative and (arr < 0).any():
         idx = tuple(int(i) for i in np.argwhere(arr < 0)[0])
-        raise ValueError(f"{name} must be >= 0, got {arr[idx]!r} at index {idx if len(idx) > 1 else idx[0]}")
+        raise ValueError(f"{name} must be >= 0, got {float(arr[idx])!r} at index {idx if len(idx) > 1 else idx[0]}")
     return arr

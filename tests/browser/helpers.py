@@ -10,7 +10,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 def open_app(page, voila_url: str, notebook: str, ready: str = ".ck-value"):
     """Open ``notebooks/apps/<notebook>`` in Voila and wait until its widgets have rendered
     (an element matching ``ready`` is visible).  Fails on a Python traceback in the page."""
-    page.goto(f"{voila_url}voila/render/{notebook}")
+    # Voila streams the page while the kernel runs the notebook: "load" fires only when every cell
+    # has run, so wait for the response to start and then for the widgets themselves.
+    page.goto(f"{voila_url}voila/render/{notebook}", wait_until="commit", timeout=120_000)
     page.wait_for_selector(ready, state="visible", timeout=120_000)
     assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0 \
         or "Traceback" not in page.content(), f"{notebook} shows a traceback"
