@@ -92,3 +92,42 @@ def test_electronics_hybrid_avoids_air_freight():
 def test_bad_scenario_is_named():
     with pytest.raises(ValueError, match="scenario"):
         fmcg.run(outlets=20, horizon_days=40, replications=2, scenario="meteor")
+
+
+def test_casekit_run_notebook_17_non_default_parameters(repo_root, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "run17"
+    r = subprocess.run([sys.executable, "-m", "casekit", "run", "notebooks/17_case_electronics.ipynb",
+                        "-p", "seed", "3", "-p", "replications", "4", "-p", "horizon_days", "90",
+                        "-p", "scenario", "none", "--out", str(out)],
+                       cwd=repo_root, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads((out / "results.json").read_text())
+    assert {"traditional", "hybrid", "change_pct"} <= set(res)
+    for side in ("traditional", "hybrid"):
+        assert set(res[side]) == set(METRICS)
+        assert all({"mean", "ci_low", "ci_high"} == set(v) for v in res[side].values())
+    assert res["hybrid"]["recovery_days"]["mean"] == 0       # no disruption in scenario "none"
+
+
+def test_sweep_fmcg_over_scenarios_on_two_workers(repo_root, tmp_path):
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    out = tmp_path / "sweep18"
+    r = subprocess.run([sys.executable, "-m", "casekit", "sweep", "notebooks/18_case_fmcg.ipynb",
+                        "--grid", "scenario=none,supplier_shutdown", "-p", "outlets", "40", "-p", "replications", "3",
+                        "-p", "horizon_days", "90", "--dask", "local", "--workers", "2", "--out", str(out)],
+                       cwd=repo_root, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    table = pd.read_parquet(out / "results.parquet")
+    assert set(table["scenario"]) == {"none", "supplier_shutdown"}
+    fr = table[table["metric"] == "hybrid.fill_rate.mean"].set_index("scenario")["value"]
+    assert 0 < fr["supplier_shutdown"] <= fr["none"] <= 1
+    rec = table[table["metric"] == "traditional.recovery_days.mean"].set_index("scenario")["value"]
+    assert rec["none"] == 0
