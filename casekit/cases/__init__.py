@@ -29,9 +29,11 @@ __all__ = ["METRICS", "SCENARIOS", "CaseSystem", "CasePolicy", "CaseRun", "run_c
 #: Direction in which each metric improves.
 HIGHER_IS_BETTER = {m: m == "fill_rate" for m in METRICS}
 
-#: The seed paper's Table 3 claims as DIRECTIONS only: its numbers are not available to casekit,
-#: so none are typed here.  "lower"/"higher" is the direction the paper reports for hybrid vs
-#: traditional.
+#: The seed paper's Table 3 claims as DIRECTIONS only: its numbers, and its row-by-row wording,
+#: are not available to casekit, so none are typed here.  "lower"/"higher" is the direction in
+#: which the paper's framing says the hybrid improves on the traditional policy ("the hybrid
+#: framework improves service, cost, resilience and CO2"): for rows such as ordering cost that is
+#: our reading of the claim, not a quotation.
 PAPER_CLAIMS = {
     "fill_rate": "higher", "backorders": "lower", "total_cost": "lower", "holding_cost": "lower",
     "ordering_cost": "lower", "shortage_cost": "lower", "emergency_transport_cost": "lower",
