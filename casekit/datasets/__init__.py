@@ -7,6 +7,8 @@ regenerates them and compares byte for byte.  Loaders read the shipped files (no
   asymmetry (``datasets/sales``).
 * :mod:`casekit.datasets.events`: the time-stamped event stream replayed by
   :mod:`casekit.streaming` (``datasets/events``).
+* :mod:`casekit.datasets.electronics` and :mod:`casekit.datasets.fmcg`: the two case studies
+  (``datasets/electronics``, ``datasets/fmcg``).
 """
 
 from pathlib import Path
@@ -14,4 +16,17 @@ from pathlib import Path
 #: ``datasets/`` at the repository root.
 DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
 
-__all__ = ["DATASETS_DIR"]
+__all__ = ["DATASETS_DIR", "write_tables"]
+
+
+def write_tables(tables, directory, float_format: str | None = None) -> list[Path]:
+    """Write each ``{name: DataFrame}`` as ``directory/<name>.csv`` (Unix line ends, a fixed float
+    format, so that regeneration is byte for byte); return the paths in order."""
+    d = Path(directory)
+    d.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, df in tables.items():
+        path = d / f"{name}.csv"
+        df.to_csv(path, index=False, lineterminator="\n", float_format=float_format)
+        paths.append(path)
+    return paths

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from casekit.datasets import DATASETS_DIR
+from casekit.datasets import DATASETS_DIR, write_tables
 from casekit.datasets.fmcg import EMISSION_FACTORS
 from casekit.validate import check_int
 
@@ -119,14 +119,7 @@ def generate_electronics(seed: int = SEED) -> dict[str, pd.DataFrame]:
 
 def write_electronics(directory: Path | str = ELECTRONICS_DIR, seed: int = SEED) -> list[Path]:
     """Write every table as ``<name>.csv`` into ``directory``; return the paths."""
-    d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, df in generate_electronics(seed).items():
-        p = d / f"{name}.csv"
-        df.to_csv(p, index=False, lineterminator="\n", float_format="%.6g")
-        paths.append(p)
-    return paths
+    return write_tables(generate_electronics(seed), directory, float_format="%.6g")
 
 
 def load_electronics(directory: Path | str = ELECTRONICS_DIR) -> dict[str, pd.DataFrame]:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from casekit.datasets import DATASETS_DIR
+from casekit.datasets import DATASETS_DIR, write_tables
 from casekit.validate import check_int
 
 __all__ = ["SEED", "FMCG_DIR", "SKUS", "WAREHOUSES", "EMISSION_FACTORS", "generate_fmcg", "write_fmcg",
@@ -170,14 +170,7 @@ def generate_fmcg(seed: int = SEED) -> dict[str, pd.DataFrame]:
 
 def write_fmcg(directory: Path | str = FMCG_DIR, seed: int = SEED) -> list[Path]:
     """Write every table as ``<name>.csv`` into ``directory``; return the paths."""
-    d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, df in generate_fmcg(seed).items():
-        p = d / f"{name}.csv"
-        df.to_csv(p, index=False, lineterminator="\n", float_format="%.6g")
-        paths.append(p)
-    return paths
+    return write_tables(generate_fmcg(seed), directory, float_format="%.6g")
 
 
 def load_fmcg(directory: Path | str = FMCG_DIR) -> dict[str, pd.DataFrame]:
