@@ -61,32 +61,31 @@ RATE_PER_TONNE_KM = {"truck": 0.10, "rail": 0.13}
 CASES = ("fmcg", "electronics")
 
 
+def _last_year_mix(demand: pd.DataFrame, skus: pd.DataFrame, value_column: str):
+    """(daily units, unit-weighted mean weight kg, unit-weighted mean value) over the last 365 days."""
+    dates = pd.to_datetime(demand["date"])
+    units = demand[dates >= dates.max() - pd.Timedelta(days=364)].groupby("sku")["units"].sum()
+    sk = skus.set_index("sku").loc[units.index]
+    weight = float((units * sk["weight_kg"]).sum() / units.sum())
+    value = float((units * sk[value_column]).sum() / units.sum())
+    return float(units.sum()) / 365, weight, value
+
+
 def _case_demand(case: str):
     """(daily units over the last history year, dispersion k, mean unit weight kg, mean unit value,
     emission factors dict) for a case."""
     if case == "fmcg":
+        from casekit.cases.fmcg import K_OUTLET
         from casekit.datasets import fmcg as data
 
         d = data.load_fmcg()
-        sales = d["sales"]
-        last = sales[pd.to_datetime(sales["date"]) >= pd.to_datetime(sales["date"]).max() - pd.Timedelta(days=364)]
-        sk = d["skus"].set_index("sku")
-        units = last.groupby("sku")["units"].sum()
-        per_day = float(units.sum()) / 365
-        weight = float((units * sk.loc[units.index, "weight_kg"]).sum() / units.sum())
-        value = float((units * sk.loc[units.index, "unit_value"]).sum() / units.sum())
-        k = 8.0
+        per_day, weight, value = _last_year_mix(d["sales"], d["skus"], "unit_value")
+        k = K_OUTLET
     else:
         from casekit.datasets import electronics as data
 
         d = data.load_electronics()
-        dem = d["demand"]
-        last = dem[pd.to_datetime(dem["date"]) >= pd.to_datetime(dem["date"]).max() - pd.Timedelta(days=364)]
-        sk = d["skus"].set_index("sku")
-        units = last.groupby("sku")["units"].sum()
-        per_day = float(units.sum()) / 365
-        weight = float((units * sk.loc[units.index, "weight_kg"]).sum() / units.sum())
-        value = float((units * sk.loc[units.index, "unit_cost"]).sum() / units.sum())
+        per_day, weight, value = _last_year_mix(d["demand"], d["skus"], "unit_cost")
         k = float(data.DISPERSION)
     ef = dict(zip(d["emission_factors"]["mode"], d["emission_factors"]["kg_co2e_per_tonne_km"]))
     return per_day, k, weight, value, ef
