@@ -1,4 +1,4 @@
-"""Exercises of notebooks/04_multi_echelon_structures.ipynb."""
+"""Exercises of notebooks/05_multi_echelon_structures.ipynb."""
 
 from casekit.exercises import Exercise, register
 from casekit.multiechelon import bullwhip_bound, risk_pooling
@@ -13,7 +13,7 @@ def _echelon_stage_2():
 
 
 register(Exercise(
-    name="04.1",
+    name="05.1",
     prompt="A three-stage serial chain holds local base-stock levels 4 (stage 1, the customer-facing "
            "stage), 7 (stage 2) and 12 (stage 3) units. What is stage 2's echelon base-stock level?",
     expected=_echelon_stage_2,
@@ -22,7 +22,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="04.2",
+    name="05.2",
     prompt="Nine retailers with independent demand of equal standard deviation pool their safety stock "
            "in one warehouse. What fraction of the separate safety stock does the pooled one need? "
            "(a number between 0 and 1)",
@@ -32,7 +32,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="04.3",
+    name="05.3",
     prompt="A stage orders up to L times a moving-average forecast over p = 6 periods, with lead time "
            "L = 3. By Chen et al.'s formula, by what factor does the variance of its orders exceed the "
            "variance of its demand?",

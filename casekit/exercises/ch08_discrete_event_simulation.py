@@ -1,4 +1,4 @@
-"""Exercises of notebooks/07_discrete_event_simulation.ipynb."""
+"""Exercises of notebooks/08_discrete_event_simulation.ipynb."""
 
 from scipy import stats
 
@@ -15,7 +15,7 @@ def _run(engine):
 
 
 register(Exercise(
-    name="07.1",
+    name="08.1",
     prompt="Example 6.1 (Poisson(5)) at S = (9, 15, 26), fast engine, seed 0, 500 periods, 10 replications, "
            "warm-up 50: the mean fill rate (3 decimals).",
     expected=lambda: float(_run("fast").summary().loc["fill_rate", "mean"]),
@@ -24,7 +24,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="07.2",
+    name="08.2",
     prompt="The same run on the DES: how many 'stockout' events are in the event log (all replications)?",
     expected=lambda: int((_run("des").events["event"] == "stockout").sum()),
     hint="The result's .events is a DataFrame; count the rows whose event column is 'stockout'.",

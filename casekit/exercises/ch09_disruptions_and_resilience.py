@@ -1,4 +1,4 @@
-"""Exercises of notebooks/08_disruptions_and_resilience.ipynb (default parameters)."""
+"""Exercises of notebooks/09_disruptions_and_resilience.ipynb (default parameters)."""
 
 from scipy import stats
 
@@ -30,7 +30,7 @@ def _recovery12():
 
 
 register(Exercise(
-    name="08.1",
+    name="09.1",
     prompt="Stress test with default parameters: the mean fill rate under port_congestion (3 decimals).",
     expected=_port,
     hint="Read the fill_rate column of the stress-test table, or rerun simulate with that scenario.",
@@ -38,7 +38,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="08.2",
+    name="09.2",
     prompt="A 12-period shutdown of stage 3 from period 40 (section 4's settings): the mean recovery time "
            "(1 decimal).",
     expected=_recovery12,

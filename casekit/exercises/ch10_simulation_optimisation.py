@@ -1,4 +1,4 @@
-"""Exercises of notebooks/09_simulation_optimisation.ipynb (default parameters)."""
+"""Exercises of notebooks/10_simulation_optimisation.ipynb (default parameters)."""
 
 from scipy import stats
 
@@ -26,7 +26,7 @@ def _chosen_cost():
 
 
 register(Exercise(
-    name="09.1",
+    name="10.1",
     prompt="How many candidates does the screening grid of section 2 hold (default parameters)?",
     expected=lambda: len(_setup()[1]),
     hint="A (2r + 1)^3 grid, minus the vectors whose echelon levels decrease going upstream; len() of the list.",
@@ -34,7 +34,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="09.2",
+    name="10.2",
     prompt="The exact Clark–Scarf cost of the policy tune chooses in section 3 (2 decimals).",
     expected=_chosen_cost,
     hint="Pass the chosen policy's levels to casekit.multiechelon.evaluate_serial.",

@@ -1,4 +1,4 @@
-"""Exercises of notebooks/10_forecasting_and_blending.ipynb."""
+"""Exercises of notebooks/11_forecasting_and_blending.ipynb."""
 
 import pandas as pd
 
@@ -17,7 +17,7 @@ def _cola_s_safety_stock():
 
 
 register(Exercise(
-    name="10.1",
+    name="11.1",
     prompt="Backtest the seasonal naive forecast on woolyrnq with horizon 4 and 8 origins. What is its MASE?",
     expected=lambda: float(backtest(load_series("woolyrnq"), ["seasonal_naive"], horizon=4,
                                     origins=8).loc["seasonal_naive", "mase"]),
@@ -26,7 +26,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="10.2",
+    name="11.2",
     prompt="Two members' recent mean squared errors are 4 and 12. What inverse-MSE weight does the first get?",
     expected=lambda: float(inverse_mse_weights([4.0, 12.0])[0]),
     hint="Each weight is proportional to 1/MSE; the weights sum to 1.",
@@ -34,7 +34,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="10.3",
+    name="11.3",
     prompt="COLA-S, South region, seasonal naive forecasts, 28 daily origins, lead time 2 days: what safety "
            "stock gives a 95% cycle service level?",
     expected=_cola_s_safety_stock,

@@ -1,4 +1,4 @@
-"""Exercises of notebooks/11_real_time_analytics.ipynb."""
+"""Exercises of notebooks/12_real_time_analytics.ipynb."""
 
 from casekit.exercises import Exercise, register
 from casekit.streaming import modified_z, poisson_loss
@@ -14,7 +14,7 @@ def _orders_n1_k1():
 
 
 register(Exercise(
-    name="11.1",
+    name="12.1",
     prompt="In the shipped stream, how many purchase orders does the pipeline trigger for store N1, SKU K1?",
     expected=_orders_n1_k1,
     hint="Run Pipeline(policy).run(events) and filter purchase_orders() by node and SKU.",
@@ -22,7 +22,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="11.2",
+    name="12.2",
     prompt="Demand is Poisson with mean 6 and 4 units are on hand. Expected units short, E[(D-4)+]?",
     expected=lambda: float(poisson_loss(4, 6.0)),
     hint="Sum (d - 4) P(D = d) over d > 4, or use the loss-function identity n(x) = (mu - x)(1 - F(x)) + mu f(x).",
@@ -30,7 +30,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="11.3",
+    name="12.3",
     prompt="Calibration median 0.5 h, MAD 2 h: modified z-score of a 9.5 h ETA drift?",
     expected=lambda: float(modified_z(9.5, 0.5, 2.0)),
     hint="M = 0.6745 (x - median) / MAD.",

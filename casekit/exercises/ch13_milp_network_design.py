@@ -1,4 +1,4 @@
-"""Exercises of notebooks/12_milp_network_design.ipynb."""
+"""Exercises of notebooks/13_milp_network_design.ipynb."""
 
 import numpy as np
 
@@ -24,7 +24,7 @@ def _pooled_safety_stock():
 
 
 register(Exercise(
-    name="12.1",
+    name="13.1",
     prompt="Open all 16 facilities of cap41. What is the total cost (fixed costs plus the optimal "
            "transportation cost)? (to 0.01)",
     expected=_cap41_all_open,
@@ -34,7 +34,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="12.2",
+    name="13.2",
     prompt="How many facilities does the optimal solution of cap41 open?",
     expected=_cap41_open_count,
     hint="solve_milp returns a result whose .open marks the open facilities (or use .n_open).",
@@ -42,7 +42,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="12.3",
+    name="13.3",
     prompt="In example_network_design(), if DC 0 served every retailer, how many units of safety "
            "stock would it hold? (to 0.01)",
     expected=_pooled_safety_stock,

@@ -1,4 +1,4 @@
-"""Exercises of notebooks/13_genetic_algorithms.ipynb."""
+"""Exercises of notebooks/14_genetic_algorithms.ipynb."""
 
 from casekit.exercises import Exercise, register
 
@@ -16,7 +16,7 @@ def _priced():
 
 
 register(Exercise(
-    name="13.1",
+    name="14.1",
     prompt="Run the GA on cap64 with population 10, 5 generations and seed 1. By how many percent "
            "is its best cost above the published optimum? (to 0.001)",
     expected=_ga_error,
@@ -26,7 +26,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="13.2",
+    name="14.2",
     prompt="With default settings and seed 0 on cap71, how many transportation LPs does the GA "
            "solve (distinct open sets priced)?",
     expected=_priced,

@@ -1,4 +1,4 @@
-"""Exercises of notebooks/14_benders_decomposition.ipynb."""
+"""Exercises of notebooks/15_benders_decomposition.ipynb."""
 
 from casekit.exercises import Exercise, register
 
@@ -9,7 +9,7 @@ def _textbook(name="cap71"):
 
 
 register(Exercise(
-    name="14.1",
+    name="15.1",
     prompt="Run textbook Benders (lp_phase=False, initial_open=None) on cap71. How many "
            "iterations (master solves) does it take to close the bounds?",
     expected=lambda: len(_textbook().history),
@@ -18,7 +18,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="14.2",
+    name="15.2",
     prompt="In that same run, what is the lower bound (the master's optimum) after iteration 3? "
            "(to 0.01)",
     expected=lambda: float(_textbook().history.set_index("iteration").loc[3, "lower"]),

@@ -1,4 +1,4 @@
-"""Exercises of notebooks/15_hybrid_methods_table2.ipynb."""
+"""Exercises of notebooks/16_hybrid_methods_table2.ipynb."""
 
 from casekit.exercises import Exercise, register
 
@@ -16,7 +16,7 @@ def _hybrid_fixed():
 
 
 register(Exercise(
-    name="15.1",
+    name="16.1",
     prompt="What '% of optimal' does the GA (default settings, seed 0) reach on cap131? (to 0.001)",
     expected=_ga_pct,
     hint="% of optimal = 100 * published optimum / GA cost.",
@@ -24,7 +24,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="15.2",
+    name="16.2",
     prompt="Run the hybrid on cap131 with fix_agreed=True (seed 0). What cost does it return? (to 0.01)",
     expected=_hybrid_fixed,
     hint="solve_hybrid(instance, fix_agreed=True, seed=0).objective; compare it with the published optimum.",

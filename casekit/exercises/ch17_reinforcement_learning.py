@@ -1,4 +1,4 @@
-"""Exercises of notebooks/16_reinforcement_learning.ipynb."""
+"""Exercises of notebooks/17_reinforcement_learning.ipynb."""
 
 import gymnasium as gym
 
@@ -22,7 +22,7 @@ def _table_sizes():
 
 
 register(Exercise(
-    name="16.1",
+    name="17.1",
     prompt="casekit/InvManagement-v0 with its defaults: nobody orders in period 0 and 25 customers "
            "arrive. What reward does period 0 earn?",
     expected=_first_reward,
@@ -33,7 +33,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="16.2",
+    name="17.2",
     prompt="Q(s, a) = -20, the reward is -12, max_a' Q(s', a') = -30, α = 0.1 and γ = 0.95. "
            "What is Q(s, a) after one Q-learning update?",
     expected=lambda: q_update(-20.0, -12.0, -30.0, alpha=0.1, gamma=0.95),
@@ -42,7 +42,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="16.3",
+    name="17.3",
     prompt="For the chapter's two-stage system with the default state box and largest order, how many "
            "times larger is the plain Q-table (state x joint order) than the afterstate table?",
     expected=_table_sizes,

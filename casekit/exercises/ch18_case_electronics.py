@@ -1,4 +1,4 @@
-"""Exercises of notebooks/17_case_electronics.ipynb."""
+"""Exercises of notebooks/18_case_electronics.ipynb."""
 
 from casekit.exercises import Exercise, register
 
@@ -9,7 +9,7 @@ def _run():
 
 
 register(Exercise(
-    name="17.1",
+    name="18.1",
     prompt="Run the electronics case with horizon_days=90, replications=5, seed=11, scenario 'none'. "
            "What is the hybrid policy's mean fill rate? (3 decimals)",
     expected=lambda: _run()["hybrid"]["fill_rate"]["mean"],
@@ -18,7 +18,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="17.2",
+    name="18.2",
     prompt="In the same run, by what percentage does the hybrid policy change CO2 per day (the mean of "
            "change_pct)? (1 decimal)",
     expected=lambda: _run()["change_pct"]["co2_kg"]["mean"],

@@ -1,4 +1,4 @@
-"""Exercises of notebooks/18_case_fmcg.ipynb."""
+"""Exercises of notebooks/19_case_fmcg.ipynb."""
 
 from casekit.exercises import Exercise, register
 
@@ -9,7 +9,7 @@ def _run():
 
 
 register(Exercise(
-    name="18.1",
+    name="19.1",
     prompt="Run the FMCG case with outlets=100, horizon_days=90, replications=5, seed=5, scenario 'none'. "
            "What is the traditional policy's mean total cost per day? (nearest unit)",
     expected=lambda: _run()["traditional"]["total_cost"]["mean"],
@@ -18,7 +18,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="18.2",
+    name="19.2",
     prompt="In the same run, what is the upper end of the 95% interval of the hybrid policy's bullwhip ratio? "
            "(2 decimals)",
     expected=lambda: _run()["hybrid"]["bullwhip_ratio"]["ci_high"],

@@ -1,4 +1,4 @@
-"""Exercises of notebooks/19_sustainability.ipynb."""
+"""Exercises of notebooks/20_sustainability.ipynb."""
 
 from casekit.exercises import Exercise, register
 
@@ -11,7 +11,7 @@ def _front(case):
 
 
 register(Exercise(
-    name="19.1",
+    name="20.1",
     prompt="For the FMCG network instance (casekit.cases.sustainability.case_network_instance('fmcg', seed=0)), "
            "by how many percent does the total cost rise from the cheapest design to the lowest-CO2 design of "
            "the 5-point epsilon-constraint frontier? (1 decimal)",
@@ -21,7 +21,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="19.2",
+    name="20.2",
     prompt="Electronics frontier (same function, case 'electronics', seed 0): what does each kg of CO2 saved "
            "cost per day between the last two points of the frontier? (cost difference / CO2 difference, "
            "2 decimals)",
@@ -32,7 +32,7 @@ register(Exercise(
 ))
 
 register(Exercise(
-    name="19.3",
+    name="20.3",
     prompt="FMCG consolidation (casekit.cases.sustainability.case_consolidation('fmcg', range(1, 11))): "
            "which shipping interval in days gives the lowest transport + holding cost per day?",
     expected=lambda: int(__import__("casekit.cases.sustainability", fromlist=["x"])
