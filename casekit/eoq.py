@@ -314,7 +314,8 @@ def _discount_inputs(fixed_cost, demand_rate, breakpoints, unit_costs, holding_c
                          f"got breakpoints[0] = {float(b[0])!r}")
     if (np.diff(b) <= 0).any():
         i = int(np.flatnonzero(np.diff(b) <= 0)[0]) + 1
-        raise ValueError(f"breakpoints must be strictly increasing, got {float(b[i])!r} at index {i} after {float(b[i - 1])!r}")
+        raise ValueError(f"breakpoints must be strictly increasing, got {float(b[i])!r} at index {i} "
+                         f"after {float(b[i - 1])!r}")
     if (np.diff(c) > 0).any():
         i = int(np.flatnonzero(np.diff(c) > 0)[0]) + 1
         raise ValueError(f"unit_costs must not increase with the order size (a discount schedule), got "
