@@ -546,6 +546,8 @@ def optimize_finite_horizon(demand, holding_cost, stockout_cost, *, periods: int
     else:                                    # pragma: no cover - the slope condition above prevents it
         raise RuntimeError("the order region was not found below the grid; this is a casekit bug")
     levels, V, Y, H = solved
+    for a in (levels, V, Y, H):
+        a.setflags(write=False)
     s = tuple(int(levels[np.flatnonzero(Y[t] != levels)[-1]]) for t in range(T))
     S = tuple(int(levels[np.argmin(H[t])]) for t in range(T))
     return FiniteHorizonResult(cost=float(V[0, x0 - lo]), reorder_points=s, order_up_to_levels=S,

@@ -288,6 +288,8 @@ class QuantityDiscountResult:
         One row per region: its unconstrained minimiser, whether that lies in the region
         (``realizable``), the best Q of the region and its cost (NaN when the region's infimum is
         only approached at its upper breakpoint, where the next region is cheaper).
+    inputs : dict
+        K, λ, breakpoints, unit costs, h_0 and i, used by :meth:`cost_at`.
     """
 
     order_quantity: float
@@ -296,9 +298,30 @@ class QuantityDiscountResult:
     unit_cost: float
     kind: str
     candidates: pd.DataFrame = field(repr=False, compare=False)
+    inputs: dict = field(repr=False, compare=False, default_factory=dict)
+
+    def cost_at(self, order_quantity):
+        """Purchase + ordering + holding cost per period of any order quantity Q (scalar or array):
+        the broken (all-units) or kinked (incremental) curve whose minimum is ``cost``."""
+        Q = _as_quantity("order_quantity", order_quantity)
+        g = _discount_cost(self.kind, np.asarray(Q, dtype=float), **self.inputs)
+        return float(g) if np.ndim(g) == 0 else g
 
     def to_frame(self) -> pd.DataFrame:
         return self.candidates.copy()
+
+
+def _discount_cost(kind, Q, fixed_cost, demand_rate, breakpoints, unit_costs, holding_cost, holding_rate):
+    """g(Q) under a discount schedule, straight from its definition (price region by region)."""
+    b, c = breakpoints, unit_costs
+    j = np.searchsorted(b, Q, side="right") - 1                # region of each Q
+    if kind == "all-units":
+        purchase = c[j] * Q                                    # every unit at the region's price
+    else:
+        cum = np.concatenate([[0.0], np.cumsum(c[:-1] * np.diff(b))])
+        purchase = cum[j] + c[j] * (Q - b[j])                  # C(Q), each unit at its own price
+    return (demand_rate * (purchase + fixed_cost) / Q + holding_cost * Q / 2.0
+            + holding_rate * purchase / 2.0)
 
 
 def _discount_inputs(fixed_cost, demand_rate, breakpoints, unit_costs, holding_cost, holding_rate):
@@ -372,7 +395,9 @@ def eoq_all_units_discount(fixed_cost: float, demand_rate: float, breakpoints, u
     reachable = best_q < upper                       # otherwise the infimum sits at b_{j+1}: next region
     best_q = np.where(reachable, best_q, np.nan)
     cost = c * lam + K * lam / best_q + h * best_q / 2.0
-    return _discount_result("all-units", q_eoq, realizable, best_q, cost, c, b)
+    inputs = dict(fixed_cost=K, demand_rate=lam, breakpoints=b, unit_costs=c, holding_cost=h0,
+                  holding_rate=i_rate)
+    return _discount_result("all-units", q_eoq, realizable, best_q, cost, c, b, inputs)
 
 
 def eoq_incremental_discount(fixed_cost: float, demand_rate: float, breakpoints, unit_costs, *,
@@ -409,10 +434,12 @@ def eoq_incremental_discount(fixed_cost: float, demand_rate: float, breakpoints,
     realizable = (q_eoq >= b) & (q_eoq <= upper)
     best_q = np.clip(q_eoq, np.maximum(b, np.finfo(float).tiny), upper)
     cost = c * lam + (K + extra) * lam / best_q + h * best_q / 2.0 + i_rate * extra / 2.0
-    return _discount_result("incremental", q_eoq, realizable, best_q, cost, c, b, cum=cum)
+    inputs = dict(fixed_cost=K, demand_rate=lam, breakpoints=b, unit_costs=c, holding_cost=h0,
+                  holding_rate=i_rate)
+    return _discount_result("incremental", q_eoq, realizable, best_q, cost, c, b, inputs, cum=cum)
 
 
-def _discount_result(kind, q_eoq, realizable, best_q, cost, c, b, cum=None) -> QuantityDiscountResult:
+def _discount_result(kind, q_eoq, realizable, best_q, cost, c, b, inputs, cum=None) -> QuantityDiscountResult:
     j = int(np.nanargmin(cost))
     q = float(best_q[j])
     if kind == "all-units":
@@ -423,7 +450,7 @@ def _discount_result(kind, q_eoq, realizable, best_q, cost, c, b, cum=None) -> Q
                           "best_order_quantity": best_q, "cost": cost})
     table.index.name = "region"
     return QuantityDiscountResult(order_quantity=q, cost=float(cost[j]), region=j, unit_cost=unit,
-                                  kind=kind, candidates=table)
+                                  kind=kind, candidates=table, inputs=inputs)
 
 
 # ------------------------------------------------------------------------ production quantity

@@ -65,6 +65,15 @@ def test_problem_3_29_snyder_shen():
     assert r.order_periods == (0, 2, 4)
 
 
+def test_all_scalar_instance_stockpyl_tie():
+    """stockpyl's all-scalar test (5 periods of 200, K = 100, h = 0.1): cost 280.  Two plans tie at
+    280 (order 400 then 600, or 600 then 400); ties go to the earlier last order, stockpyl's plan."""
+    r = wagner_whitin([200] * 5, 100, 0.1)
+    assert abs(r.cost - 280) < 1e-9 and r.order_quantities == (400, 0, 600, 0, 0)
+    assert abs(lot_sizing_cost([600, 0, 0, 400, 0], [200] * 5, 100, 0.1) - 280) < 1e-9
+    assert abs(brute_force_lot_sizing([200] * 5, 100, 0.1)[0] - 280) < 1e-9
+
+
 def test_wagner_whitin_1958_example():
     """Wagner & Whitin's own 12-month example (setup costs vary by month, holding 1 per unit-month):
     optimal cost 864, ordering in months 1, 3, 5, 8, 10 and 11."""

@@ -133,6 +133,8 @@ def test_example_4_4_nahmias_all_units():
     q = np.arange(1, 5001, dtype=float)
     costs = all_units_cost(q, 8, 600, [0, 500, 1000], [0.30, 0.29, 0.28], 0.2)
     assert q[np.argmin(costs)] == 500 and abs(costs.min() - r.cost) < 1e-9
+    assert np.allclose(r.cost_at(q), costs, rtol=1e-13)
+    assert r.cost_at(499.999) > r.cost_at(500)                # the price break makes the curve jump
 
 
 def test_all_units_optimum_inside_the_cheapest_region():
@@ -152,6 +154,8 @@ def test_incremental_discount_brute_force_nahmias_data():
     q = np.arange(1, 5001, dtype=float)
     costs = incremental_cost(q, 8, 600, [0, 500, 1000], [0.30, 0.29, 0.28], 0.2)
     assert q[np.argmin(costs)] == 400 and abs(costs.min() - r.cost) < 1e-9
+    assert np.allclose(r.cost_at(q), costs, rtol=1e-13)
+    assert abs(r.cost_at(500 - 1e-9) - r.cost_at(500)) < 1e-6   # continuous at the breakpoint
     assert r.region == 0 and abs(r.order_quantity - 400) < 1e-9
     t = r.to_frame()
     assert bool(t.loc[1, "realizable"]) and abs(t.loc[1, "eoq"] - math.sqrt(2 * (8 + 5) * 600 / 0.058)) < 1e-9
