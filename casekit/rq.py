@@ -161,6 +161,7 @@ def _demand_rate(demand) -> float:
         raise ValueError(f"demand: continuous demand must be normal (scipy.stats.norm), got "
                          f"{demand.dist.name}; round other distributions to whole units with "
                          f"casekit.distributions.as_discrete")
+    _check_frozen_size(demand)
     D = as_discrete(demand, param="demand")
     if _is_frozen(demand):
         return float(demand.mean())      # exact, not the mean of the truncated pmf
@@ -196,6 +197,14 @@ def _lead_time_demand(demand, lead_time) -> _LTD:
     from casekit.leadtime import lead_time_demand
 
     return _LTD(lead_time_demand(D, L))
+
+
+def _check_frozen_size(demand) -> None:
+    """Refuse, before building it, a per-period pmf too large to hold."""
+    if _is_discrete_frozen(demand):
+        mu, sd = float(demand.mean()), float(demand.std())
+        if math.isfinite(mu) and math.isfinite(sd):
+            _check_support(mu + 40 * sd + 40)
 
 
 def _check_support(n: float) -> None:

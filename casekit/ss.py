@@ -114,6 +114,8 @@ class _Model:
             raise ValueError(f"demand must be discrete (whole units) for the exact (s, S) model, got the "
                              f"continuous {demand.dist.name}; round it with casekit.distributions.as_discrete, "
                              f"or use ss_power_approximation")
+        if _is_discrete_frozen(demand) and math.isfinite(demand.mean()) and math.isfinite(demand.std()):
+            _check_support(float(demand.mean()) + 40 * float(demand.std()) + 40)   # before building it
         self.D = as_discrete(demand, param="demand")
         p0 = float(self.D.pmf[0])
         if p0 >= 1.0:
