@@ -287,10 +287,14 @@ def k_convexity_violation(values, fixed_cost: float) -> float:
         raise ValueError(f"values has {n} points; the O(n²) check is limited to 20,000")
     worst = 0.0
     x = np.arange(n, dtype=float)
-    for z in range(1, n):
-        slope = np.max((g[z] - g[:z]) / (z - x[:z]))          # steepest chord into z from the left
-        gap = g[z] + (x[z:] - z) * slope - g[z:] - K          # shortfall for every w >= z
-        worst = max(worst, float(gap.max()))
+    for start in range(1, n, 256):                            # blocks of middle points z
+        z = np.arange(start, min(n, start + 256))
+        run = x[None, :] - z[:, None]                         # u - z (left of z) or w - z (right)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            chord = np.where(run < 0, (g[z][:, None] - g[None, :]) / -run, -np.inf)
+        slope = chord.max(axis=1)                             # steepest chord into z from the left
+        gap = np.where(run >= 0, g[z][:, None] + run * slope[:, None] - g[None, :] - K, -np.inf)
+        worst = max(worst, float(gap.max()))                  # shortfall over every w >= z
     return worst
 
 
@@ -368,13 +372,15 @@ class FiniteHorizonResult:
     def k_convexity_violation(self, period: int = 0, window: int | None = None) -> float:
         """Largest K_t-convexity shortfall of H_t on the grid (0 for an (s, S)-optimal problem).
 
-        ``window`` limits the check to levels within that distance of [s_t, S_t] (default: the whole
-        grid, or 2,000 levels around [s_t, S_t] when the grid is larger)."""
+        ``window`` limits the check to levels within that distance of [s_t, S_t]; the default,
+        2(S_t - s_t) + 10, covers where the policy's decisions are made.  Pass the grid size for
+        the whole grid (O(n²) work)."""
         t = self._period(period)
         lo = int(self.levels[0])
         a, b = self.reorder_points[t] - lo, self.order_up_to_levels[t] - lo
         if window is None:
-            window = 2000 if self.levels.size > 4000 else self.levels.size
+            window = 2 * (b - a) + 10
+        window = check_int("window", window, minimum=0)
         i0, i1 = max(0, a - window), min(self.levels.size, b + window + 1)
         return k_convexity_violation(self.post_order_cost[t, i0:i1], self.fixed_cost[t])
 
