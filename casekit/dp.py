@@ -28,8 +28,9 @@ discounted by γ in (0, 1]; what is left at the end pays the terminal cost
     H_t(y) = c_t y + L_t(y) + γ E[θ_{t+1}(y - D_t)]            (cost of starting the period at y)
     θ_t(x) = min( H_t(x),  K_t + min_{y >= x} H_t(y) ) - c_t x
 
-H_t is K_t-convex (Scarf), so the optimum is an (s_t, S_t) policy: S_t minimises H_t, and we order
-up to S_t exactly when x <= s_t, the largest level with H_t(x) > K_t + H_t(S_t).  With K_t = 0
+When K_t >= γ K_{t+1} (always true for a constant K), H_t is K_t-convex (Scarf), so the optimum is
+an (s_t, S_t) policy: S_t minimises H_t, and we order up to S_t exactly when x <= s_t, the largest
+level with H_t(x) > K_t + H_t(S_t).  With K_t = 0
 this is a base-stock policy (s_t = S_t - 1): the level we order up to does not depend on where we
 start.  :func:`optimize_finite_horizon` computes the DP without assuming any of this and
 :meth:`FiniteHorizonResult.structure` checks it on the computed solution.
@@ -370,7 +371,7 @@ class FiniteHorizonResult:
         return df
 
     def k_convexity_violation(self, period: int = 0, window: int | None = None) -> float:
-        """Largest K_t-convexity shortfall of H_t on the grid (0 for an (s, S)-optimal problem).
+        """Largest K_t-convexity shortfall of H_t on the grid (0 up to rounding when K_t >= γK_{t+1}).
 
         ``window`` limits the check to levels within that distance of [s_t, S_t]; the default,
         2(S_t - s_t) + 10, covers where the policy's decisions are made.  Pass the grid size for

@@ -258,6 +258,22 @@ def test_fixed_cost_gives_s_S_and_k_convexity_problem_4_30_data():
     assert k_convexity_violation(t0, 0.0) > 1.0 and k_convexity_violation(t0, 40.0) <= 1e-9 * r.cost
 
 
+def test_structure_check_can_fail_when_setup_costs_rise_scarf_condition():
+    """Scarf's (s, S) result needs K_t >= γK_{t+1}.  With K = 0, 250, 5 it fails in period 0: from
+    levels up to 6 the optimum orders up to 6, from 7 and 8 it tops up to 9 to avoid period 1's
+    setup.  The plain scenario-tree recursion confirms the costs, and structure() reports it."""
+    pmf = np.array([0.05, 0.0, 0.2, 0.75])
+    D = DiscreteDistribution(pmf)
+    h, p, K, c = [0.75] * 3, [10.0] * 3, [0.0, 250.0, 5.0], [0.0] * 3
+    r = optimize_finite_horizon([D, D, D], 0.75, 10, fixed_cost=K)
+    for x in range(-2, 10):
+        assert abs(r.cost_at(x, 0) - tree_optimum(0, x, [pmf] * 3, h, p, K, c, 1.0, 0.0, 0.0, 9)) < 1e-12
+    assert [r.order_up_to_at(x, 0) for x in range(4, 10)] == [6, 6, 6, 9, 9, 9]
+    st = r.structure()
+    assert not st.loc[0, "orders_up_to_S_below_s"] and st.loc[0, "k_convexity_violation"] > 1.0
+    assert st.loc[1:, "orders_up_to_S_below_s"].all() and st.loc[1:, "never_orders_above_s"].all()
+
+
 def test_k_convexity_violation_against_every_triple():
     """The blocked computation equals the definition checked over every triple u < z <= w."""
     def by_definition(g, K):
