@@ -65,8 +65,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from casekit.distributions import (DiscreteDistribution, _is_continuous_frozen, _is_discrete_frozen, _is_frozen,
-                                   as_discrete)
+from casekit.distributions import _is_continuous_frozen, _is_discrete_frozen, _is_frozen, as_discrete
 from casekit.validate import check_nonnegative, check_positive, check_real
 
 __all__ = ["RQResult", "rq_cost", "evaluate_rq", "optimize_rq", "rq_heuristic", "compare_rq_heuristics",
@@ -130,6 +129,9 @@ class _LTD:
     def ppf(self, q: float) -> float:
         if self.discrete:
             return float(self.dist.ppf(q))
+        if not (self.s > 0).any():                      # point masses only (a lead time of 0)
+            F = np.cumsum(self.w[np.argsort(self.m)])
+            return float(np.sort(self.m)[np.searchsorted(F, q - 1e-12)])
         lo = float(np.min(self.m - 40 * self.s)) - 1.0
         hi = float(np.max(self.m + 40 * self.s)) + 1.0
         return float(optimize.brentq(lambda y: float(self.cdf(y)) - q, lo, hi, xtol=1e-13, rtol=1e-15))
