@@ -28,8 +28,9 @@ discounted by γ in (0, 1]; what is left at the end pays the terminal cost
     H_t(y) = c_t y + L_t(y) + γ E[θ_{t+1}(y - D_t)]            (cost of starting the period at y)
     θ_t(x) = min( H_t(x),  K_t + min_{y >= x} H_t(y) ) - c_t x
 
-H_t is K_t-convex (Scarf), so the optimum is an (s_t, S_t) policy: S_t minimises H_t, and we order
-up to S_t exactly when x <= s_t, the largest level with H_t(x) > K_t + H_t(S_t).  With K_t = 0
+When K_t >= γ K_{t+1} (always true for a constant K), H_t is K_t-convex (Scarf), so the optimum is
+an (s_t, S_t) policy: S_t minimises H_t, and we order up to S_t exactly when x <= s_t, the largest
+level with H_t(x) > K_t + H_t(S_t).  With K_t = 0
 this is a base-stock policy (s_t = S_t - 1): the level we order up to does not depend on where we
 start.  :func:`optimize_finite_horizon` computes the DP without assuming any of this and
 :meth:`FiniteHorizonResult.structure` checks it on the computed solution.
@@ -287,10 +288,14 @@ def k_convexity_violation(values, fixed_cost: float) -> float:
         raise ValueError(f"values has {n} points; the O(n²) check is limited to 20,000")
     worst = 0.0
     x = np.arange(n, dtype=float)
-    for z in range(1, n):
-        slope = np.max((g[z] - g[:z]) / (z - x[:z]))          # steepest chord into z from the left
-        gap = g[z] + (x[z:] - z) * slope - g[z:] - K          # shortfall for every w >= z
-        worst = max(worst, float(gap.max()))
+    for start in range(1, n, 256):                            # blocks of middle points z
+        z = np.arange(start, min(n, start + 256))
+        run = x[None, :] - z[:, None]                         # u - z (left of z) or w - z (right)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            chord = np.where(run < 0, (g[z][:, None] - g[None, :]) / -run, -np.inf)
+        slope = chord.max(axis=1)                             # steepest chord into z from the left
+        gap = np.where(run >= 0, g[z][:, None] + run * slope[:, None] - g[None, :] - K, -np.inf)
+        worst = max(worst, float(gap.max()))                  # shortfall over every w >= z
     return worst
 
 
@@ -366,15 +371,17 @@ class FiniteHorizonResult:
         return df
 
     def k_convexity_violation(self, period: int = 0, window: int | None = None) -> float:
-        """Largest K_t-convexity shortfall of H_t on the grid (0 for an (s, S)-optimal problem).
+        """Largest K_t-convexity shortfall of H_t on the grid (0 up to rounding when K_t >= γK_{t+1}).
 
-        ``window`` limits the check to levels within that distance of [s_t, S_t] (default: the whole
-        grid, or 2,000 levels around [s_t, S_t] when the grid is larger)."""
+        ``window`` limits the check to levels within that distance of [s_t, S_t]; the default,
+        2(S_t - s_t) + 10, covers where the policy's decisions are made.  Pass the grid size for
+        the whole grid (O(n²) work)."""
         t = self._period(period)
         lo = int(self.levels[0])
         a, b = self.reorder_points[t] - lo, self.order_up_to_levels[t] - lo
         if window is None:
-            window = 2000 if self.levels.size > 4000 else self.levels.size
+            window = 2 * (b - a) + 10
+        window = check_int("window", window, minimum=0)
         i0, i1 = max(0, a - window), min(self.levels.size, b + window + 1)
         return k_convexity_violation(self.post_order_cost[t, i0:i1], self.fixed_cost[t])
 

@@ -65,12 +65,11 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from casekit.distributions import (DiscreteDistribution, _is_continuous_frozen, _is_discrete_frozen, _is_frozen,
-                                   as_discrete)
+from casekit.distributions import _is_continuous_frozen, _is_discrete_frozen, _is_frozen, as_discrete
 from casekit.validate import check_nonnegative, check_positive, check_real
 
-__all__ = ["RQResult", "rq_cost", "evaluate_rq", "optimize_rq", "rq_heuristic", "compare_rq_heuristics",
-           "HEURISTICS"]
+__all__ = ["RQResult", "rq_cost", "evaluate_rq", "rq_cost_grid", "optimize_rq", "rq_heuristic",
+           "compare_rq_heuristics", "HEURISTICS"]
 
 #: The heuristics :func:`rq_heuristic` knows, in the order :func:`compare_rq_heuristics` shows them.
 HEURISTICS = ("EOQ-B", "EOQ + SS", "loss function")
@@ -130,6 +129,9 @@ class _LTD:
     def ppf(self, q: float) -> float:
         if self.discrete:
             return float(self.dist.ppf(q))
+        if not (self.s > 0).any():                      # point masses only (a lead time of 0)
+            F = np.cumsum(self.w[np.argsort(self.m)])
+            return float(np.sort(self.m)[np.searchsorted(F, q - 1e-12)])
         lo = float(np.min(self.m - 40 * self.s)) - 1.0
         hi = float(np.max(self.m + 40 * self.s)) + 1.0
         return float(optimize.brentq(lambda y: float(self.cdf(y)) - q, lo, hi, xtol=1e-13, rtol=1e-15))
@@ -354,6 +356,41 @@ def rq_cost(reorder_point, order_quantity, demand, lead_time, holding_cost, stoc
     """
     return evaluate_rq(reorder_point, order_quantity, demand, lead_time, holding_cost, stockout_cost,
                        fixed_cost).cost
+
+
+def rq_cost_grid(reorder_points, order_quantities, demand, lead_time, holding_cost, stockout_cost,
+                 fixed_cost) -> pd.DataFrame:
+    """C(r, Q) on a grid of policies, with the lead-time demand built once (for cost surfaces).
+
+    Parameters
+    ----------
+    reorder_points, order_quantities : sequences of numbers
+        The r and Q values (whole units for discrete demand; Q >= 1, or Q > 0 for normal demand).
+    demand, lead_time, holding_cost, stockout_cost, fixed_cost
+        As in :func:`evaluate_rq`.
+
+    Returns
+    -------
+    DataFrame
+        Expected cost per period; index ``reorder_point``, columns ``order_quantity``.
+
+    Examples
+    --------
+    >>> from scipy.stats import poisson
+    >>> t = rq_cost_grid([2, 3, 4], [4, 5, 6], poisson(1.5), 2, 20, 150, 100)   # Example 5.8
+    >>> tuple(int(v) for v in t.stack().idxmin()), round(float(t.loc[3, 5]), 4)
+    ((3, 5), 107.9236)
+    """
+    h, p, K = _costs(holding_cost, stockout_cost, fixed_cost)
+    lam = _demand_rate(demand)
+    ltd = _lead_time_demand(demand, lead_time)
+    rs = [_policy(ltd, r, 1)[0] for r in reorder_points]
+    qs = [_policy(ltd, 0, q)[1] for q in order_quantities]
+    r, Q = np.meshgrid(np.asarray(rs, dtype=float), np.asarray(qs, dtype=float), indexing="ij")
+    back = (ltd.loss2(r) - ltd.loss2(r + Q)) / Q
+    half = (Q + 1) / 2 if ltd.discrete else Q / 2
+    cost = h * (r + half - ltd.mean() + back) + p * back + K * lam / Q
+    return pd.DataFrame(cost, index=pd.Index(rs, name="reorder_point"), columns=pd.Index(qs, name="order_quantity"))
 
 
 # ---------------------------------------------------------------------- exact optimum

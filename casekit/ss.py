@@ -56,7 +56,8 @@ from scipy import stats
 from casekit.distributions import _is_continuous_frozen, _is_discrete_frozen, as_discrete
 from casekit.validate import check_int, check_nonnegative, check_positive, check_real
 
-__all__ = ["SSResult", "ss_cost", "evaluate_ss", "optimize_ss", "ss_power_approximation", "compare_ss_heuristics"]
+__all__ = ["SSResult", "ss_cost", "evaluate_ss", "ss_cost_grid", "optimize_ss", "ss_power_approximation",
+           "compare_ss_heuristics"]
 
 #: Largest S - s whose renewal function casekit computes (about (S - s)^2 / 2 multiplications).
 MAX_GAP = 100_000
@@ -245,6 +246,33 @@ def ss_cost(s, S, demand, holding_cost, stockout_cost, fixed_cost, lead_time=0) 
     (8.0341, 10.1938)
     """
     return evaluate_ss(s, S, demand, holding_cost, stockout_cost, fixed_cost, lead_time).cost
+
+
+def ss_cost_grid(s_values, S_values, demand, holding_cost, stockout_cost, fixed_cost, lead_time=0) -> pd.DataFrame:
+    """c(s, S) on a grid of policies, with the demand tables built once (for cost surfaces).
+
+    Returns
+    -------
+    DataFrame
+        Expected cost per period; index ``s``, columns ``S``; nan where s >= S.
+
+    Examples
+    --------
+    >>> from scipy.stats import poisson
+    >>> t = ss_cost_grid(range(2, 7), range(8, 13), poisson(6), 1, 4, 5)     # Example 4.7
+    >>> tuple(int(v) for v in t.stack().idxmin()), round(float(t.loc[4, 10]), 4)
+    ((4, 10), 8.0341)
+    """
+    h, p, K, L = _inputs(holding_cost, stockout_cost, fixed_cost, lead_time, need_k=False)
+    ss = [_levels(s, s + 1)[0] for s in s_values]
+    SS_ = [_levels(S - 1, S)[1] for S in S_values]
+    model = _Model(demand, h, p, K, L)
+    cost = np.full((len(ss), len(SS_)), np.nan)
+    for i, s in enumerate(ss):
+        for j, S in enumerate(SS_):
+            if s < S:
+                cost[i, j] = model.cost(s, S)
+    return pd.DataFrame(cost, index=pd.Index(ss, name="s"), columns=pd.Index(SS_, name="S"))
 
 
 def optimize_ss(demand, holding_cost, stockout_cost, fixed_cost, lead_time=0) -> SSResult:

@@ -258,8 +258,79 @@ def test_fixed_cost_gives_s_S_and_k_convexity_problem_4_30_data():
     assert k_convexity_violation(t0, 0.0) > 1.0 and k_convexity_violation(t0, 40.0) <= 1e-9 * r.cost
 
 
-def test_discounting_and_long_horizon_approach_stationary_policy():
-    """With γ < 1 and a long horizon, early periods settle on one policy (the infinite-horizon one)."""
+def test_structure_check_can_fail_when_setup_costs_rise_scarf_condition():
+    """Scarf's (s, S) result needs K_t >= γK_{t+1}.  With K = 0, 250, 5 it fails in period 0: from
+    levels up to 6 the optimum orders up to 6, from 7 and 8 it tops up to 9 to avoid period 1's
+    setup.  The plain scenario-tree recursion confirms the costs, and structure() reports it."""
+    pmf = np.array([0.05, 0.0, 0.2, 0.75])
+    D = DiscreteDistribution(pmf)
+    h, p, K, c = [0.75] * 3, [10.0] * 3, [0.0, 250.0, 5.0], [0.0] * 3
+    r = optimize_finite_horizon([D, D, D], 0.75, 10, fixed_cost=K)
+    for x in range(-2, 10):
+        assert abs(r.cost_at(x, 0) - tree_optimum(0, x, [pmf] * 3, h, p, K, c, 1.0, 0.0, 0.0, 9)) < 1e-12
+    assert [r.order_up_to_at(x, 0) for x in range(4, 10)] == [6, 6, 6, 9, 9, 9]
+    st = r.structure()
+    assert not st.loc[0, "orders_up_to_S_below_s"] and st.loc[0, "k_convexity_violation"] > 1.0
+    assert st.loc[1:, "orders_up_to_S_below_s"].all() and st.loc[1:, "never_orders_above_s"].all()
+
+
+def test_k_convexity_violation_against_every_triple():
+    """The blocked computation equals the definition checked over every triple u < z <= w."""
+    def by_definition(g, K):
+        worst = 0.0
+        for u, z, w in itertools.combinations_with_replacement(range(len(g)), 3):
+            if u < z:
+                worst = max(worst, g[z] + (w - z) * (g[z] - g[u]) / (z - u) - g[w] - K)
+        return worst
+    rng = np.random.default_rng(5)
+    for K in (0.0, 0.7, 3.0):
+        g = rng.normal(size=300).cumsum()
+        assert abs(k_convexity_violation(g[:40], K) - by_definition(g[:40], K)) < 1e-12
+    assert k_convexity_violation((np.arange(-300, 300) / 7.0) ** 2, 0.0) <= 1e-9
+
+
+def naive_dp(T, pmf, h, p, K, c, gamma, lo=-1500, hi=400):
+    """Backward recursion on a wide grid, written plainly: every expectation as a matrix of
+    (level, demand) pairs, every order decision by scanning min_{y >= x} H(y) level by level."""
+    d = np.arange(pmf.size)
+    x = np.arange(lo, hi + 1)
+    V = np.zeros(x.size)                                   # no terminal cost
+    s_t, S_t = [], []
+    for _ in range(T):
+        z = x[:, None] - d[None, :]
+        slope = V[1] - V[0]
+        Vz = np.where(z >= lo, V[np.clip(z - lo, 0, x.size - 1)], V[0] + slope * (z - lo))
+        L = (h * np.maximum(z, 0) + p * np.maximum(-z, 0)) @ pmf
+        H = c * x + L + gamma * (Vz @ pmf)
+        new, s = np.empty(x.size), None
+        for i in range(x.size):
+            best = K + H[i:].min()
+            if best < H[i] - 1e-9:
+                new[i], s = best - c * x[i], int(x[i])
+            else:
+                new[i] = H[i] - c * x[i]
+        V = new
+        s_t.insert(0, s)
+        S_t.insert(0, int(x[np.argmin(H)]))
+    return V[-lo], tuple(s_t), tuple(S_t)
+
+
+def test_period_two_pattern_in_s_t_is_real_naive_dp():
+    """Poisson(50) demand, K = 100, c = 1, h = 1, p = 10, γ = 0.99, no terminal cost: s_t alternates
+    between two values period after period.  A plain wide-grid recursion finds the same policy
+    and cost, so the pattern belongs to the problem, not to casekit's grid."""
+    D = stats.poisson(50)
+    pmf = D.pmf(np.arange(200))
+    pmf /= pmf.sum()
+    cost, s, S = naive_dp(12, pmf, 1.0, 10.0, 100.0, 1.0, 0.99)
+    r = optimize_finite_horizon(D, 1, 10, periods=12, fixed_cost=100, purchase_cost=1, discount_factor=0.99)
+    assert abs(r.cost - cost) < 1e-9 * cost
+    assert r.reorder_points == s and r.order_up_to_levels == S
+    assert r.reorder_points[0] != r.reorder_points[1] and r.reorder_points[0] == r.reorder_points[2]
+
+
+def test_long_discounted_horizon_poisson_5_settles_on_one_policy():
+    """Poisson(5), K = 20, γ = 0.95 over 40 periods: the first 20 periods share one (s, S)."""
     r = optimize_finite_horizon(stats.poisson(5), 1, 10, periods=40, fixed_cost=20, discount_factor=0.95)
     assert len(set(r.order_up_to_levels[:20])) == 1 and len(set(r.reorder_points[:20])) == 1
     df = r.to_frame()

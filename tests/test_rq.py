@@ -9,7 +9,8 @@ import pytest
 from scipy import integrate
 from scipy.stats import gamma, norm, poisson
 
-from casekit.rq import HEURISTICS, compare_rq_heuristics, evaluate_rq, optimize_rq, rq_cost, rq_heuristic
+from casekit.rq import (HEURISTICS, compare_rq_heuristics, evaluate_rq, optimize_rq, rq_cost, rq_cost_grid,
+                        rq_heuristic)
 
 EX_5_1 = dict(demand=norm(1300, 150), lead_time=1 / 12, holding_cost=0.225, stockout_cost=7.5, fixed_cost=8)
 PROB_5_1 = dict(demand=norm(800, 40), lead_time=4 / 365, holding_cost=3.1, stockout_cost=45, fixed_cost=50)
@@ -233,3 +234,14 @@ def test_bad_input_names_the_parameter(call, match):
 def test_huge_lead_time_demand_is_refused_with_its_size():
     with pytest.raises(ValueError, match=r"about [0-9.e+]+ values"):
         optimize_rq(poisson(1e8), 3, 1, 10, 100)
+
+
+def test_cost_grid_equals_pointwise_cost():
+    grid = rq_cost_grid([-1, 3, 8], [1, 5, 12], **EX_5_8)
+    for r in (-1, 3, 8):
+        for Q in (1, 5, 12):
+            assert abs(grid.loc[r, Q] - rq_cost(r, Q, **EX_5_8)) < 1e-12
+    grid = rq_cost_grid([100.0, 126.8], [250.0, 328.5], **EX_5_1)
+    assert abs(grid.loc[126.8, 328.5] - 78.071162509282942) < 1e-9
+    with pytest.raises(ValueError, match="order_quantity"):
+        rq_cost_grid([3], [0], **EX_5_8)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from scipy.stats import norm, poisson
 
-from casekit.ss import MAX_GAP, compare_ss_heuristics, evaluate_ss, optimize_ss, ss_cost, ss_power_approximation
+from casekit.ss import (MAX_GAP, compare_ss_heuristics, evaluate_ss, optimize_ss, ss_cost, ss_cost_grid,
+                        ss_power_approximation)
 
 
 # ---------------------------------------------------------------------- independent cost
@@ -170,3 +171,9 @@ def test_bad_input_names_the_parameter(call, match):
 def test_non_integer_lead_time_is_a_type_error():
     with pytest.raises(TypeError, match="lead_time"):
         optimize_ss(poisson(6), 1, 4, 5, lead_time=1.5)
+
+
+def test_cost_grid_equals_pointwise_cost_and_marks_infeasible_pairs():
+    grid = ss_cost_grid([2, 4, 6], [5, 10, 18], poisson(6), 1, 4, 5)
+    assert abs(grid.loc[4, 10] - 8.034111561471644) < 1e-9 and abs(grid.loc[6, 18] - 10.193798671644046) < 1e-9
+    assert np.isnan(grid.loc[6, 5]) and abs(grid.loc[2, 5] - _markov_cost(2, 5, 6, 1, 4, 5)) < 1e-9
