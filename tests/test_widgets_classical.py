@@ -62,6 +62,7 @@ def test_no_heuristic_beats_the_optimum(setting):
     st = policy_explorer_state(*setting)
     assert all(g >= -1e-9 for g in st.gaps().values()), st.table
     assert st.curve_cost.min() >= st.cost - 1e-9
+    assert np.nanmin(st.surface.to_numpy()) >= st.cost - 1e-9, "a policy on the surface beats the optimum"
 
 
 def _readouts(widget):

@@ -19,8 +19,8 @@ import pandas as pd
 
 from casekit.distributions import as_discrete, demand_distribution
 from casekit.eoq import EOQResult, eoq, eoq_cost
-from casekit.rq import compare_rq_heuristics, rq_cost
-from casekit.ss import compare_ss_heuristics, ss_cost
+from casekit.rq import compare_rq_heuristics, rq_cost_grid
+from casekit.ss import compare_ss_heuristics, ss_cost_grid
 from casekit.validate import check_choice, check_int, check_nonnegative, check_positive
 from casekit.widgets._common import labelled, readout, set_readout
 
@@ -139,6 +139,10 @@ class PolicyState:
     curve_x, curve_cost : numpy.ndarray
         The exact cost along the second level with the first held at its optimum: C(r*, Q) over
         Q, or c(s*, S) over S.
+    surface : pandas.DataFrame
+        The exact cost on a grid around the optimum and the heuristics (index: first level,
+        columns: second level; nan where s >= S), from :func:`casekit.rq.rq_cost_grid` or
+        :func:`casekit.ss.ss_cost_grid`.
     """
 
     policy: str
@@ -149,6 +153,7 @@ class PolicyState:
     cost: float
     curve_x: np.ndarray = field(repr=False)
     curve_cost: np.ndarray = field(repr=False)
+    surface: pd.DataFrame = field(repr=False, default=None)
 
     @property
     def names(self) -> tuple[str, str]:
@@ -167,26 +172,37 @@ def _demand(family: str, mean: float, dispersion: float, policy: str):
     return d
 
 
+def _axis(lo, hi, n, whole):
+    xs = np.linspace(lo, hi, n)
+    return np.unique(np.round(xs)) if whole else xs
+
+
 @lru_cache(maxsize=64)
 def _state(policy, family, mean, dispersion, h, p, K, L, points) -> PolicyState:
     demand = _demand(family, mean, dispersion, policy)
+    whole = policy == "sS" or family != "norm"
     if policy == "rQ":
         table = compare_rq_heuristics(demand, L, h, p, K)
-        a, b = float(table.loc["optimal", "reorder_point"]), float(table.loc["optimal", "order_quantity"])
-        top = max(3 * b, float(table["order_quantity"].max()) * 1.2)
-        xs = np.linspace(max(b / 5, 1e-3), top, points)
-        if family != "norm":
-            xs = np.unique(np.maximum(1, np.round(xs)))
-        cost = np.array([rq_cost(a, q, demand, L, h, p, K) for q in xs])
+        first, second = table["reorder_point"].astype(float), table["order_quantity"].astype(float)
     else:
         table = compare_ss_heuristics(demand, h, p, K, L)
-        a, b = float(table.loc["optimal", "s"]), float(table.loc["optimal", "S"])
-        top = max(a + 3 * (b - a), float(table["S"].max()) + 2)
-        xs = np.unique(np.round(np.linspace(a + 1, top, points)))
-        cost = np.array([ss_cost(a, S, demand, h, p, K, L) for S in xs])
+        first, second = table["s"].astype(float), table["S"].astype(float)
+    a, b = float(first["optimal"]), float(second["optimal"])
+    if policy == "rQ":
+        xs = _axis(max(b / 5, 1e-3 if family == "norm" else 1), max(3 * b, 1.2 * second.max()), points, whole)
+        grid = lambda rs, qs: rq_cost_grid(rs, qs, demand, L, h, p, K)  # noqa: E731
+    else:
+        xs = _axis(a + 1, max(a + 3 * (b - a), second.max() + 2), points, whole)
+        grid = lambda ss, Ss: ss_cost_grid(ss, Ss, demand, h, p, K, L)  # noqa: E731
+    curve = grid([a], xs).to_numpy()[0]
+    span1 = max(first.max() - first.min(), 0.5 * (b - a if policy == "sS" else b), 4.0)
+    span2 = max(second.max() - second.min(), 0.5 * b if policy == "rQ" else 0.5 * (b - a), 4.0)
+    lo2 = max(second.min() - span2, 1e-3 if family == "norm" else 1) if policy == "rQ" else second.min() - span2
+    surface = grid(_axis(first.min() - span1, first.max() + span1, 25, whole),
+                   _axis(lo2, second.max() + span2, 25, whole))
     xs.setflags(write=False)
-    cost.setflags(write=False)
-    return PolicyState(policy, demand, table, a, b, float(table.loc["optimal", "cost"]), xs, cost)
+    curve.setflags(write=False)
+    return PolicyState(policy, demand, table, a, b, float(table.loc["optimal", "cost"]), xs, curve, surface)
 
 
 def policy_explorer_state(policy: str = "rQ", demand_family: str = "poisson", demand_mean: float = 20.0,
@@ -297,14 +313,24 @@ def policy_explorer(policy: str = "rQ", demand_family: str = "poisson", demand_m
         gap_box.children = gaps
         with plot:
             plot.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=(7, 3))
+            fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.4))
             ax.plot(st.curve_x, st.curve_cost, color="#4c72b0", label=f"exact cost, {a} = {a}* = {st.first:g}")
             ax.plot([st.second], [st.cost], "o", color="k", label=f"optimum ({st.first:g}, {st.second:g})")
+            surf = st.surface
+            levels = st.cost * np.array([1.0, 1.01, 1.03, 1.1, 1.25, 1.5])
+            cs = ax2.contour(surf.columns.to_numpy(float), surf.index.to_numpy(float), surf.to_numpy(), levels=levels,
+                             cmap="viridis")
+            ax2.clabel(cs, fmt=lambda v: f"{v / st.cost:.2f}×", fontsize=7)
+            ax2.plot([st.second], [st.first], "o", color="k")
             for (method, row), mk in zip(st.table.drop(index="optimal").iterrows(), "s^vD"):
                 ax.plot([row.iloc[1]], [row["cost"]], mk, label=f"{method} ({row.iloc[0]:.4g}, {row.iloc[1]:.4g})")
+                ax2.plot([row.iloc[1]], [row.iloc[0]], mk)
             ax.set_xlabel(f"{b} (units)")
             ax.set_ylabel("expected cost per period")
             ax.legend(fontsize=7)
+            ax2.set_xlabel(f"{b} (units)")
+            ax2.set_ylabel(f"{a} (units)")
+            ax2.set_title("cost surface, as a multiple of the optimal cost", fontsize=9)
             fig.tight_layout()
             plt.show()
 
