@@ -12,9 +12,15 @@ Notation (Snyder & Shen, *Fundamentals of Supply Chain Theory*; Silver, Pyke & T
   negligible unless ``r`` is very low, gives the common textbook form ``1 - n(r)/Q``.
 * **Safety stock** ``ss = r - E[X]``: stock held beyond the expected lead-time demand.
 
-Also here: the single-period **newsvendor** (exact for discrete and continuous demand), **dynamic
-safety stock** recomputed each period from a rolling window, and :func:`variance_by_tier`, the
-seed paper's Table 1 (variance by supply-chain tier) as a table computed from parameters.
+Also here: the single-period **newsvendor** (exact for discrete and continuous demand) and its
+variants: a lead time (demand over L + 1 periods), the revenue / purchase cost / salvage value /
+goodwill form mapped to (h, p) and back (:func:`newsvendor_profit`), and the myopic multi-period
+policy (:func:`myopic_policy`); the **loss functions** n, n_bar, n2, n_bar2 of any demand
+distribution (:func:`loss_function` and its siblings, Snyder & Shen appendix C); **dynamic safety
+stock** recomputed each period from a rolling window; and :func:`variance_by_tier`, Table 1 of the
+paper "Hybrid Optimization Framework for Multi-Echelon Inventory Control Integrating Stochastic
+Demand, Lead Time Uncertainty, and Real-Time Data Analytics" (variance by supply-chain tier) as a
+table computed from parameters.
 """
 
 from __future__ import annotations
@@ -1020,7 +1026,7 @@ def dynamic_safety_stock(demand, *, lead_times=None, lead_time=None, forecasts=N
 
 # ---------------------------------------------------------------------- Table 1: variance by tier
 #: Illustrative parameters for :func:`variance_by_tier` (downstream first).  These are teaching
-#: values chosen by casekit, not numbers from the seed paper: demand variability grows upstream
+#: values chosen by casekit, not numbers from the paper: demand variability grows upstream
 #: (the bullwhip effect) and so do lead times and their spread.
 EXAMPLE_TIERS = pd.DataFrame({
     "tier": ["retailer", "distributor", "manufacturer", "raw-material supplier"],
@@ -1032,7 +1038,7 @@ EXAMPLE_TIERS = pd.DataFrame({
 
 
 def variance_by_tier(tiers=None, *, csl: float = 0.95) -> pd.DataFrame:
-    """The seed paper's Table 1, computed: how demand and lead-time variance set safety stock, per tier.
+    """The paper's Table 1 (variance by tier), computed: how demand and lead-time variance set safety stock.
 
     For each tier (downstream first), with demand per period ``D`` (mean ``mu_D``, sd ``sigma_D``)
     and lead time ``L`` (mean ``mu_L``, sd ``sigma_L``, periods), the lead-time demand variance is
