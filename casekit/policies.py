@@ -198,6 +198,29 @@ class SS(Policy):
     def initial_stock(self, network) -> dict:
         return self.params(network)["S"]
 
+    @classmethod
+    def from_result(cls, result) -> "SS":
+        """The policy of an :class:`casekit.ss.SSResult` (e.g. from :func:`casekit.ss.optimize_ss`)."""
+        return cls(result.s, result.S)
+
+    @classmethod
+    def optimal(cls, demand, holding_cost, stockout_cost, fixed_cost, lead_time=0) -> "SS":
+        """The optimal (s, S) of :func:`casekit.ss.optimize_ss` (Zheng–Federgruen), as a policy.
+
+        Timing: the (s, S) model reviews at the start of a period and charges the end-of-period level
+        after L + 1 periods of demand.  :func:`casekit.simulation.simulate` reviews after the period's
+        demand and an order arrives L' periods later before that period's demand, so the model's
+        lead time L is a network lead time L' = L + 1 (the simulated cost per period, with the stage's
+        order cost K, then estimates :func:`casekit.ss.ss_cost`).
+
+        >>> from scipy.stats import poisson
+        >>> SS.optimal(poisson(6), 1, 4, 5)            # Snyder & Shen Example 4.7
+        SS(s=4.0, S=10.0)
+        """
+        from casekit.ss import optimize_ss
+
+        return cls.from_result(optimize_ss(demand, holding_cost, stockout_cost, fixed_cost, lead_time))
+
 
 @dataclass(frozen=True)
 class RQ(Policy):
@@ -222,6 +245,30 @@ class RQ(Policy):
     def initial_stock(self, network) -> dict:
         p = self.params(network)
         return {i: max(p["r"][i] + p["Q"][i], 0.0) for i in p["r"]}
+
+    @classmethod
+    def from_result(cls, result) -> "RQ":
+        """The policy of an :class:`casekit.rq.RQResult` (e.g. from :func:`casekit.rq.optimize_rq`)."""
+        return cls(result.reorder_point, result.order_quantity)
+
+    @classmethod
+    def optimal(cls, demand, lead_time, holding_cost, stockout_cost, fixed_cost) -> "RQ":
+        """The optimal (r, Q) of :func:`casekit.rq.optimize_rq`, as a policy.
+
+        Timing: in :func:`casekit.simulation.simulate` the position after a review is uniform on
+        {r+1..r+Q} (integer demand) and the level at the end of the period in which an order placed
+        after this review arrives (network lead time L) is that position minus L periods of
+        demand: the (r, Q) model with lead time L.  Holding and backorder costs then match
+        :func:`casekit.rq.rq_cost`; the ordering cost differs because a review that finds the
+        position far below r places one order of n·Q units (one K) where continuous review places n.
+
+        >>> from scipy.stats import poisson
+        >>> RQ.optimal(poisson(1.5), 2, 20, 150, 100)     # Snyder & Shen Example 5.8
+        RQ(r=3.0, Q=5.0)
+        """
+        from casekit.rq import optimize_rq
+
+        return cls.from_result(optimize_rq(demand, lead_time, holding_cost, stockout_cost, fixed_cost))
 
 
 @dataclass(frozen=True)
