@@ -21,7 +21,7 @@ Stage attributes (:class:`Stage`)
 ---------------------------------
 ========================  =====================================================================
 ``id``                    hashable name (int or str)
-``holding_cost``          h_i, **local** (installation) holding cost per unit per period, > 0
+``holding_cost``          h_i, **local** (installation) holding cost per unit per period, >= 0
 ``processing_time``       T_i periods >= 0 (S&S: L_j in the serial model; GSM: T_i)
 ``demand``                external demand per period at a customer-facing stage: a scipy.stats
                           frozen distribution (``norm(5, 1)``, ``poisson(5)``) or any object with
@@ -195,7 +195,7 @@ class Stage:
         except TypeError:
             raise TypeError(f"a stage id must be hashable (int or str), got {self.id!r}") from None
         set_ = object.__setattr__
-        set_(self, "holding_cost", check_positive(f"{where}: holding_cost", self.holding_cost))
+        set_(self, "holding_cost", check_nonnegative(f"{where}: holding_cost", self.holding_cost))
         set_(self, "processing_time", check_nonnegative(f"{where}: processing_time", self.processing_time))
         if self.stockout_cost is not None:
             set_(self, "stockout_cost", check_positive(f"{where}: stockout_cost", self.stockout_cost))

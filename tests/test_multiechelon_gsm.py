@@ -61,7 +61,8 @@ def brute_force(nodes, edges, z):
             if nlt < 0:
                 ok = False
                 break
-            total += n["holding_cost"] * z * sigma(i) * math.sqrt(nlt)
+            zi = z[i] if isinstance(z, dict) else z
+            total += n["holding_cost"] * zi * sigma(i) * math.sqrt(nlt)
         if ok and total < best[0]:
             best = (total, S)
     return best
@@ -123,8 +124,14 @@ def test_bad_input():
                      edges=[(1, 3), (2, 3), (1, 2)])
     with pytest.raises(ValueError, match=r"node 2: unknown attribute"):
         optimize_gsm(nodes={2: dict(holding_cost=1, demand_mean=1, demand_sd=1, colour=1)}, edges=[])
-    with pytest.raises(ValueError, match=r"stage 3: holding_cost must be > 0"):
-        optimize_gsm(nodes={**EX_6_5_NODES, 3: dict(holding_cost=0, processing_time=1)}, edges=EX_6_5_EDGES)
+    with pytest.raises(ValueError, match=r"stage 3: holding_cost must be >= 0"):
+        optimize_gsm(nodes={**EX_6_5_NODES, 3: dict(holding_cost=-1, processing_time=1)}, edges=EX_6_5_EDGES)
+    with pytest.raises(ValueError, match=r"demand_bound must give z for every stage, missing \[3, 4\]"):
+        optimize_gsm(nodes=EX_6_5_NODES, edges=EX_6_5_EDGES, demand_bound={1: 1, 2: 1})
+    with pytest.raises(ValueError, match=r"demand_bound\[2\] must be >= 0"):
+        optimize_gsm(nodes=EX_6_5_NODES, edges=EX_6_5_EDGES, demand_bound={1: 1, 2: -1, 3: 1, 4: 1})
+    with pytest.raises(ValueError, match=r"demand_bound names unknown stage"):
+        optimize_gsm(nodes=EX_6_5_NODES, edges=EX_6_5_EDGES, demand_bound={1: 1, 2: 1, 3: 1, 4: 1, 9: 1})
     with pytest.raises(ValueError, match="demand_bound must be >= 0"):
         optimize_gsm(nodes=EX_6_5_NODES, edges=EX_6_5_EDGES, demand_bound=-1)
     with pytest.raises(ValueError, match=r"stage 2: cst 1 exceeds its external_outbound_cst 0"):
@@ -147,3 +154,99 @@ def test_compare_placement_uniform_buffers_every_stage():
     # a looser service commitment to customers can only lower the optimal cost
     looser = compare_placement(example_6_5(), demand_bound=1, customer_cst=2)
     assert looser.optimal.cost <= c.optimal.cost
+
+
+# ---------------------------------------------------------------------------------------------
+# cases from stockpyl's test suite (Snyder & Shen instances)
+# ---------------------------------------------------------------------------------------------
+
+def hand_cost(nodes, edges, cst, z):
+    """sum_i h_i z_i sigma_i sqrt(SI_i + T_i - S_i), computed here from the CSTs (not by casekit)."""
+    sup = {i: [k for k, j in edges if j == i] for i in nodes}
+    cus = {i: [j for k, j in edges if k == i] for i in nodes}
+
+    def sigma(i):
+        return math.sqrt(nodes[i].get("demand_sd", 0.0) ** 2 + sum(sigma(j) ** 2 for j in cus[i]))
+
+    total = 0.0
+    for i, n in nodes.items():
+        si = max(cst[k] for k in sup[i]) if sup[i] else n.get("external_inbound_cst", 0)
+        zi = z[i] if isinstance(z, dict) else z
+        total += n["holding_cost"] * zi * sigma(i) * math.sqrt(si + n["processing_time"] - cst[i])
+    return total
+
+
+CAMERA_T = [2, 3, 2, 4, 2, 3, 6, 4, 3, 2]
+CAMERA_H = [0.01, 0.03, 0.04, 0.06, 0.12, 0.13, 0.20, 0.08, 0.04, 0.50]
+CAMERA_EDGES = [(1, 2), (2, 3), (3, 5), (4, 5), (5, 6), (7, 10), (6, 10), (8, 10), (9, 10)]
+
+
+def camera(customer_cst, internal_demand=False):
+    nodes = {i + 1: dict(holding_cost=CAMERA_H[i], processing_time=CAMERA_T[i]) for i in range(10)}
+    nodes[10].update(demand_mean=0, demand_sd=10, external_outbound_cst=customer_cst)
+    if internal_demand:                       # how exports write internal stages
+        for i in range(1, 10):
+            nodes[i].update(demand_mean=0, demand_sd=0)
+    return nodes
+
+
+@pytest.mark.parametrize("customer_cst,cost,cst", [
+    (2, 18.8240044725922, {1: 0, 2: 3, 3: 5, 4: 4, 5: 7, 6: 0, 7: 0, 8: 0, 9: 0, 10: 2}),
+    (5, 12.4686888061037, {1: 0, 2: 3, 3: 5, 4: 4, 5: 0, 6: 3, 7: 3, 8: 3, 9: 3, 10: 5}),
+    (8, 3.25788236403285, {1: 0, 2: 3, 3: 1, 4: 1, 5: 3, 6: 6, 7: 6, 8: 4, 9: 3, 10: 8}),
+    (12, 0.232617430735335, {1: 0, 2: 3, 3: 5, 4: 4, 5: 7, 6: 10, 7: 6, 8: 4, 9: 3, 10: 12}),
+])
+def test_figure_6_14_camera(customer_cst, cost, cst):
+    """stockpyl's test_figure_6_14 (and _s5, _s8, _s12): the digital-camera network of S&S
+    Figure 6.14, z = 1.645 (0.95 quantile), sigma = 10 at the final stage."""
+    z = stats.norm.ppf(0.95)
+    r = optimize_gsm(nodes=camera(customer_cst), edges=CAMERA_EDGES, demand_bound=z)
+    assert r.cst == cst
+    assert math.isclose(r.cost, cost, rel_tol=1e-11)
+    assert math.isclose(hand_cost(camera(customer_cst), CAMERA_EDGES, r.cst, z), cost, rel_tol=1e-11)
+
+
+def test_figure_6_14_internal_stages_with_zero_demand_are_internal():
+    """Internal stages given demand_mean=0, demand_sd=0 (an export format) are not customer-facing:
+    the camera network with s = 5 still costs 12.469, not 22.316 (all internal CSTs forced to 0)."""
+    z = stats.norm.ppf(0.95)
+    r = optimize_gsm(nodes=camera(5, internal_demand=True), edges=CAMERA_EDGES, demand_bound=z)
+    assert math.isclose(r.cost, 12.4686888061037, rel_tol=1e-11)
+    assert r.cst[5] == 0 and r.cst[6] == 3
+
+
+def test_problem_6_9():
+    """stockpyl's test_problem_6_9 and its two variants (z = 4 at every stage, given per stage)."""
+    h = {1: 220, 2: 140, 3: 90, 4: 5, 5: 20, 6: 7.5}
+    T = {1: 7, 2: 7, 3: 21, 4: 3, 5: 8, 6: 2}
+    edges = [(6, 5), (4, 3), (5, 3), (3, 1), (3, 2)]
+
+    def nodes(s1, s2):
+        n = {i: dict(holding_cost=h[i] * 0.2 / 365, processing_time=T[i]) for i in h}
+        n[1].update(demand_mean=22.0, demand_sd=4.1, external_outbound_cst=s1)
+        n[2].update(demand_mean=15.3, demand_sd=6.2, external_outbound_cst=s2)
+        return n
+
+    z = {i: 4 for i in h}
+    for (s1, s2), cost, cst in [((3, 3), 15.649530249501, {1: 3, 2: 3, 3: 0, 4: 0, 5: 0, 6: 2}),
+                                ((0, 7), 13.121240238718, {1: 0, 2: 7, 3: 0, 4: 0, 5: 0, 6: 2}),
+                                ((21, 5), 10.5811190103555, {1: 7, 2: 5, 3: 0, 4: 0, 5: 0, 6: 2})]:
+        r = optimize_gsm(nodes=nodes(s1, s2), edges=edges, demand_bound=z)
+        assert r.cst == cst
+        assert math.isclose(r.cost, cost, rel_tol=1e-10)
+        assert math.isclose(hand_cost(nodes(s1, s2), edges, cst, 4), cost, rel_tol=1e-10)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_per_stage_demand_bound_and_zero_holding_cost_by_brute_force(seed):
+    rng = np.random.default_rng(100 + seed)
+    nodes, edges = random_tree(rng, int(rng.integers(3, 6)))
+    z = {i: float(rng.choice([0.0, 1.0, 1.645, 2.33])) for i in nodes}
+    for i in nodes:                           # about a third of the stages hold stock for free
+        if rng.random() < 0.35:
+            nodes[i]["holding_cost"] = 0.0
+    expected, _ = brute_force(nodes, edges, z)
+    got = optimize_gsm(nodes=nodes, edges=edges, demand_bound=z)
+    assert math.isclose(got.cost, expected, rel_tol=1e-9, abs_tol=1e-12)
+    assert got.demand_bound == z
+    assert math.isclose(hand_cost(nodes, edges, got.cst, z), got.cost, rel_tol=1e-9, abs_tol=1e-12)

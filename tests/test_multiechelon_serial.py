@@ -156,8 +156,8 @@ def test_bad_input_names_the_problem():
     net = serial(**EX_6_1, demand=stats.poisson(5))
     with pytest.raises(ValueError, match="base_stock must have 3"):
         evaluate_serial(net, [1, 2])
-    with pytest.raises(ValueError, match="whole numbers"):
-        evaluate_serial(net, [9.5, 15, 26])
+    with pytest.raises(ValueError, match="multiples of 1/1000"):
+        evaluate_serial(net, [9.123456789, 15, 26])
 
 
 def test_casekit_discrete_distribution_is_accepted():
@@ -170,3 +170,94 @@ def test_casekit_discrete_distribution_is_accepted():
     sim = simulate_serial(serial(**EX_6_1, demand=dd), r.base_stock, n_periods=2000, n_reps=8, seed=1,
                           confidence=0.999)
     assert sim.ci_low <= r.cost <= sim.ci_high
+
+
+# ---------------------------------------------------------------------------------------------
+# cases from stockpyl's test suite (Snyder & Shen instances), expected values independent
+# ---------------------------------------------------------------------------------------------
+
+def test_zero_leadtime_stockpyl_issue_173():
+    """stockpyl's test_zero_leadtime: two stages, both lead times 0, N(50, 10) demand.  With
+    nothing to cover, S* = (0, 0) and the cost is 0 (every order arrives at once)."""
+    r = optimize_serial(serial([1, 1], [0, 0], 2, stats.norm(50, 10)))
+    assert r.base_stock == (0.0, 0.0) and r.cost == 0.0
+    r = optimize_serial(serial([3, 2, 2], [0, 0, 0], 37.12, stats.poisson(5)))
+    assert r.base_stock == (0.0, 0.0, 0.0) and r.cost == 0.0
+
+
+def test_one_zero_leadtime_stockpyl_against_closed_form():
+    """stockpyl's test_one_zero_leadtime (L = (0, 1), N(50, 10), echelon h = (1, 1), p = 2), solved
+    by hand: b = p + h_1 + h_2 = 4, Ĉ_1(x) = x + 4 max(-x, 0) is least at S_1 = 0 (cost 0), so
+    C_1(x) = 3 max(-x, 0) and Ĉ_2(x) = x + 3 max(-x, 0) = (x)^+ + 2 (-x)^+: stage 2 is a newsvendor
+    on N(50, 10) with h = 1, p = 2, S_2 = F^-1(2/3), cost from the normal loss closed form."""
+    r = optimize_serial(serial([1, 1], [0, 1], 2, stats.norm(50, 10)))
+    assert r.base_stock[0] == 0.0
+    s2 = stats.norm(50, 10).ppf(2 / 3)
+    assert abs(r.base_stock[1] - s2) < 1e-3
+    assert math.isclose(r.cost, newsvendor_cost_normal(1, 2, 50, 10, s2), rel_tol=1e-5)
+
+
+def test_problem_6_2b_shang_song_unrounded_for_discrete_demand():
+    """stockpyl's newsvendor-heuristic test for Problem 6.2(b) (Poisson(64), L = 0.5 each): the
+    unrounded levels are (41, 74.5, 110, 143, 175.5); casekit evaluates them exactly (grid of step
+    1/2), checked by direct enumeration."""
+    net = serial(**PROB_6_2, demand=stats.poisson(64))
+    r = shang_song(net, rounding=None)
+    assert np.allclose(r.base_stock, [41, 74.5, 110, 143, 175.5], atol=1e-9)
+    assert r.step == 0.5
+    exact = enumerate_cost(list(r.base_stock), [2, 2, 1, 1, 1], [0.5] * 5, 24, 64)
+    assert math.isclose(r.cost, exact, rel_tol=1e-9)
+
+
+def test_fractional_levels_with_discrete_demand_are_evaluated_exactly():
+    net = serial(**EX_6_1, demand=stats.poisson(5))
+    for S in ([9.5, 15, 26], [9, 15.4, 26.8], [8.25, 14.75, 25.5]):
+        got = evaluate_serial(net, S).cost
+        assert math.isclose(got, enumerate_cost(S, [3, 2, 2], [1, 1, 2], 37.12, 5), rel_tol=1e-9)
+
+
+def test_example_6_1_uniform_shang_song_levels_are_exact_quantiles():
+    """stockpyl's test_example_6_1_uniform (newsvendor heuristic): uniform demand on 5 -+ sqrt(3).
+    The levels are averages of quantiles of sums of 1, 2 and 4 uniforms, computed here from the
+    Irwin–Hall cdf (a closed form, independent of casekit).  stockpyl's S_3 = 22.668511750026827
+    agrees to 1e-9."""
+    from scipy import optimize, special
+
+    lo, width = 5 - math.sqrt(3), 2 * math.sqrt(3)
+
+    def irwin_hall_ppf(q, n):
+        cdf = lambda t: sum((-1) ** k * special.comb(n, k) * (t - k) ** n
+                            for k in range(int(math.floor(t)) + 1)) / math.factorial(n)
+        return n * lo + width * optimize.brentq(lambda t: cdf(t) - q, 0, n, xtol=1e-14)
+
+    h, L, p = [3, 2, 2], [1, 1, 2], 37.12
+    expected = []
+    for j in range(3):
+        pj, n = p + sum(h[j + 1:]), sum(L[:j + 1])
+        expected.append(0.5 * irwin_hall_ppf(pj / (pj + h[j]), n) + 0.5 * irwin_hall_ppf(pj / (p + sum(h)), n))
+    r = shang_song(serial(h, L, p, stats.uniform(lo, width)))
+    assert np.allclose(r.base_stock, expected, atol=1e-9, rtol=0)
+    assert abs(r.base_stock[2] - 22.668511750026827) < 1e-9
+
+
+def test_quantile_of_a_two_period_lognormal_sum_against_adaptive_quadrature():
+    from scipy import integrate, optimize
+
+    from casekit.multiechelon._demand import quantile
+
+    ln = stats.lognorm(0.6, scale=4)
+    cdf2 = lambda x: integrate.quad(lambda u: ln.pdf(u) * ln.cdf(x - u), 0, x, epsabs=1e-14,
+                                    epsrel=1e-13, limit=400)[0]
+    expected = optimize.brentq(lambda x: cdf2(x) - 0.9, 1, 60, xtol=1e-12)
+    assert abs(quantile(ln, 2, 0.9) - expected) < 1e-8
+    with pytest.raises(ValueError, match="lead_time 5"):
+        quantile(ln, 5, 0.9)
+
+
+def test_a_grid_too_fine_is_refused_up_front_with_its_size():
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"step=1e-07 needs a grid of about .* GB"):
+        optimize_serial(serial(**EX_6_1, demand=stats.norm(5, 1)), step=1e-7)
+    assert time.perf_counter() - t0 < 2.0

@@ -85,7 +85,7 @@ def test_with_stage_returns_a_validated_copy():
     net2 = net.with_stage(2, processing_time=4)
     assert net2.replenishment_time(2) == 4 and net.replenishment_time(2) == 1
     with pytest.raises(ValueError, match=r"stage 2.*holding_cost"):
-        net.with_stage(2, holding_cost=0)
+        net.with_stage(2, holding_cost=-1)
 
 
 def test_to_frame_and_draw():
@@ -120,8 +120,7 @@ def test_disconnected_stage_is_refused():
 
 
 @pytest.mark.parametrize("field,value,pattern", [
-    ("holding_cost", 0, r"stage 2: holding_cost must be > 0"),
-    ("holding_cost", -1, r"stage 2: holding_cost must be > 0"),
+    ("holding_cost", -1, r"stage 2: holding_cost must be >= 0"),
     ("processing_time", -1, r"stage 2: processing_time must be >= 0"),
     ("capacity", 0, r"stage 2: capacity must be > 0"),
 ])

@@ -167,6 +167,10 @@ def optimize_distribution(network: Network, *, n_warehouse_levels: int = 200) ->
     newsvendor level p_i / (p_i + h_i) on demand over L_i + W; the cheapest S_0 wins."""
     w, retailers = _two_echelon(network)
     n_warehouse_levels = check_int("n_warehouse_levels", n_warehouse_levels, minimum=2)
+    for r in retailers:
+        if network.stage(r).holding_cost <= 0:
+            raise ValueError(f"stage {r!r}: holding_cost must be > 0 to optimise a retailer's base stock "
+                             f"(critical ratio p/(p + h) = 1 would ask for infinite stock), got 0")
     dists = [network.stage(r).demand for r in retailers]
     poisson = all(_is_poisson(d) for d in dists)
     x0 = _ltd(dists, network.replenishment_time(w), poisson)

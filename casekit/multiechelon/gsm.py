@@ -60,8 +60,8 @@ class GSMResult:
         Total safety-stock holding cost per period.
     base_stock : dict
         μ_i NLT_i + safety stock: the base-stock level that covers the net lead time.
-    demand_bound : float
-        z.
+    demand_bound : float or dict
+        z (one for all stages), or z_i by stage when given per stage.
     """
 
     cst: dict
@@ -71,7 +71,7 @@ class GSMResult:
     holding_cost: dict
     cost: float
     base_stock: dict
-    demand_bound: float
+    demand_bound: object
 
     @property
     def total_safety_stock(self) -> float:
@@ -121,6 +121,18 @@ def gsm_inputs(network: Network | None = None, *, nodes: Mapping | None = None, 
     return network
 
 
+def _faces_customers(network: Network, i) -> bool:
+    """True if stage i serves external customers.  A stage with customers downstream whose
+    external demand is identically zero (mean 0 and sd 0, as exports write internal stages) does
+    not: its CST is not bounded by an external promise."""
+    st = network.stage(i)
+    if st.demand is None:
+        return False
+    if network.customers(i) and network.stage(i).demand_mean == 0 and network.stage(i).demand_sd == 0:
+        return False
+    return True
+
+
 def _read(network: Network) -> _Inputs:
     ids = network.ids
     return _Inputs(
@@ -130,7 +142,7 @@ def _read(network: Network) -> _Inputs:
         sigma={i: network.demand_sd(i) for i in ids},
         mu={i: network.demand_mean(i) for i in ids},
         s_in={i: network.stage(i).external_inbound_cst for i in ids},
-        s_out={i: (network.stage(i).external_outbound_cst or 0.0) if network.stage(i).demand is not None
+        s_out={i: (network.stage(i).external_outbound_cst or 0.0) if _faces_customers(network, i)
                else math.inf for i in ids},
         lane={(ln.supplier, ln.customer): ln.lead_time for ln in network.lanes},
         sup={i: network.suppliers(i) for i in ids},
@@ -148,6 +160,20 @@ def _grid_unit(values) -> int:
             raise ValueError(f"times must be multiples of 1/100 period for the GSM, got {v}")
         k = k * frac.denominator // math.gcd(k, frac.denominator)
     return k
+
+
+def _demand_bounds(network: Network, demand_bound) -> dict:
+    """z_i for every stage: one number for all, or a dict {stage: z} covering every stage."""
+    if isinstance(demand_bound, Mapping):
+        unknown = [i for i in demand_bound if i not in network]
+        if unknown:
+            raise ValueError(f"demand_bound names unknown stage(s) {unknown}; stages are {network.ids}")
+        missing = [i for i in network.ids if i not in demand_bound]
+        if missing:
+            raise ValueError(f"demand_bound must give z for every stage, missing {missing}")
+        return {i: check_nonnegative(f"demand_bound[{i!r}]", demand_bound[i]) for i in network.ids}
+    z = check_nonnegative("demand_bound", demand_bound)
+    return {i: z for i in network.ids}
 
 
 def _longest_inbound(inp: _Inputs, network: Network) -> dict:
@@ -172,8 +198,16 @@ def optimize_gsm(network: Network | None = None, *, nodes: Mapping | None = None
     nodes, edges : plain data, instead of ``network``
         ``nodes={id: dict(holding_cost, processing_time, demand_mean, demand_sd,
         external_inbound_cst, external_outbound_cst)}``, ``edges=[(supplier, customer), ...]``.
-    demand_bound : float
-        z >= 0: each stage covers demand up to μ·NLT + z σ √NLT (z = 1.645 ~ 95% service).
+    demand_bound : float or dict
+        z >= 0: each stage covers demand up to μ·NLT + z σ √NLT (z = 1.645 ~ 95% service); or a
+        dict ``{stage: z_i}`` giving every stage its own bound.
+
+    Notes
+    -----
+    A stage with zero holding cost is allowed (its stock costs nothing, so the optimiser is free
+    to buffer there).  A stage that has customers downstream and external demand with mean 0 and
+    sd 0 (how many exports write internal stages) is treated as internal: no external promise
+    bounds its CST.
 
     Examples
     --------
@@ -189,7 +223,7 @@ def optimize_gsm(network: Network | None = None, *, nodes: Mapping | None = None
     ({1: 0, 2: 0, 3: 0, 4: 1}, 8.277917)
     """
     network = gsm_inputs(network, nodes=nodes, edges=edges)
-    z = check_nonnegative("demand_bound", demand_bound)
+    z = _demand_bounds(network, demand_bound)
     inp = _read(network)
     k = _grid_unit(list(inp.T.values()) + list(inp.s_in.values()) + list(inp.s_out.values())
                    + list(inp.lane.values()))
@@ -223,7 +257,7 @@ def optimize_gsm(network: Network | None = None, *, nodes: Mapping | None = None
         S = grid[:, None].astype(float)
         SI = grid[None, :].astype(float)
         nlt = SI + T[node] / 1.0 - S
-        cost = np.where(nlt >= 0, inp.h[node] * z * inp.sigma[node] * np.sqrt(np.maximum(nlt, 0) / k), INF)
+        cost = np.where(nlt >= 0, inp.h[node] * z[node] * inp.sigma[node] * np.sqrt(np.maximum(nlt, 0) / k), INF)
         if not inp.sup[node]:
             cost = np.where(SI >= s_in[node], cost, INF)
         if s_out[node] is not None:
@@ -276,7 +310,7 @@ def optimize_gsm(network: Network | None = None, *, nodes: Mapping | None = None
 
     descend(root)
     cst = {i: _tidy(S_opt[i] / k) for i in inp.ids}
-    return evaluate_gsm(network, cst, demand_bound=z)
+    return evaluate_gsm(network, cst, demand_bound=demand_bound)
 
 
 def _tidy(v: float):
@@ -298,7 +332,7 @@ def evaluate_gsm(network: Network | None = None, cst: Mapping | None = None, *, 
     6.0
     """
     network = gsm_inputs(network, nodes=nodes, edges=edges)
-    z = check_nonnegative("demand_bound", demand_bound)
+    z = _demand_bounds(network, demand_bound)
     if not isinstance(cst, Mapping):
         raise TypeError(f"cst must be a dict {{stage: committed service time}}, got {type(cst).__name__}")
     inp = _read(network)
@@ -315,7 +349,7 @@ def evaluate_gsm(network: Network | None = None, cst: Mapping | None = None, *, 
             raise ValueError(f"stage {i!r}: cst {S[i]:g} exceeds inbound CST + processing time "
                              f"({SI[i]:g} + {inp.T[i]:g}): the net lead time would be negative")
         nlt[i] = max(nlt[i], 0.0)
-        ss[i] = z * inp.sigma[i] * math.sqrt(nlt[i])
+        ss[i] = z[i] * inp.sigma[i] * math.sqrt(nlt[i])
         hc[i] = inp.h[i] * ss[i]
         bs[i] = inp.mu[i] * nlt[i] + ss[i]
     order = network.ids
@@ -323,7 +357,8 @@ def evaluate_gsm(network: Network | None = None, cst: Mapping | None = None, *, 
                       for i in order}
     return GSMResult(cst={i: _tidy(S[i]) for i in order}, inbound_cst=pick(SI), net_lead_time=pick(nlt),
                      safety_stock={i: ss[i] for i in order}, holding_cost={i: hc[i] for i in order},
-                     cost=float(sum(hc.values())), base_stock={i: bs[i] for i in order}, demand_bound=z)
+                     cost=float(sum(hc.values())), base_stock={i: bs[i] for i in order},
+                     demand_bound=dict(z) if isinstance(demand_bound, Mapping) else z[order[0]])
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,11 @@ pmf is exact (tail beyond 1 - 1e-12 dropped), so the answer is exact to ~1e-9.  
 Δ = min_j sd(D̃_j) / ``resolution`` (default 100), each grid point carries the probability of its
 cell, and the minimiser is refined by a parabola through the three best grid points; the cost
 error is O(Δ²), about 4e-6 relative at the default (the cells add Δ²/12 to the
-lead-time-demand variance); the tests refine Δ to check.
+lead-time-demand variance); the tests refine Δ to check.  A stage with a zero lead time has
+C̄_j = Ĉ_j, piecewise linear with its kink on the grid, so its grid minimiser is kept as is (all
+lead times 0: S* = 0, cost 0).  Discrete demand evaluated at levels that are not whole numbers
+uses Δ = 1/k, k their common denominator, which keeps every kink on the grid (exact again).
+The grid's size is computed first and a problem needing more than about 1 GB is refused.
 Beyond the grid the functions are affine and are extended as such.  Each expectation is one
 convolution (numpy, or FFT for long kernels), so an N-stage system costs N convolutions.
 """
@@ -191,20 +195,86 @@ def _interp(x: np.ndarray, g: np.ndarray, y: float) -> float:
 
 
 def _default_step(par: SerialParameters, resolution: float) -> float:
+    if all(L == 0 for L in par.lead_time):
+        return 1.0          # nothing to cover: every C̄_j is piecewise linear with its kink at 0
     sds = [_demand.moments(par.demand, L)[1] for L in par.lead_time if L > 0]
     sds = [s for s in sds if s > 0]
     if not sds:
-        raise ValueError("demand over every lead time has zero variance: nothing to optimise")
+        raise ValueError("demand over every positive lead time has zero variance: give demand with a "
+                         "positive standard deviation")
     return min(sds) / resolution
+
+
+#: Memory the grid recursion may use (bytes); larger problems are refused before any work.
+MAX_GRID_BYTES = 1_000_000_000
+
+
+def _grid_points(par: SerialParameters, step: float, S=None, keep_curves: bool = False) -> tuple[int, float]:
+    """Grid size and approximate memory (bytes) of the recursion, computed before building it."""
+    total_hi, total_lo, kernel_pts = 0.0, 0.0, 0.0
+    for L in par.lead_time:
+        if L == 0:
+            continue
+        sc = _demand.scaled(par.demand, L)
+        if sc is not None:
+            lo, hi = float(sc.ppf(_demand.TAIL)), float(sc.ppf(1 - _demand.TAIL))
+        elif callable(getattr(par.demand, "ppf", None)):
+            lo, hi = L * float(par.demand.ppf(_demand.TAIL)), L * float(par.demand.ppf(1 - _demand.TAIL))
+        else:
+            m, sd = _demand.moments(par.demand, L)
+            lo, hi = 0.0, m + 12 * sd
+        total_hi += max(hi, 0.0) / step
+        total_lo += abs(min(lo, 0.0)) / step
+        kernel_pts += (hi - lo) / step + 1
+    span = total_hi + total_lo
+    points = 2 * span + 0.1 * span + 21
+    if S is not None:
+        points += 2 * max(abs(float(v)) for v in S) / step
+    arrays = 5 + (par.n if keep_curves else 0)
+    return int(points), 8.0 * (arrays * points + 6 * kernel_pts)
+
+
+def _discrete_unit(S) -> int:
+    """k such that every level in S is a multiple of 1/k (k <= 1000), for integer demand."""
+    from fractions import Fraction
+
+    k = 1
+    for v in S:
+        frac = Fraction(float(v)).limit_denominator(1000)
+        if abs(float(frac) - float(v)) > 1e-9:
+            raise ValueError(f"base_stock levels must be multiples of 1/1000 unit for discrete demand, got {v!r}")
+        k = k * frac.denominator // math.gcd(k, frac.denominator)
+    if k > 1000:
+        raise ValueError(f"base_stock levels must share a denominator <= 1000 for discrete demand, got {list(S)}")
+    return k
 
 
 def _recursion(par: SerialParameters, S=None, *, step=None, resolution=100.0, keep_curves=False):
     discrete = _demand.is_discrete(par.demand)
+    unit = 1
     if discrete:
-        step = 1.0
+        # integer demand: a grid of step 1, or 1/k when the levels evaluated are multiples of 1/k
+        # (every C̄_j is then piecewise linear between grid points, so the values are exact)
+        unit = 1 if S is None else _discrete_unit(S)
+        step = 1.0 / unit
     elif step is None:
         step = _default_step(par, resolution)
-    kernels = [_demand.kernel(par.demand, L, step) for L in par.lead_time]
+    points, need = _grid_points(par, step, S, keep_curves)
+    if need > MAX_GRID_BYTES:
+        raise ValueError(f"step={step:g} needs a grid of about {points:.3g} points (~{need / 1e9:.1f} GB of "
+                         f"memory), over the {MAX_GRID_BYTES / 1e9:g} GB limit: use a larger step (the "
+                         f"default, sd/{resolution:g}, is accurate to ~1e-5 relative)")
+    if discrete:
+        kernels = []
+        for L in par.lead_time:
+            m_lo, w = _demand.kernel(par.demand, L, 1.0)
+            if unit > 1:
+                spread = np.zeros((w.size - 1) * unit + 1)
+                spread[::unit] = w
+                m_lo, w = m_lo * unit, spread
+            kernels.append((m_lo, w))
+    else:
+        kernels = [_demand.kernel(par.demand, L, step) for L in par.lead_time]
     his = [m_lo + w.size - 1 for m_lo, w in kernels]
     los = [m_lo for m_lo, _ in kernels]
     span = sum(max(h, 0) for h in his) + sum(abs(lo) for lo in los)
@@ -224,7 +294,9 @@ def _recursion(par: SerialParameters, S=None, *, step=None, resolution=100.0, ke
         c_bar = _expect(c_hat, *kernels[j])
         if S is None:
             i = int(np.argmin(c_bar))
-            if discrete:
+            if discrete or kernels[j][1].size == 1:
+                # integer demand, or a zero lead time (C̄_j = Ĉ_j is piecewise linear, its kinks on
+                # the grid): the grid minimiser is exact
                 s_j, v_j = float(x[i]), float(c_bar[i])
             else:
                 s_j, v_j = _parabola_min(x, c_bar, i)
@@ -299,7 +371,8 @@ def evaluate_serial(network: Network, base_stock, *, step: float | None = None,
     """Exact expected cost per period of any echelon base-stock vector S (downstream first).
 
     The same recursion as :func:`optimize_serial` with S_j in place of S*_j.  For discrete
-    demand the levels must be whole numbers.
+    demand, levels that are not whole numbers (e.g. the Shang–Song heuristic unrounded) are
+    evaluated exactly on a grid of step 1/k, k the common denominator of the levels (<= 1000).
 
     >>> from scipy.stats import poisson
     >>> from casekit.network import serial
@@ -311,8 +384,6 @@ def evaluate_serial(network: Network, base_stock, *, step: float | None = None,
     S = check_array("base_stock", base_stock, ndim=1)
     if S.size != par.n:
         raise ValueError(f"base_stock must have {par.n} echelon levels (downstream first), got {S.size}")
-    if _demand.is_discrete(par.demand) and not np.allclose(S, np.round(S)):
-        raise ValueError(f"base_stock must be whole numbers for discrete demand, got {S.tolist()}")
     if step is not None:
         step = check_positive("step", step)
     levels, costs, step, info = _recursion(par, list(S), step=step, resolution=resolution, keep_curves=keep_curves)
