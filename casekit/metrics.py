@@ -254,7 +254,7 @@ from casekit.validate import (  # noqa: E402
 )
 
 __all__ += [
-    "MetricSpec", "METRICS", "metric_spec", "check_metric_value", "fill_rate_pct", "change_in_points",
+    "MetricSpec", "METRICS", "metric_spec", "improved", "check_metric_value", "fill_rate_pct", "change_in_points",
     "CostBreakdown", "total_cost", "PairedChange", "paired_change", "aggregate_to_buckets",
     "Bullwhip", "bucketed_bullwhip", "OrderCycleStd", "order_cycle_std", "Recovery",
     "recovery_time_vs_twin",
@@ -324,6 +324,21 @@ def metric_spec(name: str) -> MetricSpec:
     if not isinstance(name, str) or name not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}; got {name!r}")
     return METRICS[name]
+
+
+def improved(name: str, change):
+    """Whether a change (new - baseline, in any unit) moves measure ``name`` in its better
+    direction: True for a fall of a "lower is better" measure or a rise of a "higher is better"
+    one, False otherwise (0 is not an improvement).  For colouring tables: green = better,
+    whatever the sign.
+
+    >>> improved("fill_rate_pct", +6.0), improved("total_cost_change_pct", -15.0), improved("bullwhip", 0.2)
+    (True, True, False)
+    """
+    spec = metric_spec(name)
+    c = _arr("change", change)
+    out = c > 0 if spec.better == "higher" else c < 0
+    return bool(out) if out.ndim == 0 else out
 
 
 def check_metric_value(name: str, value, parameter: str = "target") -> float:

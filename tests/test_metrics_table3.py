@@ -269,6 +269,8 @@ def test_recovery_bad_input():
 
 def test_metric_registry_and_ranges():
     assert M.metric_spec("fill_rate_pct").better == "higher"
+    assert M.improved("fill_rate_change_points", [6.0, -1.0, 0.0]).tolist() == [True, False, False]
+    assert M.improved("recovery_periods", -3) and not M.improved("co2_change_pct", 5.0)
     assert M.check_metric_value("bullwhip", 1.45) == 1.45
     with pytest.raises(ValueError, match="metric must be one of 'fill_rate_pct'"):
         M.metric_spec("fillrate")
