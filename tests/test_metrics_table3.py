@@ -135,6 +135,17 @@ def test_base_stock_on_iid_demand_gives_one_within_sampling_error():
     se = ratios.std(ddof=1) / math.sqrt(ratios.size)
     assert abs(ratios.mean() - 1.0) < 4 * se + 1e-12
     assert abs(ratios.mean() - 1.0) < 0.05
+    # order = demand in the same period: the two bucketed series are identical, the ratio exactly 1
+    assert M.bucketed_bullwhip(d[0], d[0], bucket=7, review_periods=1).network == pytest.approx(1.0, abs=1e-12)
+    # a two-echelon chain of base-stock stages, each ordering the day after its demand arrives:
+    # warehouse demand = retailer orders; per echelon and network ratios are 1 within sampling error
+    cust = d[:, 2:]
+    retail_orders, warehouse_orders = d[:, 1:-1], d[:, :-2]
+    chain = M.bucketed_bullwhip(np.stack([retail_orders, warehouse_orders], axis=1),
+                                np.stack([cust, retail_orders], axis=1), bucket=7, review_periods=1)
+    assert chain.per_echelon.shape == (40, 2)
+    for series in (chain.per_echelon[:, 0], chain.per_echelon[:, 1], chain.network):
+        assert abs(series.mean() - 1.0) < 4 * series.std(ddof=1) / math.sqrt(series.size)
 
 
 def test_periodic_review_batching_closed_form_and_why_the_bucket_matters():
