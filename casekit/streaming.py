@@ -78,6 +78,11 @@ def poisson_loss(x, mu):
     """
     x = np.asarray(x, dtype=float)
     mu = np.asarray(mu, dtype=float)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"x must be finite, got {float(x.ravel()[~np.isfinite(x.ravel())][0])!r}")
+    if not np.all(np.isfinite(mu) & (mu >= 0)):
+        bad = mu.ravel()[~(np.isfinite(mu.ravel()) & (mu.ravel() >= 0))][0]
+        raise ValueError(f"mu must be a finite Poisson mean >= 0, got {float(bad)!r}")
     return (mu - x) * stats.poisson.sf(x, mu) + mu * stats.poisson.pmf(x, mu)
 
 
