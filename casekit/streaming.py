@@ -60,7 +60,8 @@ import pandas as pd
 from scipy import signal, stats
 
 from casekit.datasets.events import EVENT_TYPES
-from casekit.validate import check_int, check_nonnegative, check_positive, check_probability, check_real
+from casekit.validate import (check_array, check_int, check_nonnegative, check_positive, check_probability,
+                              check_real)
 
 __all__ = ["EventStore", "Pipeline", "BatchReport", "replay", "DashboardState", "dashboard_state", "poisson_loss", "ewma_chart",
            "modified_z", "QUERIES", "EVENT_COLUMNS", "REJECTION_REASONS"]
@@ -94,11 +95,15 @@ def ewma_chart(x, mu0: float, sigma0: float, lam: float = 0.2, L: float = 3.0, z
 
     Returns ``(z, out, limit)``: ``z_t = lam x_t + (1 - lam) z_{t-1}`` starting from ``z0``
     (default ``mu0``), ``limit_t = L sigma0 sqrt(lam/(2-lam) (1-(1-lam)^{2t}))`` for t = t0+1, ...,
-    and ``out = |z - mu0| > limit``.
+    and ``out = |z - mu0| > limit``.  ``sigma0`` and ``L`` must be > 0, ``0 < lam < 1``.
     """
-    x = np.asarray(x, dtype=float)
+    x = check_array("x", x, ndim=1)
+    mu0 = check_real("mu0", mu0)
+    sigma0 = check_positive("sigma0", sigma0)
     lam = check_probability("lam", lam)
-    z0 = mu0 if z0 is None else z0
+    L = check_positive("L", L)
+    z0 = mu0 if z0 is None else check_real("z0", z0)
+    t0 = check_int("t0", t0, minimum=0)
     z, _ = signal.lfilter([lam], [1.0, -(1 - lam)], x, zi=[(1 - lam) * z0])
     t = t0 + np.arange(1, x.size + 1)
     limit = L * sigma0 * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * t)))
@@ -106,8 +111,11 @@ def ewma_chart(x, mu0: float, sigma0: float, lam: float = 0.2, L: float = 3.0, z
 
 
 def modified_z(x, median: float, mad: float):
-    """``M = 0.6745 (x - median) / MAD`` (Iglewicz & Hoaglin 1993); |M| > 3.5 flags an outlier."""
-    x = np.asarray(x, dtype=float)
+    """``M = 0.6745 (x - median) / MAD`` (Iglewicz & Hoaglin 1993); |M| > 3.5 flags an outlier.
+    A MAD of 0 (more than half the values equal) is taken as 1e-12."""
+    x = check_array("x", x)
+    median = check_real("median", median)
+    mad = check_nonnegative("mad", mad)
     return 0.6745 * (x - median) / max(mad, 1e-12)
 
 

@@ -387,3 +387,16 @@ def test_lead_time_kpis_match_the_raw_telemetry(data, pipe):
     assert lt["received"].sum() == len(rec)
     k = pipe.kpis()
     assert np.allclose(k["demand_per_hour"], k["demand"] / 24)
+
+
+def test_chart_parameters_are_checked():
+    with pytest.raises(ValueError, match="sigma0 must be > 0, got -1.0"):
+        ewma_chart([1, 2, 3], 0, -1)
+    with pytest.raises(ValueError, match="L must be > 0"):
+        ewma_chart([1, 2, 3], 0, 1, L=0)
+    with pytest.raises(ValueError, match="x must be finite, got nan at index 1"):
+        ewma_chart([1, np.nan, 3], 0, 1)
+    with pytest.raises(ValueError, match="mad must be >= 0"):
+        modified_z([1, 2], 1.0, -1.0)
+    with pytest.raises(ValueError, match="median must be a finite number"):
+        modified_z([1, 2], np.inf, 1.0)
