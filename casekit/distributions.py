@@ -457,7 +457,9 @@ def as_discrete(obj, *, param: str = "distribution", tail: float = DEFAULT_TAIL,
     if isinstance(obj, bool):
         raise TypeError(f"{param} must be a distribution, an int or a dict, got {obj!r}")
     if isinstance(obj, (numbers.Integral, np.integer)):
-        return degenerate(check_int(param, obj, minimum=0))
+        value = check_int(param, obj, minimum=0)
+        _check_support(param, value, value)
+        return degenerate(value)
     if isinstance(obj, dict):
         return DiscreteDistribution.from_dict(obj, param=param)
     if _is_frozen(obj):
