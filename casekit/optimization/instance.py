@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from casekit.validate import check_array, check_int, check_positive, check_real
+from casekit.validate import check_array, check_budget, check_int, check_positive, check_real, check_seed
 
 __all__ = [
     "FacilityLocationInstance",
@@ -277,7 +277,9 @@ def generate_instance(m: int, n: int, *, capacity_ratio: float = 3.0, fixed_cost
     if capacity_ratio < 1:
         raise ValueError(f"capacity_ratio must be >= 1 (total capacity >= total demand), got {capacity_ratio!r}")
     fixed_cost = check_real("fixed_cost", fixed_cost)
-    rng = np.random.default_rng(seed)
+    check_budget("m x n", (m, n), nbytes=8.0 * m * n * 5,
+                 what=f"the {m:,} x {n:,} cost matrix and its distance temporaries")
+    rng = np.random.default_rng(check_seed("seed", seed))
     fac = rng.random((m, 2))
     cus = rng.random((n, 2))
     demand = rng.integers(5, 101, size=n).astype(float)
