@@ -262,6 +262,8 @@ def start(port: int | None = None, *, max_kernels: int | None = None, cull_idle_
     """Start Voila in the background; return the process and the gallery URL with its token
     (``http://127.0.0.1:PORT/?token=...``).  Raises :class:`AppsError` if ``port`` is in use."""
     port = port or free_port()
+    if type(port) is not int or not 1 <= port <= 65535:
+        raise AppsError(f"port must be a whole number from 1 to 65535, got {port!r}")
     if port_in_use(port):
         raise AppsError(f"port {port} on {HOST} is in use (another server?); choose another with --port")
     token = token or secrets.token_urlsafe(24)

@@ -6,9 +6,9 @@
                                               run a parameter grid on Dask distributed
     casekit apps [--port 8866] [--max-kernels N]
                                               serve the Voila app gallery (URL with its access token)
+    casekit execute-all [--out DIR]           rerun every notebook (make notebooks)
 
 Parameter values are data, never code: a number, a string, true/false, None or a list of these.
-    casekit execute-all [--out DIR]           rerun every notebook (make notebooks)
 """
 
 from __future__ import annotations

@@ -263,10 +263,11 @@ def test_apps_on_a_busy_port_fails_clearly(repo_root):
 
 @pytest.mark.parametrize("argv,env,message", [
     (["--max-kernels", "0"], None, "max_kernels must be a whole number >= 1, got 0"),
+    (["--port", "70000"], None, "port must be a whole number from 1 to 65535, got 70000"),
     ([], "many", "CASEKIT_MAX_KERNELS must be a whole number >= 1, got 'many'"),
 ])
-def test_apps_kernel_cap_is_checked_before_starting(capsys, monkeypatch, argv, env, message):
+def test_apps_settings_are_checked_before_starting(capsys, monkeypatch, argv, env, message):
     if env is not None:
         monkeypatch.setenv("CASEKIT_MAX_KERNELS", env)
-    code, lines = casekit_here(capsys, "apps", "--port", "1", *argv)
+    code, lines = casekit_here(capsys, "apps", *(argv if "--port" in argv else ["--port", "1", *argv]))
     assert code == 2 and lines == [f"casekit apps: {message}"]
