@@ -83,7 +83,7 @@ def test_malformed_file_names_line_and_field(tmp_path):
     bad[2] = " 5000 abc"
     p = tmp_path / "bad.txt"
     p.write_text("\n".join(bad))
-    with pytest.raises(ValueError, match=r"line 3, field 2 \(fixed cost of warehouse 2\): 'abc'"):
+    with pytest.raises(ValueError, match=r"line 3, field 2 \(fixed cost of warehouse 2\): a 3-character text is not"):
         load_orlib_cap(p)
     p.write_text("\n".join(text[:-1]))       # truncated
     with pytest.raises(ValueError, match="file ends early, expected demand of customer 50"):
@@ -99,6 +99,20 @@ def test_malformed_file_names_line_and_field(tmp_path):
     p.write_text("\n".join(bad))
     with pytest.raises(ValueError, match=r"line 18, field 1 \(demand of customer 1\): '-146' must be >= 0"):
         load_orlib_cap(p)
+
+
+def test_wrong_file_is_described_never_echoed(tmp_path):
+    """The audit's reproducer: load_orlib_cap('/etc/passwd') printed the file's first line."""
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    with pytest.raises(ValueError) as info:
+        load_orlib_cap(secret)
+    assert "line 1, field 1 (number of warehouses m)" in str(info.value) and "root" not in str(info.value)
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"16 50\n\xff\xfe secret\n")
+    with pytest.raises(ValueError, match="binary.txt is not UTF-8 text") as info:
+        load_orlib_cap(binary)
+    assert "secret" not in str(info.value)
 
 
 def test_unknown_instance_name():
