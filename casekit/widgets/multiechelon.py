@@ -1,4 +1,4 @@
-"""Chapters 04-06 widgets and the safety-stock placement app (thin wiring, no model logic).
+"""Chapters 05-07 widgets and the safety-stock placement app (thin wiring, no model logic).
 
 * :func:`risk_pooling_explorer` — :func:`casekit.multiechelon.risk_pooling` of the sliders;
 * :func:`serial_explorer` — :func:`optimize_serial`, :func:`shang_song` and

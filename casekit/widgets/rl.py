@@ -1,4 +1,4 @@
-"""Chapter 16 widget: train Q-learning with your own budget and see the gap to the optimum
+"""Chapter 17 widget: train Q-learning with your own budget and see the gap to the optimum
 (thin wiring over :func:`casekit.rl.targets.quick_experiment`)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Chapters 07-09 widgets and the network simulator app (thin wiring over casekit.simulation).
+"""Chapters 08-10 widgets and the network simulator app (thin wiring over casekit.simulation).
 
 * :func:`network_simulator` — pick a network, a policy and a scenario; every number shown is
   :func:`simulator_run` of the controls (the pure function the browser test also calls);

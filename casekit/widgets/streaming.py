@@ -1,4 +1,4 @@
-"""Chapter 11 widget and the control-tower app: the replayed stream, KPIs, alerts ranked by impact,
+"""Chapter 12 widget and the control-tower app: the replayed stream, KPIs, alerts ranked by impact,
 drill-down network -> node -> SKU.
 
 Every number shown is :func:`casekit.streaming.dashboard_state` of the controls (the pure

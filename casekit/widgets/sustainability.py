@@ -1,4 +1,4 @@
-"""Chapter 19 widget: shipment consolidation per case — ship every T days and see CO2, cost and
+"""Chapter 20 widget: shipment consolidation per case — ship every T days and see CO2, cost and
 the stock needed to keep the service level.  Every number is
 :func:`casekit.cases.sustainability.case_consolidation`."""
 
