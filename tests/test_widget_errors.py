@@ -41,7 +41,7 @@ def test_sustainability_widget_shows_exception_text_escaped(monkeypatch):
     assert "Cannot compute this selection:" in shown[0]
 
 
-@pytest.mark.parametrize("module", ["demand", "lead_time", "multiechelon", "rl", "safety_stock",
+@pytest.mark.parametrize("module", ["classical", "demand", "lead_time", "multiechelon", "rl", "safety_stock",
                                     "simulation", "streaming", "sustainability"])
 def test_no_widget_writes_exception_text_into_html_by_hand(module):
     """Every error display goes through show_error (source check: no str(err)/{exc} in an HTML value)."""
@@ -52,3 +52,17 @@ def test_no_widget_writes_exception_text_into_html_by_hand(module):
     source = inspect.getsource(importlib.import_module(f"casekit.widgets.{module}"))
     assert not re.search(r"\.value\s*=\s*f?[\"'].*\{(err|exc)\}", source)
     assert not re.search(r"\.value\s*=.*str\((err|exc)\)", source)
+
+
+def test_policy_explorer_shows_exception_text_escaped(monkeypatch):
+    from casekit.widgets import classical
+
+    box = classical.policy_explorer("rQ", "poisson", 5, 1, 10, 20, 2)
+
+    def boom(*args, **kwargs):
+        raise ValueError(HOSTILE)
+
+    monkeypatch.setattr(classical, "policy_explorer_state", boom)
+    box.children[0].children[0].children[2].value = 7.0          # move the demand-mean slider
+    errors = [w.value for w in box.children[0].children[1].children if isinstance(w, W.HTML) and "ck-error" in w.value]
+    assert len(errors) == 1 and "<img" not in errors[0] and "Cannot compute this setting: bad value" in errors[0]

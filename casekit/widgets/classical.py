@@ -8,7 +8,6 @@ Thin wiring over two pure functions that the tests call too: :func:`eoq_state` (
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -22,7 +21,7 @@ from casekit.eoq import EOQResult, eoq, eoq_cost
 from casekit.rq import compare_rq_heuristics, rq_cost_grid
 from casekit.ss import compare_ss_heuristics, ss_cost_grid
 from casekit.validate import check_choice, check_int, check_nonnegative, check_positive
-from casekit.widgets._common import labelled, readout, set_readout
+from casekit.widgets._common import labelled, readout, set_readout, show_error
 
 __all__ = ["EOQState", "eoq_state", "eoq_explorer", "PolicyState", "policy_explorer_state", "policy_explorer",
            "POLICIES", "DEMAND_FAMILIES"]
@@ -297,9 +296,9 @@ def policy_explorer(policy: str = "rQ", demand_family: str = "poisson", demand_m
             st = policy_explorer_state(pol_w.value, fam_w.value, mean_w.value, h_w.value, p_w.value, K_w.value,
                                        L_w.value, disp_w.value)
         except ValueError as err:
-            message.value = f'<span style="color:#b3261e">Cannot compute this setting: {html.escape(str(err))}</span>'
+            show_error(message, err, "Cannot compute this setting")
             return
-        message.value = ""
+        show_error(message, None)
         a, b = st.names
         first.ck_label, second.ck_label = f"{a}*:", f"{b}*:"
         set_readout(first, st.first)
