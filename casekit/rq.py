@@ -406,17 +406,24 @@ def _g_integral(ltd: _LTD, h, p, a, b):
 
 
 def _optimum_discrete(ltd: _LTD, lam, h, p, K):
-    """Federgruen & Zheng (1992): grow the window of the smallest g values while it lowers C."""
+    """Federgruen & Zheng (1992): grow the window of the smallest g values while it lowers C.
+
+    The smallest values of g are read from a window of positions around y*.  g is convex, so a
+    position outside the window costs at least g at the nearer window edge: the window's sorted
+    values are the true smallest ones up to the cheaper edge's value.  The answer is accepted only
+    when the stopping value lies within that range; otherwise the window doubles.
+    """
     ystar = int(ltd.ppf(p / (p + h)))
     width = max(16, int(4 * math.sqrt(ltd.var() + 1)))
     while True:
         ys = np.arange(ystar - width, ystar + width + 1)
-        order = np.argsort(_g(ltd, h, p, ys), kind="stable")
-        gs = _g(ltd, h, p, ys)[order]
+        g = _g(ltd, h, p, ys)
+        order = np.argsort(g, kind="stable")
+        gs = g[order]
         k = np.arange(1, ys.size + 1)
         C = (K * lam + np.cumsum(gs)) / k
         stop = np.flatnonzero(gs[1:] >= C[:-1])        # the next value would not lower the average
-        if stop.size and stop[0] + 1 < ys.size - 1:
+        if stop.size and gs[stop[0] + 1] <= min(g[0], g[-1]):
             Q = int(stop[0] + 1)
             r = int(ys[order[:Q]].min()) - 1
             return r, Q

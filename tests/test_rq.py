@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 from scipy import integrate
-from scipy.stats import gamma, norm, poisson
+from scipy.stats import gamma, nbinom, norm, poisson
 
 from casekit.rq import (HEURISTICS, compare_rq_heuristics, evaluate_rq, optimize_rq, rq_cost, rq_cost_grid,
                         rq_heuristic)
@@ -245,3 +245,18 @@ def test_cost_grid_equals_pointwise_cost():
     assert abs(grid.loc[126.8, 328.5] - 78.071162509282942) < 1e-9
     with pytest.raises(ValueError, match="order_quantity"):
         rq_cost_grid([3], [0], **EX_5_8)
+
+
+@pytest.mark.parametrize("demand", [poisson(20), nbinom(20, 0.5)], ids=["poisson20", "nbinom20"])
+def test_discrete_optimum_whose_window_reaches_past_four_sds_is_the_brute_force_optimum(demand):
+    """Large K relative to h: the optimal window of g values extends well beyond 4 sd of D_L around
+    y*; the optimum must still equal an enumeration of every (r, Q) (Poisson(20), L = 2 brute force
+    finds (36, 50) at 46.474)."""
+    k = np.arange(400)
+    pmf = demand.pmf(k)
+    ltd_pmf = np.convolve(pmf, pmf)[:400]                     # demand over L = 2 periods
+    lam = demand.mean()
+    (r, Q), c, _ = _brute_force_discrete(ltd_pmf, lam, 1, 10, 50, range(20, 45), range(30, 80))
+    res = optimize_rq(demand, 2, 1, 10, 50)
+    assert (res.reorder_point, res.order_quantity) == (r, Q)
+    assert abs(res.cost - c) < 1e-9

@@ -49,14 +49,11 @@ def test_example_3_1_eoq_and_its_flat_curve():
 @pytest.mark.parametrize("setting", [
     ("rQ", "poisson", 1.5, 20, 150, 100, 2),
     ("rQ", "norm", 20, 1, 10, 50, 2),
-    pytest.param(("rQ", "nbinom", 20, 1, 10, 50, 2), marks=pytest.mark.xfail(strict=True, reason=(
-        "optimize_rq returns (37, 50) at 49.5876, but the same r with Q = 53 costs 49.5543"))),
+    ("rQ", "nbinom", 20, 1, 10, 50, 2),
     ("sS", "poisson", 20, 1, 10, 50, 2),
     ("sS", "nbinom", 20, 1, 10, 50, 2),
     ("sS", "norm", 20, 1, 10, 50, 2),
-    pytest.param(("rQ", "poisson", 20, 1, 10, 50, 2), marks=pytest.mark.xfail(strict=True, reason=(
-        "optimize_rq (discrete demand) stops with (36, 38) at 48.361; brute force over all (r, Q) finds (36, 50) "
-        "at 46.474: its window of g values can miss values beyond the window's cheaper edge"))),
+    ("rQ", "poisson", 20, 1, 10, 50, 2),
 ])
 def test_no_heuristic_beats_the_optimum(setting):
     st = policy_explorer_state(*setting)
