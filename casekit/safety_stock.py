@@ -14,7 +14,7 @@ Notation (Snyder & Shen, *Fundamentals of Supply Chain Theory*; Silver, Pyke & T
 
 Also here: the single-period **newsvendor** (exact for discrete and continuous demand), **dynamic
 safety stock** recomputed each period from a rolling window, and :func:`variance_by_tier`, the
-seed paper's Table 1 (variance by supply-chain tier) as a table computed from parameters.
+paper's Table 1 (variance by supply-chain tier) as a table computed from parameters.
 """
 
 from __future__ import annotations
@@ -423,7 +423,7 @@ def dynamic_safety_stock(demand, *, lead_times=None, lead_time=None, forecasts=N
 
 # ---------------------------------------------------------------------- Table 1: variance by tier
 #: Illustrative parameters for :func:`variance_by_tier` (downstream first).  These are teaching
-#: values chosen by casekit, not numbers from the seed paper: demand variability grows upstream
+#: values chosen by casekit, not numbers from the paper: demand variability grows upstream
 #: (the bullwhip effect) and so do lead times and their spread.
 EXAMPLE_TIERS = pd.DataFrame({
     "tier": ["retailer", "distributor", "manufacturer", "raw-material supplier"],
@@ -435,7 +435,7 @@ EXAMPLE_TIERS = pd.DataFrame({
 
 
 def variance_by_tier(tiers=None, *, csl: float = 0.95) -> pd.DataFrame:
-    """The seed paper's Table 1, computed: how demand and lead-time variance set safety stock, per tier.
+    """The paper's Table 1, computed: how demand and lead-time variance set safety stock, per tier.
 
     For each tier (downstream first), with demand per period ``D`` (mean ``mu_D``, sd ``sigma_D``)
     and lead time ``L`` (mean ``mu_L``, sd ``sigma_L``, periods), the lead-time demand variance is

@@ -1,4 +1,4 @@
-"""The seed paper's Table 2, measured: runtime and % of optimal of each method on a ladder of sizes.
+"""The paper's Table 2, measured: runtime and % of optimal of each method on a ladder of sizes.
 
 The paper's Table 2 numbers are not available to casekit; only its qualitative claim is (below,
 :data:`PAPER_CLAIMS`).  :func:`compare_methods` measures every method on every instance here, and
@@ -29,7 +29,7 @@ from casekit.validate import check_positive
 
 __all__ = ["PAPER_CLAIMS", "default_methods", "compare_methods", "table2"]
 
-#: The seed paper's qualitative claims for Table 2 (its numbers are not available to us).
+#: The paper's qualitative claims for Table 2 (its numbers are not available to us).
 PAPER_CLAIMS = {
     "MILP": "exact, but slow at scale",
     "GA": "fast, but approximate",

@@ -1,6 +1,6 @@
 """The GA + MILP hybrid: a genetic algorithm finds good open sets fast, the MILP refines them.
 
-Three ways the GA helps the exact solver (the seed paper's "MILP + GA" row of Table 2):
+Three ways the GA helps the exact solver (the paper's "MILP + GA" row of Table 2):
 
 1. **warm start**: the GA's best solution (open set and its optimal assignment) is handed to the
    MILP solver as its first incumbent, so branch-and-bound prunes with a good upper bound from the

@@ -12,7 +12,7 @@ Importing ``casekit.rl`` registers three gymnasium environments:
 Baselines (:mod:`casekit.rl.baselines`): echelon base stock tuned by simulation, never order,
 random; agents in numpy (:mod:`casekit.rl.agents`): tabular Q-learning and a linear-Gaussian
 policy-gradient (REINFORCE with a baseline).  :func:`table2_row` measures the "Simulation + RL
-hybrid" row of the seed paper's Table 2.
+hybrid" row of the paper's Table 2.
 
 Optional: stable-baselines3's PPO
 ---------------------------------
