@@ -1,4 +1,4 @@
-"""A real-time analytics pipeline on a replayed event stream (the seed paper's Figure 2).
+"""A real-time analytics pipeline on a replayed event stream (the paper's Figure 2).
 
 ingestion -> transformation -> triggers and alerts -> store -> dashboard, in numpy batches:
 

@@ -1,4 +1,4 @@
-"""The chapter's measured targets, and the "Simulation + RL hybrid" row of the seed's Table 2.
+"""The reinforcement-learning chapter's yardsticks, measured, and the "Simulation + RL hybrid" row of the paper's Table 2.
 
 * :func:`serial_target`: tabular Q-learning on the two-stage serial system (Poisson(5) demand,
   lead times (1, 1), echelon holding costs (2, 1), stockout cost 19), judged against the exact
