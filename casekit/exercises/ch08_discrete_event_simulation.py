@@ -1,6 +1,7 @@
 """Exercises of notebooks/08_discrete_event_simulation.ipynb."""
 
 import math
+from functools import lru_cache
 
 from scipy import stats
 
@@ -13,6 +14,7 @@ def _net():
     return serial([3, 2, 2], [1, 1, 2], 37.12, stats.poisson(5))
 
 
+@lru_cache(maxsize=None)
 def _run(periods, replications, warmup):
     from casekit.simulation import simulate
 

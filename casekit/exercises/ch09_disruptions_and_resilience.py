@@ -1,6 +1,7 @@
 """Exercises of notebooks/09_disruptions_and_resilience.ipynb (default parameters)."""
 
 import math
+from functools import lru_cache
 
 from scipy import stats
 
@@ -24,6 +25,7 @@ def _shutdown(duration):
     return Scenario("shut", (SupplierShutdown(3, 40, duration),))
 
 
+@lru_cache(maxsize=None)
 def _doubling():
     base = _run(None).summary().loc["backorders", "mean"]
     extra = {d: _run(_shutdown(d)).summary().loc["backorders", "mean"] - base for d in (8, 16)}
@@ -41,6 +43,7 @@ def _all_three_apart():
     return math.prod(e.probability for e in apart)
 
 
+@lru_cache(maxsize=None)
 def _window_fill_rate():
     res = _run(_shutdown(8))
     met, demand = res.series["met"][:, 40:68, 0], res.series["external_demand"][:, 40:68, 0]

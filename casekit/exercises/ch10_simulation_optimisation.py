@@ -1,12 +1,14 @@
 """Exercises of notebooks/10_simulation_optimisation.ipynb (default parameters)."""
 
 import math
+from functools import lru_cache
 
 from scipy import stats
 
 from casekit.exercises import Exercise, register
 
 
+@lru_cache(maxsize=None)
 def _width_ratio(other):
     """Width of the independent-draws 95% CI of the cost difference over the CRN one (section 1's run)."""
     from casekit.network import serial
@@ -14,7 +16,7 @@ def _width_ratio(other):
     from casekit.simulation.optimize import paired_difference
 
     net = serial([3, 2, 2], [1, 1, 2], 37.12, stats.poisson(5))
-    a, b = EchelonBaseStock([9, 15, 26]), EchelonBaseStock(other)
+    a, b = EchelonBaseStock([9, 15, 26]), EchelonBaseStock(list(other))
     crn = paired_difference(net, a, b, 800, 10, seed=0)
     ind = paired_difference(net, a, b, 800, 10, seed=0, common=False)
     return (ind[2] - ind[1]) / (crn[2] - crn[1])
@@ -26,7 +28,7 @@ register(Exercise(
            "interval on the cost difference several times narrower than independent draws. Compare "
            "(9, 15, 26) with the far-away (12, 20, 35) instead, same settings. Will CRN's advantage (the "
            "ratio of the two widths) be larger or smaller? Answer \"larger\" or \"smaller\".",
-    expected=lambda: "larger" if _width_ratio([12, 20, 35]) > _width_ratio([10, 16, 25]) else "smaller",
+    expected=lambda: "larger" if _width_ratio((12, 20, 35)) > _width_ratio((10, 16, 25)) else "smaller",
     hint="CRN cancels the noise the two runs share. Two policies that hold very different stock react to "
          "the same demand surge in very different ways: how much of their noise do they still share?",
     kind="predict",
@@ -50,7 +52,7 @@ register(Exercise(
            "separate them. Why does CRN do better? Show what independent draws would cost: how many "
            "independent replications would give an interval as narrow as CRN's with 10? (Use section 1's "
            "widths; the nearest whole number within 2% is accepted.)",
-    expected=lambda: 10 * _width_ratio([10, 16, 25]) ** 2,
+    expected=lambda: 10 * _width_ratio((10, 16, 25)) ** 2,
     hint="An interval's width shrinks with the square root of the number of replications. By what factor "
          "must the independent interval narrow, and what does that factor become in replications?",
     rtol=0.02, kind="diagnose",

@@ -1,6 +1,7 @@
 """Exercises of notebooks/13_milp_network_design.ipynb."""
 
 import dataclasses
+from functools import lru_cache
 
 import numpy as np
 
@@ -12,6 +13,7 @@ def _cap41():
     return load_orlib_cap("cap41")
 
 
+@lru_cache(maxsize=None)
 def _doubled_fixed_costs():
     from casekit.optimization import solve_milp
     inst = _cap41()
@@ -21,6 +23,7 @@ def _doubled_fixed_costs():
     return "exactly" if abs(rise - fixed) <= 1e-6 * fixed else ("less" if rise < fixed else "more")
 
 
+@lru_cache(maxsize=None)
 def _transport_saved_by_opening_all():
     from casekit.optimization import solve_milp, transport_cost
     inst = _cap41()
