@@ -54,7 +54,7 @@ register(Exercise(
 
 register(Exercise(
     name="20.3",
-    prompt="A planner divides the electronics frontier's total cost rise by its total CO2 cut, calls the result "
+    prompt="A planner divides the electronics frontier's total cost rise (section 2, default parameters) by its total CO2 cut, calls the result "
            "\"the carbon price of our last kilograms\" and budgets it (the cell below prints it). Why does that "
            "understate what the last kilograms cost? Give the cost per kg of CO2 saved on the frontier's last "
            "step (between its last two points). (2 decimals)",
