@@ -5,6 +5,16 @@ A notebook ends with exercises such as::
     answer = None   # your reorder point here
     check("03.1", answer)
 
+Every chapter has exercises of three kinds (``Exercise.kind``):
+
+``"predict"``
+    predict, then run: the learner writes down what will happen before a cell runs the experiment
+    and shows it; ``check`` compares the prediction with the computed outcome.
+``"derive"``
+    a formula or a number worked out by hand, then checked.
+``"diagnose"``
+    a result that looks wrong is shown; the learner finds why and gives the corrected number.
+
 ``check`` compares the learner's answer with a value that casekit computes when asked (the
 answer is never stored in the notebook or printed) and shows a tick, or a hint.  Each chapter
 registers its exercises in a module ``casekit/exercises/chNN_*.py``; worked solutions for
@@ -21,7 +31,9 @@ from typing import Callable
 
 import numpy as np
 
-__all__ = ["Exercise", "CheckResult", "register", "check", "exercises"]
+__all__ = ["Exercise", "CheckResult", "KINDS", "register", "check", "exercises"]
+
+KINDS = ("predict", "derive", "diagnose")
 
 _REGISTRY: dict[str, "Exercise"] = {}
 _loaded = False
@@ -43,6 +55,9 @@ class Exercise:
         Shown on a wrong answer. It must not give the answer away.
     rtol, atol : float
         Tolerance for numeric answers (``math.isclose`` semantics, element-wise).
+    kind : {"predict", "derive", "diagnose"} or None
+        What the exercise asks the learner to do (see the module docstring); None while a chapter's
+        exercises have not been sorted into the three kinds yet.
     """
 
     name: str
@@ -51,6 +66,11 @@ class Exercise:
     hint: str
     rtol: float = 1e-6
     atol: float = 0.0
+    kind: str | None = None
+
+    def __post_init__(self):
+        if self.kind is not None and self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS} or None; got {self.kind!r}")
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,33 @@
 """Exercises of notebooks/13_milp_network_design.ipynb."""
 
+import dataclasses
+from functools import lru_cache
+
 import numpy as np
 
 from casekit.exercises import Exercise, register
 
 
-def _cap41_all_open():
-    from casekit.optimization import load_orlib_cap, transport_cost
-    inst = load_orlib_cap("cap41")
-    y = np.ones(inst.m, dtype=bool)
-    return float(inst.fixed_cost @ y + transport_cost(inst, y))
+def _cap41():
+    from casekit.optimization import load_orlib_cap
+    return load_orlib_cap("cap41")
 
 
-def _cap41_open_count():
-    from casekit.optimization import load_orlib_cap, solve_milp
-    return solve_milp(load_orlib_cap("cap41")).n_open
+@lru_cache(maxsize=None)
+def _doubled_fixed_costs():
+    from casekit.optimization import solve_milp
+    inst = _cap41()
+    before = solve_milp(inst)
+    after = solve_milp(dataclasses.replace(inst, fixed_cost=2 * inst.fixed_cost))
+    rise, fixed = after.objective - before.objective, float(inst.fixed_cost @ before.open)
+    return "exactly" if abs(rise - fixed) <= 1e-6 * fixed else ("less" if rise < fixed else "more")
+
+
+@lru_cache(maxsize=None)
+def _transport_saved_by_opening_all():
+    from casekit.optimization import solve_milp, transport_cost
+    inst = _cap41()
+    return float(transport_cost(inst, solve_milp(inst).open) - transport_cost(inst, np.ones(inst.m, dtype=bool)))
 
 
 def _pooled_safety_stock():
@@ -25,28 +38,36 @@ def _pooled_safety_stock():
 
 register(Exercise(
     name="13.1",
-    prompt="Open all 16 facilities of cap41. What is the total cost (fixed costs plus the optimal "
-           "transportation cost)? (to 0.01)",
-    expected=_cap41_all_open,
-    hint="Add instance.fixed_cost.sum() and casekit.optimization.transport_cost(instance, open) "
-         "with every entry of open True.",
-    rtol=0, atol=0.01,
+    prompt="In example_network_design() with its defaults, DC 0 serves every retailer. By hand from the "
+           "instance's data (z, DC 0's lead time and the retailers' demand standard deviations), how many "
+           "units of safety stock does it hold? (to 0.01)",
+    expected=_pooled_safety_stock,
+    hint="Independent demands pooled at one DC: their variances add over the lead time, and the safety "
+         "stock is z times the square root of (lead time times the sum of the variances), the square-root "
+         "law.",
+    rtol=0, atol=0.01, kind="derive",
 ))
 
 register(Exercise(
     name="13.2",
-    prompt="How many facilities does the optimal solution of cap41 open?",
-    expected=_cap41_open_count,
-    hint="solve_milp returns a result whose .open marks the open facilities (or use .n_open).",
-    rtol=0, atol=0,
+    prompt="cap41's optimal design pays a total F of fixed costs for the facilities it opens. If every "
+           "facility's fixed cost doubles, will the optimal total cost rise by less than F, by exactly F, "
+           "or by more than F? Answer \"less\", \"exactly\" or \"more\".",
+    expected=_doubled_fixed_costs,
+    hint="Is the old design still available after the change, and what would it cost now? Then ask "
+         "whether the optimiser can do better than keeping it.",
+    kind="predict",
 ))
 
 register(Exercise(
     name="13.3",
-    prompt="In example_network_design(), if DC 0 served every retailer, how many units of safety "
-           "stock would it hold? (to 0.01)",
-    expected=_pooled_safety_stock,
-    hint="The square-root law: z times the square root of (lead time times the SUM of the "
-         "retailers' demand variances); evaluate_design computes it for a given assignment.",
-    rtol=0, atol=0.01,
+    prompt="A student opens all 16 facilities of cap41, reasoning that every customer then gets its cheapest "
+           "supplier, and is surprised that the total cost is higher than the optimum (the cell below). Find "
+           "why: how much transportation cost does opening all 16 save compared with the optimal design? "
+           "(to 0.01)",
+    expected=_transport_saved_by_opening_all,
+    hint="Total cost is fixed cost plus transportation cost. Price the transportation of both open sets "
+         "(each an LP, since capacities bind), subtract, and set the saving against the fixed costs of the "
+         "facilities the optimum keeps closed.",
+    rtol=0, atol=0.01, kind="diagnose",
 ))
