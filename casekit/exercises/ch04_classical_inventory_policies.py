@@ -13,7 +13,7 @@ register(Exercise(
     expected=lambda: optimize_rq(stats.poisson(1.5), 2, 20, 150, 200).order_quantity,
     hint="Predict with the EOQ's square-root law first; then solve the (r, Q) problem exactly with the "
          "new K and read its order quantity.",
-    rtol=0, atol=0,
+    rtol=0, atol=0, kind="predict",
 ))
 
 register(Exercise(
@@ -23,7 +23,7 @@ register(Exercise(
     expected=lambda: optimize_finite_horizon(stats.poisson(6), 1, 9, periods=5).order_up_to_levels[0],
     hint="Each period is a newsvendor problem: the level is the smallest y with P(D <= y) at least the "
          "critical ratio p / (p + h).",
-    rtol=0, atol=0,
+    rtol=0, atol=0, kind="derive",
 ))
 
 
@@ -40,5 +40,5 @@ register(Exercise(
     expected=_eoq_ss_gap,
     hint="Evaluate that policy's exact cost and the optimum's with the same cost function; the "
          "newsvendor quantile ignores that Q units of stock already cover most of each cycle.",
-    rtol=0, atol=0.05,
+    rtol=0, atol=0.05, kind="diagnose",
 ))
