@@ -423,7 +423,6 @@ class Pipeline:
         _check_policy(policy)
         if store is not None and not isinstance(store, EventStore):
             raise TypeError(f"store must be an EventStore or None, got {type(store).__name__}")
-        self.policy = policy.copy()
         self.nodes = sorted(policy["node"].astype(str).unique())
         self.skus = sorted(policy["sku"].astype(str).unique())
         self.n_nodes, self.n_skus = len(self.nodes), len(self.skus)
