@@ -646,6 +646,8 @@ class Pipeline:
         Accepted events are stored at once; they are applied (inventory, triggers, alerts) when
         they leave the reorder window, in time order.  The batch is one transaction: if anything
         fails (or is interrupted), the store and the pipeline are as they were before it."""
+        if not isinstance(batch, pd.DataFrame):
+            raise TypeError(f"batch must be a DataFrame of events, got {type(batch).__name__}")
         return self._atomic(self._process, batch)
 
     def flush(self) -> BatchReport:
