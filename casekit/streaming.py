@@ -518,7 +518,8 @@ class Pipeline:
         self.max_id = int(self._seen_chunks[0][-1])
         self.clock = float(cols[1].max())
         frontier = self.store.get_meta("frontier")
-        self.frontier = -np.inf if frontier is None else float(frontier)
+        # a store written without a frontier (before the reorder window existed) applied every event
+        self.frontier = self.clock + 1.0 if frontier is None else float(frontier)
         anchor = self.store.get_meta("anchor")
         self._anchor = None if anchor is None else float(anchor)
         done = cols[1] < self.frontier
@@ -984,6 +985,11 @@ class Pipeline:
     def flush_kpis(self) -> pd.DataFrame:
         """Write the KPIs so far into the store's ``kpis`` table (replacing it); return them."""
         k = self.kpis()
+        with self.store.transaction():
+            self._write_kpis(k)
+        return k
+
+    def _write_kpis(self, k) -> None:
         self.store.con.execute("DELETE FROM kpis")
         if len(k):
             self.store.insert("kpis", {
@@ -993,8 +999,6 @@ class Pipeline:
                 "demand": k["demand"].to_numpy(), "filled": k["filled"].to_numpy(),
                 "fill_rate": k["fill_rate"].to_numpy(), "inventory_position": k["inventory_position"].to_numpy(),
                 "net_inventory": k["net_inventory"].to_numpy(), "orders": k["orders"].to_numpy()})
-        self.store.commit()
-        return k
 
     def state(self) -> pd.DataFrame:
         """Current net inventory, on order and inventory position of every (node, SKU)."""
