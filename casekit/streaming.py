@@ -428,7 +428,6 @@ class Pipeline:
         _check_policy(policy)
         if store is not None and not isinstance(store, EventStore):
             raise TypeError(f"store must be an EventStore or None, got {type(store).__name__}")
-        self.policy = policy.copy()
         self.nodes = sorted(policy["node"].astype(str).unique())
         self.skus = sorted(policy["sku"].astype(str).unique())
         self.n_nodes, self.n_skus = len(self.nodes), len(self.skus)
@@ -524,7 +523,8 @@ class Pipeline:
         self.max_id = int(self._seen_chunks[0][-1])
         self.clock = float(cols[1].max())
         frontier = self.store.get_meta("frontier")
-        self.frontier = -np.inf if frontier is None else float(frontier)
+        # a store written without a frontier (before the reorder window existed) applied every event
+        self.frontier = self.clock + 1.0 if frontier is None else float(frontier)
         anchor = self.store.get_meta("anchor")
         self._anchor = None if anchor is None else float(anchor)
         done = cols[1] < self.frontier
@@ -652,6 +652,8 @@ class Pipeline:
         Accepted events are stored at once; they are applied (inventory, triggers, alerts) when
         they leave the reorder window, in time order.  The batch is one transaction: if anything
         fails (or is interrupted), the store and the pipeline are as they were before it."""
+        if not isinstance(batch, pd.DataFrame):
+            raise TypeError(f"batch must be a DataFrame of events, got {type(batch).__name__}")
         return self._atomic(self._process, batch)
 
     def flush(self) -> BatchReport:
@@ -988,6 +990,11 @@ class Pipeline:
     def flush_kpis(self) -> pd.DataFrame:
         """Write the KPIs so far into the store's ``kpis`` table (replacing it); return them."""
         k = self.kpis()
+        with self.store.transaction():
+            self._write_kpis(k)
+        return k
+
+    def _write_kpis(self, k) -> None:
         self.store.con.execute("DELETE FROM kpis")
         if len(k):
             self.store.insert("kpis", {
@@ -997,8 +1004,6 @@ class Pipeline:
                 "demand": k["demand"].to_numpy(), "filled": k["filled"].to_numpy(),
                 "fill_rate": k["fill_rate"].to_numpy(), "inventory_position": k["inventory_position"].to_numpy(),
                 "net_inventory": k["net_inventory"].to_numpy(), "orders": k["orders"].to_numpy()})
-        self.store.commit()
-        return k
 
     def state(self) -> pd.DataFrame:
         """Current net inventory, on order and inventory position of every (node, SKU)."""

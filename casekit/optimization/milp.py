@@ -159,8 +159,11 @@ def solve_milp(instance: FacilityLocationInstance, solver: str = "highs", time_l
     has_solution = prob.sol_status in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible)
     status = f"{pulp.LpStatus[prob.status]} / {pulp.LpSolution[prob.sol_status]}"
     if not has_solution:
+        # no incumbent (e.g. the time limit came first): the objective is +inf, the bound what
+        # the solver proved so far
+        lower = float(prob.solverModel.getInfo().mip_dual_bound) if solver == "highs" else float("nan")
         return FacilityLocationResult(f"milp-{solver}", instance.name, float("inf"),
-                                      np.zeros(instance.m, dtype=bool), None, False, float("nan"), None,
+                                      np.zeros(instance.m, dtype=bool), None, False, lower, None,
                                       runtime, status)
     open_ = np.array([v.varValue > 0.5 for v in y])
     xv = np.array([[x[i][j].varValue or 0.0 for j in range(instance.n)] for i in range(instance.m)])
