@@ -325,3 +325,212 @@ def _mean_replenishment(network, node) -> float:
                      if ln.lead_time_dist is not None else ln.lead_time)
     return float(proc + (max(lanes) if lanes else 0.0))
 
+
+
+# --------------------------------------------------------------------------------------------
+# per-period targets, review schedules and one rule per group of stages
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OrderUpTo(Policy):
+    """Order up to a target that may move every period: at a review, order
+    max(0, S_i(t) - position), on the local (installation) position or, with ``echelon=True``,
+    the echelon position.
+
+    ``levels`` is one number per stage (then it is :class:`BaseStock` /
+    :class:`EchelonBaseStock`), a 1-D array per stage with one level per simulated period
+    (warm-up included: forecast-driven targets computed ahead), or a **callback**
+    ``levels(t, view)`` returning the levels of all stages this period, shape (stages,) or
+    (stages, copies) with stages downstream first; ``view`` carries ``t``, ``stage_ids``, and
+    (stages, copies) arrays ``on_hand``, ``backorders``, ``position`` and
+    ``demand_received`` (what each stage saw this period so far: its external demand).
+    Levels are given downstream first (list) or as a dict ``{stage: value or array}``.
+    With whole-unit demand, orders are rounded to whole units.
+
+    >>> from scipy.stats import poisson
+    >>> from casekit.network import serial
+    >>> net = serial([1, 1], [1, 1], 9, poisson(4))
+    >>> OrderUpTo({1: [8, 9, 10], 2: 20}).params(net)["S"][2]
+    20.0
+    """
+
+    levels: object
+    echelon: bool = False
+    kind = "order-up-to"
+
+    def __post_init__(self):
+        if callable(self.levels):
+            return
+        if isinstance(self.levels, Mapping):
+            items = list(self.levels.items())
+        elif isinstance(self.levels, (numbers.Real, np.integer, np.floating)):
+            object.__setattr__(self, "levels", check_real("levels", self.levels))
+            return
+        else:
+            items = list(enumerate(self.levels))
+        frozen = []
+        for k, v in items:
+            if np.ndim(v) == 0:
+                frozen.append((k, check_real(f"levels[{k!r}]", v)))
+            else:
+                arr = np.asarray(v, dtype=float)
+                if arr.ndim != 1 or not np.all(np.isfinite(arr)):
+                    raise ValueError(f"levels[{k!r}] must be a number or a 1-D array of finite levels per "
+                                     f"period, got shape {arr.shape}")
+                arr.setflags(write=False)
+                frozen.append((k, arr))
+        object.__setattr__(self, "levels", (isinstance(self.levels, Mapping), tuple(frozen)))
+
+    def params(self, network) -> dict:
+        lv = self.levels
+        if callable(lv):
+            return {"S": lv}
+        ids = network.downstream_first()
+        if isinstance(lv, float):
+            return {"S": {i: lv for i in ids}}
+        by_id, items = lv
+        if by_id:
+            d = dict(items)
+            unknown = [k for k in d if k not in network]
+            if unknown:
+                raise ValueError(f"levels names stage {unknown[0]!r}, which is not in the network "
+                                 f"(stages {network.ids})")
+            missing = [i for i in ids if i not in d]
+            if missing:
+                raise ValueError(f"levels has no value for stage {missing[0]!r}")
+            return {"S": {i: d[i] for i in ids}}
+        if len(items) != len(ids):
+            raise ValueError(f"levels must have one value per stage, downstream first ({len(ids)} for "
+                             f"stages {ids}), got {len(items)}")
+        return {"S": {i: v for i, (_, v) in zip(ids, items)}}
+
+    def initial_stock(self, network) -> dict:
+        lv = self.params(network)["S"]
+        if callable(lv):
+            return {i: 0.0 for i in network.downstream_first()}
+        first = {i: float(v) if np.ndim(v) == 0 else float(v[0]) for i, v in lv.items()}
+        if self.echelon:
+            return {i: max(v, 0.0) for i, v in network.to_local(first).items()}
+        return {i: max(v, 0.0) for i, v in first.items()}
+
+
+@dataclass(frozen=True)
+class Periodic(Policy):
+    """``policy`` applied only at reviews: stage i reviews in periods t with
+    (t - offset_i) % every_i == 0 (t counted from the first simulated period, warm-up
+    included) and orders nothing in between.  ``every`` and ``offset`` are a number or one
+    value per stage (list downstream first, or dict)."""
+
+    policy: Policy
+    every: object = 1
+    offset: object = 0
+
+    def __post_init__(self):
+        if not isinstance(self.policy, Policy):
+            raise TypeError(f"Periodic.policy must be a casekit policy, got {self.policy!r}")
+        for name in ("every", "offset"):
+            v = getattr(self, name)
+            if isinstance(v, Mapping):
+                object.__setattr__(self, name, tuple(v.items()))
+            elif np.ndim(v) > 0:
+                object.__setattr__(self, name, tuple(int(x) for x in v))
+
+    @property
+    def kind(self):
+        return self.policy.kind
+
+    @property
+    def echelon(self):
+        return self.policy.echelon
+
+    def schedule(self, network) -> tuple[dict, dict]:
+        """({stage: every}, {stage: offset}), validated: every >= 1, offset >= 0."""
+        ids = network.downstream_first()
+        out = []
+        for name in ("every", "offset"):
+            v = getattr(self, name)
+            if isinstance(v, tuple) and v and isinstance(v[0], tuple):
+                d = dict(v)
+                unknown = [k for k in d if k not in network]
+                if unknown:
+                    raise ValueError(f"Periodic.{name} names stage {unknown[0]!r}, which is not in the network")
+                d = {i: d.get(i, 1 if name == "every" else 0) for i in ids}
+            elif isinstance(v, tuple):
+                if len(v) != len(ids):
+                    raise ValueError(f"Periodic.{name} must have one value per stage, downstream first "
+                                     f"({len(ids)}), got {len(v)}")
+                d = dict(zip(ids, v))
+            else:
+                d = {i: v for i in ids}
+            for i, x in d.items():
+                if isinstance(x, bool) or not isinstance(x, (numbers.Integral, np.integer)):
+                    raise TypeError(f"Periodic.{name} of stage {i!r} must be a whole number of periods, got {x!r}")
+                if name == "every" and x < 1:
+                    raise ValueError(f"Periodic.every (review interval) of stage {i!r} must be >= 1, got {x}")
+                if name == "offset" and x < 0:
+                    raise ValueError(f"Periodic.offset of stage {i!r} must be >= 0, got {x}")
+            out.append({i: int(x) for i, x in d.items()})
+        return out[0], out[1]
+
+    def params(self, network) -> dict:
+        self.schedule(network)
+        return self.policy.params(network)
+
+    def initial_stock(self, network) -> dict:
+        return self.policy.initial_stock(network)
+
+
+@dataclass(frozen=True)
+class Mixed(Policy):
+    """One rule per group of stages: ``parts`` maps a stage id, or a tuple of stage ids, to the
+    policy those stages follow (e.g. (r, Q) at the retailers and periodic order-up-to at the
+    warehouse).  Every stage must be covered exactly once; each part's policy is given values
+    for every stage of the network (a number or a dict covers that)."""
+
+    parts: object
+
+    def __post_init__(self):
+        if not isinstance(self.parts, Mapping) and not isinstance(self.parts, tuple):
+            raise TypeError(f"Mixed.parts must be a dict {{stage or tuple of stages: policy}}, got {self.parts!r}")
+        items = tuple(self.parts.items()) if isinstance(self.parts, Mapping) else self.parts
+        for k, p in items:
+            if not isinstance(p, Policy):
+                raise TypeError(f"Mixed.parts[{k!r}] must be a casekit policy, got {p!r}")
+        object.__setattr__(self, "parts", items)
+
+    kind = "mixed"
+
+    @property
+    def echelon(self):
+        return any(p.echelon for _, p in self.parts)
+
+    def parts_for(self, network) -> list:
+        seen = {}
+        out = []
+        for key, pol in self.parts:
+            stages = key if isinstance(key, tuple) else (key,)
+            for s in stages:
+                if s not in network:
+                    raise ValueError(f"Mixed.parts names stage {s!r}, which is not in the network")
+                if s in seen:
+                    raise ValueError(f"Mixed.parts: stage {s!r} has two policies")
+                seen[s] = pol
+            pol.validate(network)
+            out.append((stages, pol))
+        missing = [i for i in network.downstream_first() if i not in seen]
+        if missing:
+            raise ValueError(f"Mixed.parts: stage {missing[0]!r} has no policy")
+        return out
+
+    def params(self, network) -> dict:
+        return {"parts": self.parts_for(network)}
+
+    def initial_stock(self, network) -> dict:
+        out = {}
+        for stages, pol in self.parts_for(network):
+            ini = pol.initial_stock(network)
+            out.update({s: ini[s] for s in stages})
+        return out
+
+
+__all__ += ["OrderUpTo", "Periodic", "Mixed"]

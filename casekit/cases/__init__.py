@@ -5,9 +5,11 @@
 * :mod:`casekit.cases.fmcg`: four regional warehouses supplying up to 2,000 outlets, with
   seasonality, promotions, cannibalisation and regional asymmetry.
 
-Each case builds a :class:`~casekit.cases.engine.CaseSystem` from its shipped dataset
+Each case builds a :class:`~casekit.cases._system.CaseSystem` from its shipped dataset
 (``datasets/electronics``, ``datasets/fmcg``) and two policies, **traditional** and **hybrid**
-(see each module), then :func:`compare` simulates both on the same random numbers with
+(see each module), then :func:`compare` simulates both with :mod:`casekit.simulation` (the one
+engine every chapter uses; :mod:`casekit.cases._system` turns a case into its network, policy
+and configuration) on the same random numbers with
 ``replications`` independent replications and reports every Table 3 metric with its 95%
 Student-t confidence interval.  ``CaseComparison.results()`` is the dictionary the notebooks
 record (``{"traditional": {...}, "hybrid": {...}, "change_pct": {...}}``).
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from casekit.cases.engine import METRICS, SCENARIOS, CasePolicy, CaseRun, CaseSystem, run_case
+from casekit.cases._system import METRICS, SCENARIOS, CasePolicy, CaseRun, CaseSystem, run_case
 from casekit.metrics import mean_ci
 
 __all__ = ["METRICS", "SCENARIOS", "CaseSystem", "CasePolicy", "CaseRun", "run_case", "CaseComparison",

@@ -30,7 +30,7 @@ import numpy as np
 from scipy import stats
 
 from casekit.cases import compare as _compare
-from casekit.cases.engine import CasePolicy, CaseSystem
+from casekit.cases._system import CasePolicy, CaseSystem
 from casekit.datasets import electronics as data
 from casekit.validate import check_int, check_probability, check_real
 

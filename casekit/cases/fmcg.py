@@ -33,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from casekit.cases import compare as _compare
-from casekit.cases.engine import CasePolicy, CaseSystem, run_case
+from casekit.cases._system import CasePolicy, CaseSystem, run_case
 from casekit.datasets import fmcg as data
 from casekit.validate import check_choice, check_int, check_probability
 

@@ -12,9 +12,8 @@
 * :mod:`~casekit.multiechelon.examples` — the chapter's example networks.
 """
 
-from casekit.multiechelon.distribution import (DistributionComparison, DistributionResult, RiskPooling, bullwhip,
-                                               bullwhip_bound, compare_with_simulation, evaluate_distribution,
-                                               optimize_distribution, risk_pooling)
+from casekit.multiechelon.distribution import (DistributionResult, RiskPooling, bullwhip, bullwhip_bound,
+                                               evaluate_distribution, optimize_distribution, risk_pooling)
 from casekit.multiechelon.gsm import (GSMResult, PlacementComparison, by_tier, compare_placement, evaluate_gsm,
                                       optimize_gsm)
 from casekit.multiechelon.montecarlo import MonteCarloCost, serial_demand_paths, simulate_serial
@@ -25,6 +24,6 @@ __all__ = [
     "SerialResult", "optimize_serial", "evaluate_serial", "shang_song", "independent_serial", "serial_parameters",
     "MonteCarloCost", "simulate_serial", "serial_demand_paths",
     "GSMResult", "optimize_gsm", "evaluate_gsm", "PlacementComparison", "compare_placement", "by_tier",
-    "DistributionResult", "DistributionComparison", "compare_with_simulation", "evaluate_distribution", "optimize_distribution", "RiskPooling", "risk_pooling",
+    "DistributionResult", "evaluate_distribution", "optimize_distribution", "RiskPooling", "risk_pooling",
     "bullwhip", "bullwhip_bound",
 ]

@@ -12,10 +12,11 @@ One environment step is one period of :mod:`casekit.simulation`, in the same ord
 4. flow, upstream first (production starts, shipments leave),
 5. costs at the end of the period; reward = -(cost of the period).
 
-:class:`SerialCore` is that period written once for a batch of B independent copies (numpy over
-copies); it reads its random numbers exactly as :func:`casekit.simulation.simulate` does
-(:func:`casekit.simulation._model.make_inputs`: demand, then processing times, then transit
-times, from one generator).  So for the same seed an episode of this environment run under a
+:class:`SerialCore` steps the simulator's own fast engine
+(:class:`casekit.simulation.fast.FastEngine`) for a batch of B independent copies, with the
+orders chosen from outside; it reads its random numbers exactly as
+:func:`casekit.simulation.simulate` does (:func:`casekit.simulation._model.make_inputs`).
+So for the same seed an episode of this environment run under a
 policy gives period by period the costs of ``simulate(..., engine="fast", seed=seed)`` under that
 policy (``tests/test_rl.py`` checks it for echelon base-stock policies on serial systems with
 deterministic and random lead times, backlog and lost sales).
@@ -27,7 +28,8 @@ import numpy as np
 import gymnasium as gym
 
 from casekit.network import Network
-from casekit.simulation._model import SimulationConfig, compile_network, make_inputs
+from casekit.simulation._model import PolicyArrays, SimulationConfig, compile_network, make_inputs
+from casekit.simulation.fast import FastEngine
 from casekit.validate import check_choice, check_int
 
 from casekit.rl.invmanagement import check_order_action
@@ -49,8 +51,10 @@ class SerialCore:
     """One period of :mod:`casekit.simulation`'s fast engine for B copies of a network in which
     every stage has a single supplier, with orders chosen from outside (by an agent).
 
-    Stages are exposed downstream first (``stage_ids``); internally they are kept in the
-    simulator's topological order (upstream first).
+    It *is* the engine: a :class:`~casekit.simulation.fast.FastEngine` stepped one period at a
+    time (arrivals and demand; then the agent's orders; then flow and costs).  Stages are
+    exposed downstream first (``stage_ids``); internally they are kept in the engine's order
+    (upstream first).
     """
 
     def __init__(self, network: Network, unmet: str = "backorder", batch: int = 1):
@@ -61,7 +65,7 @@ class SerialCore:
                              f"distribution), got a {network.kind} network")
         check_choice("unmet", unmet, ("backorder", "lost"))
         self.network = network
-        self.config = SimulationConfig(unmet=unmet, event_log=False)
+        self.config = SimulationConfig(unmet=unmet, event_log=False, progress=False)
         self.comp = comp = compile_network(network, self.config)
         self.B = check_int("batch", batch, minimum=1)
         self.n = comp.n
@@ -72,87 +76,65 @@ class SerialCore:
         self.stage_ids = list(network.downstream_first())
         self.order = np.array([comp.ids.index(i) for i in self.stage_ids])
         self.inputs = None
+        self.engine = None
+        self.t = 0
 
     # ----------------------------------------------------------------------------------------
     def draw(self, periods: int, seed) -> object:
         """The random inputs of an episode of ``periods`` periods (as ``simulate`` draws them)."""
-        return make_inputs(self.comp, periods, self.B, 0, seed, None)
+        return make_inputs(self.comp, periods, self.B, 0, seed, None, self.config)
 
     def reset(self, inputs, initial_stock=None) -> None:
         """Start an episode: stock on hand ``initial_stock`` ((n,) or (B, n), downstream first;
-        default 0),
-        then the arrivals and demand of period 0."""
+        default 0), then the arrivals and demand of period 0."""
         comp, B, n = self.comp, self.B, self.n
-        L = comp.n_lanes
         if inputs.R != B:
             raise ValueError(f"inputs hold {inputs.R} copies, the core has {B}")
         self.inputs = inputs
-        H = inputs.horizon
-        self.on = np.zeros((n, B))
+        zeros = np.zeros((n, 1))
+        pa = PolicyArrays("external", np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool), zeros, zeros,
+                          np.ones(n, dtype=np.int64), np.zeros(n, dtype=np.int64), initial=zeros)
+        self.engine = eng = FastEngine(comp, pa, inputs, self.config)
         if initial_stock is not None:
             init = np.asarray(initial_stock, dtype=float)
             if comp.integer:
                 init = np.floor(init + 1e-9)
-            self.on[self.order] = init[:, None] if init.ndim == 1 else init.T
-        self.bo = np.zeros((n, B))
-        self.outst = np.zeros((n, B))
-        self.owed = np.zeros((L, B))
-        self.buf = np.zeros((L, B))
-        self.ring = np.zeros((L, H, B))
-        self.tr = np.zeros((L, B))
-        self.pring = np.zeros((n, H, B))
-        self.inproc = np.zeros((n, B))
+            eng.on[self.order] = init[:, None] if init.ndim == 1 else init.T
         self.t = 0
-        self._arrive_and_demand()
+        eng.arrive_and_demand(0)
 
     @property
     def done(self) -> bool:
         return self.t >= self.inputs.T
 
-    # ----------------------------------------------------------------------------------------
-    def _arrive_and_demand(self) -> None:
-        """Steps 1 and 2 of period t."""
-        t, H = self.t, self.inputs.horizon
-        if t >= self.inputs.T:
-            return
-        slot = t % H
-        arr = self.ring[:, slot, :]
-        self.buf += arr
-        self.tr -= arr
-        self.ring[:, slot, :] = 0.0
-        done = self.pring[:, slot, :]
-        self.on += done
-        self.inproc -= done
-        self.outst -= done
-        self.pring[:, slot, :] = 0.0
-        x = np.minimum(self.on, self.bo)
-        self.on -= x
-        self.bo -= x
-        dn = self.comp.demand_idx
-        D = self.inputs.demand[:, t, :]
-        met = np.minimum(self.on[dn], D)
-        self.on[dn] -= met
-        short = D - met
-        if self.lost_mode:
-            self.lost = short
-        else:
-            self.bo[dn] += short
-            self.lost = np.zeros_like(short)
-        self.demand_now = D
+    # the engine's state (internal order)
+    on = property(lambda self: self.engine.on)
+    bo = property(lambda self: self.engine.bo)
+    owed = property(lambda self: self.engine.owed)
+    outst = property(lambda self: self.engine.outst)
+    tr = property(lambda self: self.engine.tr)
+    buf = property(lambda self: self.engine.buf)
+    inproc = property(lambda self: self.engine.inproc)
+    demand_now = property(lambda self: self.engine.D)
 
+    @property
+    def lost(self):
+        lost = self.engine.lost
+        return np.zeros_like(self.engine.D) if lost is None else lost
+
+    # ----------------------------------------------------------------------------------------
     def positions(self) -> np.ndarray:
         """Installation inventory positions (on hand + on order - backorders - owed to
         customers), shape (n, B), internal order."""
         comp = self.comp
         owed_out = np.zeros_like(self.on)
-        for l in range(comp.n_lanes):
-            if comp.lane_sup[l] >= 0:
-                owed_out[comp.lane_sup[l]] += self.owed[l]
+        real = comp.lane_sup >= 0
+        np.add.at(owed_out, comp.lane_sup[real], self.owed[real])
         return self.on + self.outst - self.bo - owed_out
 
     def echelon_position(self) -> np.ndarray:
         """Echelon inventory positions before ordering, shape (B, n), downstream first."""
-        return (self.comp.A @ self.positions())[self.order].T
+        return np.asarray(self.comp.A @ self.positions())[self.order].T
 
     def order_parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """What an order q does before any randomness, downstream first, each (B, n): the echelon
@@ -177,62 +159,16 @@ class SerialCore:
     def step(self, q_down: np.ndarray) -> np.ndarray:
         """Steps 3-5 of period t with orders ``q_down`` (B, n) downstream first, then steps 1-2
         of period t + 1.  Returns the cost of period t, shape (B,)."""
-        comp, inp, t = self.comp, self.inputs, self.t
-        n, B, H = self.n, self.B, inp.horizon
-        u = comp.lane_u
-        q = np.zeros((n, B))
+        eng, t = self.engine, self.t
+        q = np.zeros((self.n, self.B))
         q[self.order] = np.asarray(q_down, dtype=float).T
-        # 3. orders
-        self.outst += q
-        for i in range(n):
-            l = self.inlane[i]
-            if self.is_source[i]:
-                self.buf[l] += q[i]
-            else:
-                self.owed[l] += u[l] * q[i]
-        # 4. flow, upstream first
-        pdel = inp.proc_delay[:, t, :]
-        ldel = inp.lane_delay[:, t, :]
-        ar = np.arange(B)
-        for i in range(n):
-            l0 = self.inlane[i]
-            start = self.buf[l0] / u[l0]
-            if comp.integer:
-                start = np.floor(start + 1e-9)
-            if np.isfinite(comp.cap[i]):
-                start = np.minimum(start, comp.cap[i])
-            self.buf[l0] -= u[l0] * start
-            d = pdel[i]
-            late = np.where(d == 0, 0.0, start)
-            self.pring[i, (t + d) % H, ar] += late
-            self.inproc[i] += late
-            soon = start - late
-            self.on[i] += soon
-            self.outst[i] -= soon
-            if self.bo[i].any():
-                x = np.minimum(self.on[i], self.bo[i])
-                self.on[i] -= x
-                self.bo[i] -= x
-            outs = comp.out_lanes[i]
-            if outs:
-                k0 = t % len(outs)
-                for l in outs[k0:] + outs[:k0]:
-                    s = np.minimum(self.on[i], self.owed[l])
-                    self.on[i] -= s
-                    self.owed[l] -= s
-                    d = ldel[l]
-                    late = np.where(d == 0, 0.0, s)
-                    self.ring[l, (t + d) % H, ar] += late
-                    self.tr[l] += late
-                    self.buf[l] += s - late
-        # 5. costs
-        dn = comp.demand_idx
-        cost = comp.h @ self.on + comp.lane_hv @ (self.tr + self.buf) + comp.comp_value @ self.inproc
-        cost = cost + (comp.p[dn] @ self.lost if self.lost_mode else comp.p @ self.bo)
-        cost = cost + comp.K @ (q > 0).astype(float)
+        eng.place_orders(t, q_ext=q)
+        eng.flow(t)
+        hold, short, order, emerg = eng.period_cost()
         self.t += 1
-        self._arrive_and_demand()
-        return cost
+        if not self.done:
+            eng.arrive_and_demand(self.t)
+        return hold + short + order + emerg
 
 
 class SerialInventoryEnv(gym.Env):

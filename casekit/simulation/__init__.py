@@ -57,20 +57,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from casekit.metrics import mean_ci
+from casekit.validate import check_int
 from casekit.network import Network
 from casekit.policies import Policy
 from casekit.simulation import scenarios
-from casekit.simulation._accum import SERIES, kpi_table, node_table
-from casekit.simulation._model import (Expedite, SimulationConfig, check_run, compile_network,
-                                       expedite_co2_per_unit, expedite_mask, make_inputs, policy_arrays)
+from casekit.simulation._accum import DEMAND_SERIES, SERIES, kpi_table, node_table
+from casekit.simulation._model import (Backup, DemandPath, Expedite, SimulationConfig, Transfers, TransportMode,
+                                       check_run, compile_network, expedite_co2_per_unit, expedite_mask,
+                                       make_inputs, policy_arrays)
 from casekit.simulation.scenarios import Scenario
 
-__all__ = ["simulate", "SimulationResult", "SimulationConfig", "Expedite", "Scenario", "scenarios",
-           "KPI_NAMES"]
+__all__ = ["simulate", "SimulationResult", "SimulationConfig", "Expedite", "TransportMode", "Transfers", "Backup",
+           "DemandPath", "Scenario", "scenarios", "KPI_NAMES", "lognormal_lead_time", "compare_with_simulation", "DistributionComparison"]
 
 KPI_NAMES = ("cost_per_period", "holding_cost", "ordering_cost", "shortage_cost", "emergency_cost",
-             "fill_rate", "cycle_service_level", "backorders", "on_hand", "bullwhip_ratio", "order_std",
-             "co2_kg", "recovery_periods")
+             "transport_cost", "transfer_cost", "fill_rate", "cycle_service_level", "backorders", "on_hand",
+             "bullwhip_ratio", "order_std", "co2_kg", "recovery_periods")
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,18 @@ class SimulationResult:
     series : dict of ndarray or None
         Per-period arrays of shape (replications, periods, stages) (stages in
         :attr:`stage_ids` order): ``on_hand``, ``backorders``, ``orders``, ``in_transit``,
-        ``receipts``, ``shipped``, ``demand_received``; and (replications, periods,
-        customer-facing stages): ``external_demand``, ``met``, ``lost``, ``expedited``.
+        ``receipts``, ``shipped``, ``demand_received``, ``transfer_sent``,
+        ``transfer_received``; and (replications, periods, customer-facing stages):
+        ``external_demand``, ``met``, ``lost``, ``expedited``.
+    totals : dict of ndarray or None
+        Network totals per period, shape (replications, periods): ``demand``, ``met``,
+        ``on_hand``, ``backorders``, ``expedited``, ``transfers``; and (replications,
+        periods, depths), depth 0 = the source stages: ``orders_by_depth``,
+        ``received_by_depth`` (orders placed / demand received by the stages of each depth).
+        Kept with ``SimulationConfig(keep_totals=True)`` (default: when small).
+    per_stage : dict of ndarray
+        Per replication and stage (replications, stages), stages in :attr:`stage_ids` order:
+        ``order_std`` (sd of orders placed), ``on_hand`` and ``backorders`` (means per period).
     events : DataFrame or None
         DES only: the event log (``replication, time, period, stage, event, quantity, other``).
     """
@@ -112,6 +124,8 @@ class SimulationResult:
     series: dict | None = field(default=None, repr=False)
     _events: object = field(default=None, repr=False)
     elapsed: float = 0.0
+    totals: dict | None = field(default=None, repr=False)
+    per_stage: dict | None = field(default=None, repr=False)
 
     @property
     def events(self):
@@ -140,13 +154,41 @@ class SimulationResult:
         if name not in self.series:
             raise ValueError(f"name must be one of {sorted(self.series)}, got {name!r}")
         arr = self.series[name][replication]
-        cols = self.demand_stage_ids if arr.shape[1] == len(self.demand_stage_ids) and name in (
-            "external_demand", "met", "lost", "expedited") else self.stage_ids
+        cols = self.demand_stage_ids if name in DEMAND_SERIES else self.stage_ids
         return pd.DataFrame(arr, columns=list(cols)).rename_axis("period")
 
     @property
     def node_periods(self) -> int:
         return self.periods * self.replications * len(self.stage_ids)
+
+
+def lognormal_lead_time(median: float, sigma: float, *, minimum: int = 1, tail: float = 1e-9) -> dict:
+    """A lognormal lead time rounded up to whole periods, as ``{periods: probability}``:
+    L = max(ceil(X), ``minimum``) with X lognormal of median ``median`` and log-sd ``sigma``
+    (sigma = 0: the constant max(ceil(median), minimum)).  The support stops where less than
+    ``tail`` probability is left (that mass goes to the last period kept).
+
+    >>> lognormal_lead_time(4.0, 0.0)
+    {4: 1.0}
+    >>> round(sum(k * p for k, p in lognormal_lead_time(10.0, 0.3).items()), 2)
+    10.95
+    """
+    from scipy import stats
+
+    from casekit.validate import check_nonnegative, check_positive
+
+    median = check_positive("median", median)
+    sigma = check_nonnegative("sigma", sigma)
+    minimum = check_int("minimum", minimum, minimum=0)
+    if sigma == 0:
+        return {max(int(np.ceil(median - 1e-12)), minimum): 1.0}
+    X = stats.lognorm(sigma, scale=median)
+    hi = int(np.ceil(X.ppf(1 - tail)))
+    ks = np.arange(minimum, max(hi, minimum) + 1)
+    cdf = X.cdf(ks.astype(float))
+    p = np.diff(np.concatenate([[0.0], cdf]))
+    p[-1] += 1.0 - cdf[-1]
+    return {int(k): float(v) for k, v in zip(ks, p) if v > 0}
 
 
 def _auto_progress(config, engine, work: float) -> bool:
@@ -208,13 +250,15 @@ def simulate(network: Network, policy: Policy, periods: int, replications: int =
                         f"ForecastOrderUpTo), got {policy!r}")
     policy.validate(network)
     comp = compile_network(network, config)
-    pa = policy_arrays(comp, policy, config)
-    inp = make_inputs(comp, periods, replications, warmup, seed, scenario)
+    pa = policy_arrays(comp, policy, config, warmup + periods)
+    inp = make_inputs(comp, periods, replications, warmup, seed, scenario, config)
     work = comp.n * inp.T * replications
     keep_series = config.keep_series if config.keep_series is not None else work <= 3_000_000
+    keep_totals = (config.keep_totals if config.keep_totals is not None
+                   else periods * replications * (6 + 2 * len(comp.levels)) <= 2_000_000)
     has_disruption = scenario is not None and scenario.disruption_start is not None
     mask = expedite_mask(comp, config)
-    eco2 = expedite_co2_per_unit(config)
+    eco2 = expedite_co2_per_unit(comp, config)
     progress = _auto_progress(config, engine, work)
     t0 = time.perf_counter()
     events = None
@@ -222,12 +266,12 @@ def simulate(network: Network, policy: Policy, periods: int, replications: int =
         from casekit.simulation.fast import run_fast
 
         acc = run_fast(comp, pa, inp, config, keep_series=keep_series, keep_flow=has_disruption,
-                       expedite_mask=mask, expedite_co2=eco2, progress=progress)
+                       keep_totals=keep_totals, expedite_mask=mask, expedite_co2=eco2, progress=progress)
     else:
         from casekit.simulation.des import run_des
 
         acc, events = run_des(comp, pa, inp, config, keep_series=keep_series, keep_flow=has_disruption,
-                              expedite_mask=mask, expedite_co2=eco2, progress=progress)
+                              keep_totals=keep_totals, expedite_mask=mask, expedite_co2=eco2, progress=progress)
     elapsed = time.perf_counter() - t0
     return _result(network, policy, engine, periods, replications, warmup, seed, scenario, comp, acc,
                    events, elapsed)
@@ -243,8 +287,19 @@ def _result(network, policy, engine, periods, replications, warmup, seed, scenar
         series = {}
         for k in SERIES:
             arr = np.moveaxis(acc.series[k], -1, 0)        # (R, T, items)
-            series[k] = arr[:, :, order] if arr.shape[2] == comp.n and k not in (
-                "external_demand", "met", "lost", "expedited") else arr
+            series[k] = arr if k in DEMAND_SERIES else arr[:, :, order]
+    totals = None
+    if acc.totals is not None:
+        totals = {k: np.moveaxis(v, -1, 0) for k, v in acc.totals.items()}
     dids = tuple(comp.ids[k] for k in comp.demand_idx)
+    order = [comp.ids.index(i) for i in network.downstream_first()]
+    T = acc.T
+    mq = acc.q1 / T
+    per_stage = {"order_std": np.sqrt(np.maximum(acc.q2 / T - mq ** 2, 0.0))[order].T,
+                 "on_hand": (acc.on_node / T)[order].T, "backorders": (acc.bo_node / T)[order].T}
     return SimulationResult(network, policy, engine, periods, replications, warmup, seed, scenario, kpis,
-                            stages, tuple(network.downstream_first()), dids, series, events, elapsed)
+                            stages, tuple(network.downstream_first()), dids, series, events, elapsed, totals,
+                            per_stage)
+
+
+from casekit.simulation.compare import DistributionComparison, compare_with_simulation  # noqa: E402

@@ -1,11 +1,18 @@
-"""The fast engine: a vectorised periodic-review simulator (numpy over replications and
-candidate policies at once).
+"""The fast engine: a vectorised periodic-review simulator (numpy over replications, candidate
+policies **and the stages of one depth** at once).
 
-One Python loop runs over periods (and, inside a period, over stages); every operation acts on
-a vector of B = candidates x replications systems.  The timing of a period is the one described
-in :mod:`casekit.simulation` and is identical, step by step, in the discrete-event engine
-(:mod:`casekit.simulation.des`); both read the same random inputs, so for the same seed they
-produce the same numbers.
+Stages are grouped by depth (the longest path from a source; :class:`~casekit.simulation._model.
+Compiled` keeps each depth a contiguous slice, and each supplier's out-lanes a contiguous
+segment).  One Python loop runs over periods and, inside a period, over depths: the order pass
+goes deepest (most downstream) first, the flow pass upstream first, and each step acts on all
+stages of a depth x all B = candidates x replications copies with one numpy operation.  A
+warehouse with 2,000 retailers is therefore two depths, as cheap per period as a two-stage line.
+
+The timing of a period is the one described in :mod:`casekit.simulation` and is identical, step
+by step, in the discrete-event engine (:mod:`casekit.simulation.des`); both read the same random
+inputs, so for the same seed they produce the same numbers.  :class:`FastEngine` exposes the
+period in its steps so that a reinforcement-learning environment can choose the orders
+(:mod:`casekit.rl.serial`).
 """
 
 from __future__ import annotations
@@ -15,258 +22,652 @@ import numpy as np
 from casekit.simulation._accum import Accum
 
 
+def _runs(values):
+    """[(start, stop, value)] of the runs of equal values."""
+    v = np.asarray(values)
+    if v.size == 0:
+        return []
+    cut = np.flatnonzero(np.diff(v) != 0) + 1
+    starts = np.concatenate([[0], cut])
+    stops = np.concatenate([cut, [v.size]])
+    return [(int(a), int(b), int(v[a])) for a, b in zip(starts, stops)]
+
+
+class _View:
+    """What a level callback sees (arrays of its stages, downstream first; columns = copies)."""
+
+    def __init__(self, t, stage_ids, on_hand, backorders, position, demand_received):
+        self.t = t
+        self.stage_ids = stage_ids
+        self.on_hand = on_hand
+        self.backorders = backorders
+        self.position = position
+        self.demand_received = demand_received
+
+
+class _Level:
+    """Index helpers for the stages [a, b) of one depth."""
+
+    def __init__(self, comp, a, b):
+        self.a, self.b = a, b
+        self.k = b - a
+        la, lb = int(comp.out_off[a]), int(comp.out_off[b])
+        self.la, self.lb = la, lb
+        cnt = comp.out_off[a + 1:b + 1] - comp.out_off[a:b]
+        if lb == la:
+            self.out = "none"
+        elif (cnt == 1).all():
+            self.out = "one"
+        else:
+            self.out = "many"
+            self.rows = np.flatnonzero(cnt > 0)                      # local stages that supply
+            self.starts = (comp.out_off[a:b][cnt > 0] - la).astype(np.int64)
+            self.sup_local = (comp.lane_sup[la:lb] - a).astype(np.int64)
+            self.seg = (comp.lane_seg[la:lb] - la).astype(np.int64)
+            self.slen = comp.lane_len[la:lb].astype(np.int64)
+            self.spos = comp.lane_pos[la:lb].astype(np.int64)
+        self.u_out = comp.lane_u[la:lb][:, None]
+        self.u_out_one = bool((self.u_out == 1).all())
+        co = comp.lane_cus[la:lb]
+        self.cus_out = co
+        if lb > la and (co == np.arange(co[0], co[0] + co.size)).all():
+            self.cus_out = slice(int(co[0]), int(co[0]) + co.size)
+        inl = comp.inl1[a:b]
+        if (inl >= 0).all():
+            self.inp = "one"
+            self.in_l = inl
+            self.in_virtual = comp.lane_sup[inl] < 0
+            self.in_u = comp.lane_u[inl][:, None]
+            self.in_all_virtual = bool(self.in_virtual.all())
+            self.in_none_virtual = not self.in_virtual.any()
+            if self.in_all_virtual or self.in_none_virtual:
+                self.in_contig = (inl == np.arange(inl[0], inl[0] + self.k)).all()
+            else:
+                self.in_contig = False
+        else:
+            self.inp = "many"
+            self.in_l = comp.in_idx[comp.in_off[a]:comp.in_off[b]]
+            self.in_offs = (comp.in_off[a:b] - comp.in_off[a]).astype(np.int64)
+            self.in_cus = (comp.lane_cus[self.in_l] - a).astype(np.int64)
+            self.in_virtual = comp.lane_sup[self.in_l] < 0
+            self.in_u = comp.lane_u[self.in_l][:, None]
+        self.vco2 = np.zeros(self.k)
+        self.vcost = np.zeros(self.k)
+        for j in range(self.k):
+            for l in comp.in_lanes[a + j]:
+                if comp.lane_sup[l] < 0:
+                    self.vco2[j] = comp.lane_co2[l]
+                    self.vcost[j] = comp.lane_cost[l]
+        self.has_virtual = bool((self.vco2 != 0).any() or (self.vcost != 0).any())
+        self.co2_out = comp.lane_co2[la:lb]
+        self.cost_out = comp.lane_cost[la:lb]
+        self.any_cost_out = bool((self.cost_out != 0).any())
+        self.has_demand = bool(((comp.demand_idx >= a) & (comp.demand_idx < b)).any())
+        self.unit_in = bool((self.in_u == 1).all())
+        self.any_co2_out = bool((comp.lane_co2[la:lb] != 0).any())
+        self.cap = comp.cap[a:b][:, None]
+        self.finite_cap = bool(np.isfinite(comp.cap[a:b]).any())
+
+    def segsum(self, x):
+        """Sum lane rows of this level's out-lanes into supplier rows (k, B)."""
+        if self.out == "one":
+            return x
+        out = np.zeros((self.k, x.shape[1]))
+        if self.out == "many":
+            out[self.rows] = np.add.reduceat(x, self.starts, axis=0)
+        return out
+
+
+class FastEngine:
+    """The state of B copies of a network and the steps of one period.
+
+    ``run_period(t)`` does all five steps; an environment calls :meth:`arrive_and_demand`,
+    :meth:`place_orders` (with orders chosen from outside), :meth:`flow` and
+    :meth:`period_cost` instead.
+    """
+
+    def __init__(self, comp, pa, inp, config, *, C: int = 1, expedite_mask=None, expedite_co2=None):
+        self.comp, self.pa, self.inp, self.cfg = comp, pa, inp, config
+        n, L, R = comp.n, comp.n_lanes, inp.R
+        self.n, self.L, self.C, self.R = n, L, C, R
+        self.B = B = C * R
+        self.H = inp.horizon
+        self.integer = comp.integer
+        self.lost_mode = config.unmet == "lost"
+        nd = len(comp.demand_idx)
+        dn = comp.demand_idx
+        if nd and (np.diff(dn) == 1).all():
+            self.dn = slice(int(dn[0]), int(dn[-1]) + 1)
+        else:
+            self.dn = dn
+        self.nd = nd
+        ex = config.expedite
+        self.ex_mask = np.zeros(nd, dtype=bool) if expedite_mask is None else expedite_mask
+        self.ex_on = ex is not None and bool(self.ex_mask.any())
+        self.ex_thr = ex.threshold if ex is not None else 0.0
+        self.ex_cost = ex.cost_per_unit if ex is not None else 0.0
+        self.ex_co2 = np.zeros(nd) if expedite_co2 is None else np.asarray(expedite_co2, dtype=float)
+        self.levels = [_Level(comp, a, b) for a, b in comp.levels]
+        moving = np.zeros(n, dtype=bool)
+        if pa.target_mask is not None:
+            moving |= pa.target_mask
+        for _, idx, _ in pa.callbacks:
+            moving[idx] = True
+        for lv in self.levels:
+            a, b = lv.a, lv.b
+            lv.code = pa.code[a:b]
+            lv.kinds = [int(c) for c in np.unique(lv.code)]
+            lv.moving = moving[a:b]
+            lv.moving_any = bool(lv.moving.any())
+            lv.moving_all = bool(lv.moving.all())
+            lv.every = pa.every[a:b]
+            lv.offset = pa.offset[a:b]
+            lv.periodic = bool((lv.every > 1).any())
+            lv.ech = pa.echelon_mask[a:b]
+            lv.ech_all = bool(lv.ech.all())
+            lv.ech_any = bool(lv.ech.any())
+            # fixed delays: contiguous runs of equal delay (slices, no fancy indexing)
+            lv.p_runs = _runs(inp.proc_const[a:b]) if not inp.touches("proc", a, b) else None
+            if lv.p_runs is not None and len(lv.p_runs) > 64:
+                lv.p_runs = None
+            lv.l_runs = None
+            if lv.out != "none" and not inp.touches("lane", lv.la, lv.lb):
+                lv.l_runs = _runs(inp.lane_const[lv.la:lv.lb])
+                if len(lv.l_runs) > 64:
+                    lv.l_runs = None
+        self.ar = np.arange(B)
+        self.par_a = np.repeat(pa.a, R, axis=1)
+        self.par_b = np.repeat(pa.b, R, axis=1)
+        self.code = pa.code
+        self.ech = pa.echelon_mask
+        self.any_echelon = bool(self.ech.any())
+        self.periodic = pa.periodic
+        self.rationing = config.rationing
+        # state
+        self.on = np.repeat(pa.initial, R, axis=1).astype(float)
+        self.bo = np.zeros((n, B))
+        self.outst = np.zeros((n, B))
+        self.owed = np.zeros((L, B))
+        self.buf = np.zeros((L, B))
+        self.ring = np.zeros((L, self.H, B))
+        self.tr = np.zeros((L, B))
+        self.pring = np.zeros((n, self.H, B))
+        self.inproc = np.zeros((n, B))
+        if (self.code == 3).any():
+            self.F = np.repeat(comp.mean_demand[:, None], B, axis=1).astype(float)
+            sd0 = np.array([comp.network.demand_sd(i) for i in comp.ids])
+            self.MSE = np.repeat((sd0 ** 2)[:, None], B, axis=1)
+        # backup source
+        bk = config.backup
+        self.backup = None
+        if bk is not None:
+            from casekit.simulation._model import _factor
+            from casekit.metrics import EMISSION_FACTORS
+
+            mask = np.zeros(n, dtype=bool)
+            for s in bk.stages:
+                mask[comp.ids.index(s)] = True
+            f = _factor(EMISSION_FACTORS if config.emission_factors is None else config.emission_factors,
+                        bk.mode, "Backup.mode")
+            self.backup = (bk, mask, comp.unit_weight / 1000 * bk.distance_km * f)
+        # lateral transfers
+        self.transfers = []
+        if config.transfers:
+            from casekit.simulation._model import _factor
+            from casekit.metrics import EMISSION_FACTORS
+
+            fac = EMISSION_FACTORS if config.emission_factors is None else config.emission_factors
+            for x in config.transfers:
+                g = np.array([comp.ids.index(s) for s in x.stages], dtype=np.int64)
+                co2 = comp.unit_weight[g] / 1000 * x.distance_km * _factor(fac, x.mode, "Transfers.mode")
+                self.transfers.append((x, g, co2))
+            self.xring = np.zeros((n, self.H, B))
+            self.xtr = np.zeros((n, B))
+        self.rep = (lambda x: x) if C == 1 else (lambda x: np.tile(x, (1, C)))
+        self.Eh = np.zeros((n, B))
+        self.q = np.zeros((n, B))
+        self.rd = np.zeros((n, B))
+        self.receipts = np.zeros((n, B))
+        self.shipped = np.zeros((n, B))
+        self.zero_b = np.zeros(B)
+        self.need_pdel = any(lv.p_runs is None for lv in self.levels)
+        self.need_ldel = any(lv.l_runs is None and lv.out != "none" for lv in self.levels)
+        self._scratch()
+
+    # ---- one period, step by step ------------------------------------------------------------
+    def _scratch(self):
+        if not hasattr(self, "rd"):
+            return
+        self.rd.fill(0.0)
+        self.receipts.fill(0.0)
+        self.shipped.fill(0.0)
+        z = self.zero_b
+        self.co2 = z
+        self.freight = z
+        self.xfer_cost = z
+        self.xfer_units = z
+        self.backup_units = z
+        self.sent = None
+        self.received = None
+        self.exp_u = None
+        self.lost = None
+
+    def arrive_and_demand(self, t: int):
+        """Steps 1-2: arrivals (waiting customers served first), external demand, expediting."""
+        self._scratch()
+        H, slot = self.H, t % self.H
+        on, bo = self.on, self.bo
+        arr = self.ring[:, slot, :]
+        self.buf += arr
+        self.tr -= arr
+        arr[:] = 0.0
+        done = self.pring[:, slot, :]
+        on += done
+        self.inproc -= done
+        self.outst -= done
+        self.receipts += done
+        done[:] = 0.0
+        if self.transfers:
+            xa = self.xring[:, slot, :]
+            on += xa
+            self.xtr -= xa
+            self.receipts += xa
+            self.received = xa.copy()
+            xa[:] = 0.0
+        dn = self.dn
+        x = np.minimum(on[dn], bo[dn])
+        on[dn] -= x
+        bo[dn] -= x
+        self.shipped[dn] += x
+        D = self.rep(self.inp.demand(t))
+        met = np.minimum(on[dn], D)
+        on[dn] -= met
+        short = D - met
+        self.shipped[dn] += met
+        self.rd[dn] += D
+        if self.lost_mode:
+            self.lost = short
+        else:
+            bo[dn] += short
+        if self.ex_on:
+            m = self.ex_mask[:, None]
+            if self.lost_mode:
+                e = np.where(m, np.maximum(self.lost - self.ex_thr, 0.0), 0.0)
+                self.lost = self.lost - e
+            else:
+                e = np.where(m, np.maximum(bo[dn] - self.ex_thr, 0.0), 0.0)
+                bo[dn] -= e
+            self.receipts[dn] += e
+            self.shipped[dn] += e
+            self.exp_u = e
+        self.D, self.met, self.short = D, met, short
+
+    def _targets(self, t):
+        """Per-period levels of stages with a target array or a callback: (n, B), NaN elsewhere."""
+        pa = self.pa
+        S = None
+        if pa.target is not None:
+            S = pa.target[t][:, None]
+        if pa.callbacks:
+            S = np.zeros((self.n, self.B)) if S is None else np.repeat(S, self.B, axis=1)
+            pos = self.on + self.outst - self.bo
+            for fn, idx, ids in pa.callbacks:
+                view = _View(t, ids, self.on[idx], self.bo[idx], pos[idx], self.rd[idx])
+                out = np.asarray(fn(t, view), dtype=float)
+                if out.ndim == 1:
+                    out = out[:, None]
+                if out.shape not in ((len(idx), 1), (len(idx), self.B)):
+                    raise ValueError(f"OrderUpTo.levels callback returned shape {out.shape} in period {t}; "
+                                     f"expected ({len(idx)},) or ({len(idx)}, {self.B}) for stages {list(ids)}")
+                if not np.all(np.isfinite(out)):
+                    raise ValueError(f"OrderUpTo.levels callback returned a non-finite level in period {t} "
+                                     f"for stages {list(ids)}")
+                S[idx] = out
+        return S
+
+    def place_orders(self, t: int, q_ext=None):
+        """Step 3: orders, deepest first (or ``q_ext`` (n, B), orders chosen from outside)."""
+        comp = self.comp
+        on, bo, outst, owed, q, rd = self.on, self.bo, self.outst, self.owed, self.q, self.rd
+        S_t = None if q_ext is not None else (
+            self._targets(t) if (self.pa.target is not None or self.pa.callbacks) else None)
+        Eh = self.Eh if self.any_echelon and q_ext is None else None
+        for lv in reversed(self.levels):
+            a, b = lv.a, lv.b
+            owed_out = 0.0
+            if lv.out != "none":
+                ow = owed[lv.la:lv.lb]
+                owed_out = lv.segsum(ow)
+                rd[a:b] += lv.segsum(q[lv.cus_out] if lv.u_out_one else lv.u_out * q[lv.cus_out])
+            if q_ext is not None:
+                ql = np.maximum(q_ext[a:b], 0.0)
+            else:
+                pos = on[a:b] + outst[a:b] - bo[a:b] - owed_out
+                if Eh is not None:
+                    if lv.out == "none":
+                        E = pos
+                    else:
+                        E = pos + lv.segsum(Eh[lv.cus_out] if lv.u_out_one else lv.u_out * Eh[lv.cus_out])
+                    if lv.ech_all:
+                        pos = E
+                    elif lv.ech_any:
+                        pos = np.where(lv.ech[:, None], E, pos)
+                ql = self._rule(t, lv, pos, S_t)
+            q[a:b] = ql
+            outst[a:b] += ql
+            if Eh is not None:
+                Eh[a:b] = E + ql
+            # the orders reach the suppliers (outside supplier: straight into the input buffer)
+            if lv.inp == "one":
+                if lv.in_all_virtual:
+                    if lv.in_contig:
+                        l0 = lv.in_l[0]
+                        self.buf[l0:l0 + lv.k] += ql
+                    else:
+                        self.buf[lv.in_l] += ql
+                elif lv.in_none_virtual:
+                    if lv.in_contig:
+                        l0 = lv.in_l[0]
+                        owed[l0:l0 + lv.k] += ql if lv.unit_in else lv.in_u * ql
+                    else:
+                        owed[lv.in_l] += lv.in_u * ql
+                else:
+                    v = lv.in_virtual
+                    self.buf[lv.in_l[v]] += ql[v]
+                    owed[lv.in_l[~v]] += lv.in_u[~v] * ql[~v]
+            else:
+                qq = lv.in_u * ql[lv.in_cus]
+                v = lv.in_virtual
+                self.buf[lv.in_l[v]] += ql[lv.in_cus[v]]
+                owed[lv.in_l[~v]] += qq[~v]
+
+    def _rule(self, t, lv, pos, S_t):
+        a, b = lv.a, lv.b
+        code = lv.code
+        pa_ = self.par_a[a:b]
+        integer = self.integer
+        kinds = lv.kinds
+        q = None
+        for c in kinds:
+            if c == 0:
+                S = pa_
+                moving = False
+                if S_t is not None and lv.moving_any:
+                    S = np.where(lv.moving[:, None], S_t[a:b], pa_) if not lv.moving_all else S_t[a:b]
+                    moving = True
+                qc = np.maximum(S - pos, 0.0)
+                if moving and integer:
+                    qc = np.round(qc)
+            elif c == 1:
+                qc = np.where(pos <= pa_, self.par_b[a:b] - pos, 0.0)
+            elif c == 2:
+                Q = self.par_b[a:b]
+                qc = np.where(pos <= pa_, (np.floor((pa_ - pos) / Q) + 1) * Q, 0.0)
+            else:
+                rd = self.rd[a:b]
+                F, MSE = self.F[a:b], self.MSE[a:b]
+                err = rd - F
+                F += self.pa.alpha * err
+                MSE += self.pa.alpha * (err * err - MSE)
+                qc = np.maximum(pa_ * F + self.pa.z * np.sqrt(pa_ * MSE) - pos, 0.0)
+                if integer:
+                    qc = np.round(qc)
+            q = qc if len(kinds) == 1 else (np.where((code == c)[:, None], qc, q if q is not None else 0.0))
+        if lv.periodic:
+            rev = ((t - lv.offset) % lv.every) == 0
+            if not rev.all():
+                q = q * rev[:, None]
+        return q
+
+    def flow(self, t: int):
+        """Step 4: upstream first, start production (backup source where capacity is cut), serve
+        waiting customers, ship what is owed (rationed), then lateral transfers."""
+        comp, inp, H, ar = self.comp, self.inp, self.H, self.ar
+        on, buf, owed = self.on, self.buf, self.owed
+        pdel = self.rep(inp.proc(t)) if self.need_pdel else None
+        ldel = self.rep(inp.lane(t)) if self.need_ldel else None
+        capt = inp.cap(t)
+        capt = None if capt is None else self.rep(capt)
+        for lv in self.levels:
+            a, b = lv.a, lv.b
+            # start production
+            if lv.inp == "one":
+                if lv.in_contig:
+                    l0 = lv.in_l[0]
+                    bl = buf[l0:l0 + lv.k]
+                else:
+                    bl = buf[lv.in_l]
+                start = bl.copy() if lv.unit_in else bl / lv.in_u
+            else:
+                start = np.minimum.reduceat(buf[lv.in_l] / lv.in_u, lv.in_offs, axis=0)
+            if self.integer and not lv.unit_in:
+                start = np.floor(start + 1e-9)
+            bk_units = None
+            if capt is not None:
+                nominal = np.minimum(start, lv.cap) if lv.finite_cap else start
+                start = np.minimum(start, capt[a:b])
+                if self.backup is not None:
+                    bk, mask, _ = self.backup
+                    m = mask[a:b]
+                    if m.any():
+                        bk_units = np.where(m[:, None], bk.share * (nominal - start), 0.0)
+                        if self.integer:
+                            bk_units = np.floor(bk_units + 1e-9)
+            elif lv.finite_cap:
+                start = np.minimum(start, lv.cap)
+            used = start if bk_units is None else start + bk_units
+            if lv.inp == "one":
+                if lv.in_contig:
+                    if lv.unit_in:
+                        bl -= used
+                    else:
+                        bl -= lv.in_u * used
+                else:
+                    buf[lv.in_l] -= lv.in_u * used
+            else:
+                buf[lv.in_l] -= lv.in_u * used[lv.in_cus]
+            if lv.has_virtual:
+                self.co2 = self.co2 + lv.vco2 @ start
+                self.freight = self.freight + lv.vcost @ start
+            self._finish(t, lv, start, None if lv.p_runs is not None else pdel[a:b])
+            if bk_units is not None:
+                bk, _, bco2 = self.backup
+                self._finish(t, lv, bk_units, np.full(bk_units.shape, bk.lead_time, dtype=np.int64))
+                self.co2 = self.co2 + bco2[a:b] @ bk_units
+                self.freight = self.freight + bk.cost_per_unit * bk_units.sum(axis=0)
+                self.backup_units = self.backup_units + bk_units.sum(axis=0)
+            # waiting external customers first
+            if lv.has_demand:
+                bo = self.bo[a:b]
+                if bo.any():
+                    x = np.minimum(on[a:b], bo)
+                    on[a:b] -= x
+                    bo -= x
+                    self.shipped[a:b] += x
+            if lv.out == "none":
+                continue
+            # ship what is owed
+            la, lb = lv.la, lv.lb
+            ow = owed[la:lb]
+            if lv.out == "one":
+                s = np.minimum(on[a:b], ow)
+                tot = s
+            else:
+                avail = on[a:b]
+                need = lv.segsum(ow)
+                if (avail >= need).all():           # nobody is short: everyone gets what is owed
+                    s = ow.copy()
+                    tot = need
+                elif self.rationing == "proportional":
+                    frac = np.where(need > 0, np.minimum(avail / np.where(need > 0, need, 1.0), 1.0), 0.0)
+                    s1 = ow * frac[lv.sup_local]
+                    if self.integer:
+                        s1 = np.floor(s1 + 1e-9)
+                    s = s1 + self._priority(t, lv, ow - s1, avail - lv.segsum(s1))
+                    tot = lv.segsum(s)
+                else:
+                    s = self._priority(t, lv, ow, avail)
+                    tot = lv.segsum(s)
+            on[a:b] -= tot
+            ow -= s
+            self.shipped[a:b] += tot
+            if lv.any_co2_out:
+                self.co2 = self.co2 + lv.co2_out @ s
+            if lv.any_cost_out:
+                self.freight = self.freight + lv.cost_out @ s
+            self._send(t, lv, s, None if lv.l_runs is not None else ldel[la:lb])
+        if self.transfers:
+            self._transfer(t)
+
+    def _priority(self, t, lv, ow, avail):
+        """Serve each supplier's customers in a priority order that rotates every period."""
+        perm = lv.seg + (lv.spos + t) % lv.slen            # slot -> lane (local)
+        o = ow[perm]
+        cs = np.cumsum(o, axis=0)
+        excl = cs - o
+        excl = excl - excl[lv.seg]                           # exclusive cumsum within the segment
+        s_slot = np.minimum(np.maximum(avail[lv.sup_local[perm]] - excl, 0.0), o)
+        s = np.empty_like(s_slot)
+        s[perm] = s_slot
+        return s
+
+    def _finish(self, t, lv, start, d):
+        """Units started at the stages of level ``lv`` finish after the processing delay ``d``
+        (k, B; None: the constant delays)."""
+        H = self.H
+        a, b = lv.a, lv.b
+        if d is None:
+            for ga, gb, dv in lv.p_runs:
+                x = start[ga:gb]
+                if dv == 0:
+                    self.on[a + ga:a + gb] += x
+                    self.outst[a + ga:a + gb] -= x
+                    self.receipts[a + ga:a + gb] += x
+                else:
+                    self.pring[a + ga:a + gb, (t + dv) % H] += x
+                    self.inproc[a + ga:a + gb] += x
+            return
+        late = np.where(d == 0, 0.0, start)
+        self.pring[np.arange(a, b)[:, None], (t + d) % H, self.ar[None, :]] += late
+        self.inproc[a:b] += late
+        soon = start - late
+        self.on[a:b] += soon
+        self.outst[a:b] -= soon
+        self.receipts[a:b] += soon
+
+    def _send(self, t, lv, s, d):
+        H = self.H
+        la, lb = lv.la, lv.lb
+        if d is None:
+            for ga, gb, dv in lv.l_runs:
+                x = s[ga:gb]
+                if dv == 0:
+                    self.buf[la + ga:la + gb] += x
+                else:
+                    self.ring[la + ga:la + gb, (t + dv) % H] += x
+                    self.tr[la + ga:la + gb] += x
+            return
+        late = np.where(d == 0, 0.0, s)
+        self.ring[np.arange(la, lb)[:, None], (t + d) % H, self.ar[None, :]] += late
+        self.tr[la:lb] += late
+        self.buf[la:lb] += s - late
+
+    def _inbound(self):
+        """Units in transit to or waiting at each stage on its lanes from other stages (own units)."""
+        comp = self.comp
+        x = (self.tr + self.buf) / comp.lane_u[:, None]
+        real = comp.lane_sup >= 0
+        out = np.zeros((self.n, self.B))
+        np.add.at(out, comp.lane_cus[real], x[real])
+        return out
+
+    def _transfer(self, t):
+        comp, inp = self.comp, self.inp
+        mean_ext = np.zeros(self.n)
+        mean_ext[comp.demand_idx] = inp.mean_demand(t)
+        for x, g, co2 in self.transfers:
+            if (t - x.offset) % x.every:
+                continue
+            inb = self._inbound()
+            X = self.on - self.bo + inb
+            es = comp.A[g] @ X - inb[g]
+            mu = np.asarray(comp.A[g] @ mean_ext).ravel()
+            mu_b = np.maximum(mu, 1e-9)[:, None]
+            cover = es / mu_b
+            lo = np.argmin(cover, axis=0)
+            hi = np.argmax(cover, axis=0)
+            ar = self.ar
+            gap = (cover[hi, ar] - cover[lo, ar]) / 2
+            send = np.minimum(self.on[g[hi], ar] * x.share, gap * mu[lo] * x.share)
+            if self.integer:
+                send = np.floor(send + 1e-9)
+            move = np.where(gap > x.trigger_periods, np.maximum(send, 0.0), 0.0)
+            if not move.any():
+                continue
+            self.on[g[hi], ar] -= move
+            self.shipped[g[hi], ar] += move
+            if self.sent is None:
+                self.sent = np.zeros((self.n, self.B))
+            self.sent[g[hi], ar] += move
+            if x.lead_time == 0:
+                self.on[g[lo], ar] += move
+                self.receipts[g[lo], ar] += move
+                if self.received is None:
+                    self.received = np.zeros((self.n, self.B))
+                self.received[g[lo], ar] += move
+            else:
+                self.xring[g[lo], (t + x.lead_time) % self.H, ar] += move
+                self.xtr[g[lo], ar] += move
+            self.xfer_units = self.xfer_units + move
+            self.xfer_cost = self.xfer_cost + x.cost_per_unit * move
+            self.co2 = self.co2 + co2[hi] * move
+
+    def period_cost(self, cm=None):
+        """Step 5: (holding, shortage, ordering, emergency) cost of the period, each (B,)."""
+        comp = self.comp
+        hold = comp.h @ self.on + comp.lane_hv @ (self.tr + self.buf) + comp.comp_value @ self.inproc
+        if self.transfers:
+            hold = hold + comp.h @ self.xtr
+        dn = self.dn
+        if self.lost_mode:
+            short = comp.p[dn] @ self.lost
+        else:
+            short = comp.p[dn] @ self.bo[dn]
+        placed = (self.q > 0).astype(float)
+        order = comp.K @ placed if cm is None else np.einsum("i,ib,ib->b", comp.K, placed, cm)
+        emerg = 0.0
+        if self.exp_u is not None:
+            eu = self.exp_u.sum(axis=0) if cm is None else np.einsum("db,db->b", self.exp_u, cm[comp.demand_idx])
+            emerg = self.ex_cost * eu
+            self.co2 = self.co2 + self.ex_co2 @ self.exp_u
+        return hold, short, order, emerg
+
+
 def run_fast(comp, pa, inp, config, *, C: int = 1, keep_series: bool = False, keep_flow: bool = False,
-             expedite_mask=None, expedite_co2: float = 0.0, progress=None) -> Accum:
+             keep_totals: bool = False, expedite_mask=None, expedite_co2=None, progress=None) -> Accum:
     """Simulate C candidate policies (columns of ``pa``) x R replications of ``inp``."""
-    n, L, R, T, W = comp.n, comp.n_lanes, inp.R, inp.T, inp.warmup
-    B = C * R
-    H = inp.horizon
-    integer = comp.integer
-    lost_mode = config.unmet == "lost"
-    ex = config.expedite
-    ex_mask = np.zeros(len(comp.demand_idx), dtype=bool) if expedite_mask is None else expedite_mask
-    ex_on = ex is not None and ex_mask.any()
-    ex_thr = ex.threshold if ex is not None else 0.0
-    ex_cost = ex.cost_per_unit if ex is not None else 0.0
-    dn = comp.demand_idx
-    nd = dn.size
-    h, p, K, u = comp.h, comp.p, comp.K, comp.lane_u
-    hv, cv, co2 = comp.lane_hv, comp.comp_value, comp.lane_co2
-    A = comp.A
-    ed_w = A[comp.source_top, dn]                  # units of the top source's item per unit of demand
-    rev = list(range(n))[::-1]                     # downstream first
-    sup = comp.lane_sup
-    virtual = [comp.in_lanes[i][0] if sup[comp.in_lanes[i][0]] < 0 else -1 for i in range(n)]
-    out_l = comp.out_lanes
-    in_l = comp.in_lanes
-    ar = np.arange(B)
-
-    rep = lambda x: x if C == 1 else np.tile(x, (1,) * (x.ndim - 1) + (C,))  # noqa: E731
-    par_a = np.repeat(pa.a, R, axis=1)             # (n, B)
-    par_b = None if pa.b is None else np.repeat(pa.b, R, axis=1)
-    kind = pa.kind
-
-    on = np.repeat(pa.initial, R, axis=1).astype(float)   # on hand
-    bo = np.zeros((n, B))                          # external backorders
-    outst = np.zeros((n, B))                       # ordered, not yet produced/received (own units)
-    owed = np.zeros((L, B))                        # supplier owes customer (supplier units)
-    buf = np.zeros((L, B))                         # arrived inputs waiting for production
-    ring = np.zeros((L, H, B))                     # shipments in transit, by arrival slot
-    tr = np.zeros((L, B))
-    pring = np.zeros((n, H, B))                    # production in process, by completion slot
-    inproc = np.zeros((n, B))
-    if kind == "forecast-order-up-to":
-        F = np.repeat(comp.mean_demand[:, None], B, axis=1).astype(float)
-        sd0 = np.array([comp.network.demand_sd(i) for i in comp.ids])
-        MSE = np.repeat((sd0 ** 2)[:, None], B, axis=1)
-        cover = par_a
-    acc = Accum(n, nd, B, T - W, keep_series, keep_flow)
-    ser = acc.series
-
+    eng = FastEngine(comp, pa, inp, config, C=C, expedite_mask=expedite_mask, expedite_co2=expedite_co2)
+    T, W = inp.T, inp.warmup
+    acc = Accum(comp.n, len(comp.demand_idx), eng.B, T - W, keep_series, keep_flow or keep_totals,
+                n_levels=len(comp.levels), keep_totals=keep_totals)
     periods = range(T)
     if progress:
         from tqdm.auto import tqdm
 
         periods = tqdm(periods, desc="fast engine", unit="period", leave=False)
     for t in periods:
-        slot = t % H
-        rec = t >= W
-        # 1. arrivals: shipments into input buffers, finished production onto the shelf
-        arr = ring[:, slot, :]
-        buf += arr
-        tr -= arr
-        ring[:, slot, :] = 0.0
-        done = pring[:, slot, :]
-        on += done
-        inproc -= done
-        outst -= done
-        receipts = done.copy()
-        pring[:, slot, :] = 0.0
-        x = np.minimum(on, bo)                     # waiting customers are served first
-        on -= x
-        bo -= x
-        shipped = x
-        # 2. external demand
-        D = rep(inp.demand[:, t, :])
-        met = np.minimum(on[dn], D)
-        on[dn] -= met
-        short = D - met
-        shipped[dn] += met
-        rd = np.zeros((n, B))
-        rd[dn] += D
-        exp_u = None
-        if lost_mode:
-            lost = short
-        else:
-            bo[dn] += short
-            lost = None
-        cm = None if inp.cost_mult is None else rep(inp.cost_mult[:, t, :])
-        if ex_on:
-            if lost_mode:
-                exp_u = np.where(ex_mask[:, None], np.maximum(lost - ex_thr, 0.0), 0.0)
-                lost = lost - exp_u
-            else:
-                exp_u = np.where(ex_mask[:, None], np.maximum(bo[dn] - ex_thr, 0.0), 0.0)
-                bo[dn] -= exp_u
-            receipts[dn] += exp_u
-            shipped[dn] += exp_u
-        # 3. orders, downstream first
-        pos = on + outst - bo
-        owed_out = np.zeros((n, B))
-        for l in range(L):
-            if sup[l] >= 0:
-                owed_out[sup[l]] += owed[l]
-        pos = pos - owed_out
-        if pa.echelon:
-            E = A @ pos
-        q = np.zeros((n, B))
-        for i in rev:
-            if pa.echelon:
-                qi = np.maximum(par_a[i] - E[i], 0.0)
-            else:
-                pi = pos[i] - _new_orders(i, q, out_l, comp, u)
-                if kind == "base-stock":
-                    qi = np.maximum(par_a[i] - pi, 0.0)
-                elif kind == "s-S":
-                    qi = np.where(pi <= par_a[i], par_b[i] - pi, 0.0)
-                elif kind == "r-Q":
-                    qi = np.where(pi <= par_a[i], (np.floor((par_a[i] - pi) / par_b[i]) + 1) * par_b[i], 0.0)
-                else:                              # forecast order-up-to
-                    err = rd[i] - F[i]
-                    F[i] += pa.alpha * err
-                    MSE[i] += pa.alpha * (err * err - MSE[i])
-                    target = cover[i] * F[i] + pa.z * np.sqrt(cover[i] * MSE[i])
-                    qi = np.maximum(target - pi, 0.0)
-                    if integer:
-                        qi = np.round(qi)
-            q[i] = qi
-            outst[i] += qi
-            for l in in_l[i]:
-                if sup[l] < 0:
-                    buf[l] += qi
-                else:
-                    owed[l] += u[l] * qi
-                    rd[sup[l]] += u[l] * qi
-        # 4. flow, upstream first: start production, then ship to customers
-        pdel = rep(inp.proc_delay[:, t, :])
-        ldel = rep(inp.lane_delay[:, t, :])
-        capt = None if inp.cap is None else rep(inp.cap[:, t, :])
-        co2 = np.zeros(B)
-        for i in range(n):
-            lanes = in_l[i]
-            if len(lanes) == 1:
-                l0 = lanes[0]
-                start = buf[l0] / u[l0]
-            else:
-                start = np.min(np.stack([buf[l] / u[l] for l in lanes]), axis=0)
-            if integer:
-                start = np.floor(start + 1e-9)
-            c = comp.cap[i] if capt is None else capt[i]
-            if capt is not None or np.isfinite(c):
-                start = np.minimum(start, c)
-            for l in lanes:
-                buf[l] -= u[l] * start
-            if virtual[i] >= 0:
-                co2 += comp.lane_co2[virtual[i]] * start
-            d = pdel[i]
-            now = d == 0
-            if now.all():
-                on[i] += start
-                outst[i] -= start
-                receipts[i] += start
-            else:
-                late = np.where(now, 0.0, start)
-                pring[i, (t + d) % H, ar] += late
-                inproc[i] += late
-                soon = start - late
-                on[i] += soon
-                outst[i] -= soon
-                receipts[i] += soon
-            if bo[i].any():
-                x = np.minimum(on[i], bo[i])
-                on[i] -= x
-                bo[i] -= x
-                shipped[i] += x
-            outs = out_l[i]
-            if outs:
-                k0 = t % len(outs)                 # rotate priority among customers
-                for l in outs[k0:] + outs[:k0]:
-                    s = np.minimum(on[i], owed[l])
-                    on[i] -= s
-                    owed[l] -= s
-                    shipped[i] += s
-                    co2 += co2_unit(comp, l) * s
-                    d = ldel[l]
-                    zero = d == 0
-                    if zero.all():
-                        buf[l] += s
-                    else:
-                        late = np.where(zero, 0.0, s)
-                        ring[l, (t + d) % H, ar] += late
-                        tr[l] += late
-                        buf[l] += s - late
-        # 5. record
-        if rec:
-            k = t - W
-            acc.hold += h @ on + hv @ (tr + buf) + cv @ inproc
-            if lost_mode:
-                acc.short += p[dn] @ lost
-                acc.lost += lost.sum(axis=0)
-            else:
-                acc.short += p @ bo
-            placed = (q > 0).astype(float)
-            acc.order += (K @ placed) if cm is None else np.einsum("i,ib,ib->b", K, placed, cm)
-            if exp_u is not None:
-                eu = exp_u.sum(axis=0) if cm is None else np.einsum("db,db->b", exp_u, cm[dn])
-                acc.emerg += ex_cost * eu
-                acc.exp_units += exp_u.sum(axis=0)
-                co2 = co2 + expedite_co2 * exp_u.sum(axis=0)
-            acc.co2 += co2
-            acc.dem += D
-            acc.met += met
-            acc.ok += (short <= 0)
-            bsum = bo.sum(axis=0)
-            acc.bo += bsum
-            acc.on += on.sum(axis=0)
-            acc.on_node += on
-            acc.bo_node += bo
-            acc.q1 += q
-            acc.q2 += q * q
-            acc.rd1 += rd
-            acc.rd2 += rd * rd
-            ed = ed_w @ D
-            acc.ed1 += ed
-            acc.ed2 += ed * ed
-            if acc.flow_dem is not None:
-                acc.flow_dem[k] = D.sum(axis=0)
-                acc.flow_met[k] = met.sum(axis=0)
-            if ser is not None:
-                ser["on_hand"][k] = on
-                ser["backorders"][k] = bo
-                ser["orders"][k] = q
-                ser["in_transit"][k] = inproc + _transit_by_stage(comp, tr, n, B)
-                ser["receipts"][k] = receipts
-                ser["shipped"][k] = shipped
-                ser["demand_received"][k] = rd
-                ser["external_demand"][k] = D
-                ser["met"][k] = met
-                ser["lost"][k] = 0.0 if lost is None else lost
-                ser["expedited"][k] = 0.0 if exp_u is None else exp_u
+        eng.arrive_and_demand(t)
+        eng.place_orders(t)
+        eng.flow(t)
+        cm = inp.cost_mult(t)
+        cm = None if cm is None else eng.rep(cm)
+        hold, short, order, emerg = eng.period_cost(cm)
+        if t >= W:
+            acc.add_fast(eng, t - W, hold, short, order, emerg)
     return acc
 
 
-def co2_unit(comp, l) -> float:
-    return comp.lane_co2[l]
-
-
-def _new_orders(i, q, out_l, comp, u):
-    """Units (of stage i's item) its customers ordered earlier in this period's order pass."""
-    if not out_l[i]:
-        return 0.0
-    return sum(u[l] * q[comp.lane_cus[l]] for l in out_l[i])
-
-
-def _transit_by_stage(comp, tr, n, B):
+def transit_by_stage(comp, tr, n, B):
     """Units in transit to each stage, in its own units (average over its inbound lanes for an
     assembly stage)."""
     out = np.zeros((n, B))

@@ -92,7 +92,7 @@ def screen(network, candidates, periods: int = 1000, replications: int = 10, see
             raise TypeError(f"candidates must be casekit policies, got {c!r}")
         c.validate(network)
     comp = compile_network(network, config)
-    inp = make_inputs(comp, periods, replications, warmup, seed, scenario)
+    inp = make_inputs(comp, periods, replications, warmup, seed, scenario, config)
     from casekit.simulation.fast import run_fast
 
     per = max(1, chunk // replications)
@@ -100,9 +100,9 @@ def screen(network, candidates, periods: int = 1000, replications: int = 10, see
     has_disruption = scenario is not None and scenario.disruption_start is not None
     for a in range(0, len(candidates), per):
         group = candidates[a:a + per]
-        pa = policy_arrays(comp, group, config)
+        pa = policy_arrays(comp, group, config, warmup + periods)
         acc = run_fast(comp, pa, inp, config, C=len(group), keep_flow=has_disruption,
-                       expedite_mask=expedite_mask(comp, config), expedite_co2=expedite_co2_per_unit(config))
+                       expedite_mask=expedite_mask(comp, config), expedite_co2=expedite_co2_per_unit(comp, config))
         k = kpi_table(acc, comp, scenario, len(group), replications)
         if len(group) == 1:
             k = k.reset_index()
