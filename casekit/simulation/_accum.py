@@ -175,9 +175,9 @@ def node_table(acc: Accum, comp):
         d = acc.dem[m].sum()
         fill[k] = acc.met[m].sum() / d if d > 0 else np.nan
         csl[k] = (acc.ok[m] / T).mean()
-    with np.errstate(invalid="ignore"):
-        bmean = np.nanmean(np.where(np.isfinite(bull), bull, np.nan), axis=1) if np.isfinite(bull).any() \
-            else np.full(comp.n, np.nan)
+    ok = np.isfinite(bull)
+    cnt = ok.sum(axis=1)
+    bmean = np.where(cnt > 0, np.where(ok, bull, 0.0).sum(axis=1) / np.maximum(cnt, 1), np.nan)
     return pd.DataFrame({
         "stage": comp.ids,
         "on_hand": (acc.on_node / T).mean(axis=1),

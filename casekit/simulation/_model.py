@@ -294,7 +294,7 @@ def _is_discrete(dist) -> bool:
         return True
     if isinstance(getattr(dist, "pmf", None), np.ndarray):
         return True
-    return isinstance(getattr(dist, "dist", None), stats.rv_discrete)
+    return isinstance(dist, stats.rv_discrete) or isinstance(getattr(dist, "dist", None), stats.rv_discrete)
 
 
 # --------------------------------------------------------------------------------------------
