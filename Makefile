@@ -10,7 +10,7 @@ PORT   ?= 8866
 .PHONY: demo test lab notebooks bench venv lock clean help
 
 help:
-	@echo "make demo       serve the Voila app gallery on http://127.0.0.1:$(PORT)"
+	@echo "make demo       serve the Voila app gallery on 127.0.0.1:$(PORT) (prints the URL with its token)"
 	@echo "make test       run the whole suite (unit, property, notebooks, papermill, browser)"
 	@echo "make lab        JupyterLab on the curriculum"
 	@echo "make notebooks  re-execute every notebook into build/notebooks/ (ipynb + html)"

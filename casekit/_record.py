@@ -2,7 +2,9 @@
 
 A notebook calls ``casekit.record("reorder_point", r)``; when the notebook runs under
 ``casekit run`` the environment variable ``CASEKIT_RESULTS`` names a JSON file and each call
-merges ``{name: value}`` into it.  Outside a run the values are only kept in memory
+merges ``{name: value}`` into it, replacing the file atomically (a reader never sees half of it).
+``casekit run`` then writes results.json from it with the run's ``status``; the names ``status``
+and ``error`` are therefore reserved.  Outside a run the values are only kept in memory
 (``casekit.recorded()``), so a learner running the notebook by hand writes no files.
 """
 
@@ -11,11 +13,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 RESULTS_ENV = "CASEKIT_RESULTS"
+RESERVED_NAMES = ("status", "error")
 _memory: dict[str, object] = {}
 
 
@@ -35,7 +39,7 @@ def _plain(value):
         return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    raise TypeError(f"record value for must be a number, string, list or dict, got {type(value).__name__}")
+    raise TypeError(f"must be a number, string, list or dict, got {type(value).__name__}")
 
 
 def record(name: str, value) -> object:
@@ -50,15 +54,37 @@ def record(name: str, value) -> object:
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty string, got {name!r}")
-    plain = _plain(value)
+    if name in RESERVED_NAMES:
+        raise ValueError(f"name {name!r} is reserved for the run's own {name} field in results.json; "
+                         "choose another name")
+    try:
+        plain = _plain(value)
+    except TypeError as exc:
+        raise TypeError(f"record value for {name!r} {exc}") from None
     _memory[name] = plain
     target = os.environ.get(RESULTS_ENV)
     if target:
         path = Path(target)
         data = json.loads(path.read_text()) if path.exists() else {}
         data[name] = plain
-        path.write_text(json.dumps(data, indent=2, sort_keys=True))
+        write_json_atomic(path, data)
     return value
+
+
+def write_json_atomic(path, data: dict) -> None:
+    """Write ``data`` as JSON to ``path`` through a temporary file in the same folder and an atomic
+    rename, so the file is always either the old or the new complete document."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def recorded() -> dict[str, object]:

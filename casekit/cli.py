@@ -4,8 +4,11 @@
     casekit run NOTEBOOK [-p NAME VALUE ...]  rerun a notebook with papermill
     casekit sweep NOTEBOOK --grid "a=1,2 b=x,y" [--dask local|tcp://HOST:PORT]
                                               run a parameter grid on Dask distributed
-    casekit apps [--port 8866]                serve the Voila app gallery
+    casekit apps [--port 8866] [--max-kernels N]
+                                              serve the Voila app gallery (URL with its access token)
     casekit execute-all [--out DIR]           rerun every notebook (make notebooks)
+
+Parameter values are data, never code: a number, a string, true/false, None or a list of these.
 """
 
 from __future__ import annotations
@@ -26,15 +29,30 @@ def _cmd_notebooks(args) -> int:
     return 0
 
 
-def _cmd_run(args) -> int:
-    from casekit.runner import RunError, parse_value, run_notebook
+def _parameters(args) -> dict:
+    """``-p NAME VALUE`` pairs as plain data (:func:`casekit.runner.parse_value`)."""
+    from casekit.runner import RunRefused, parse_value
 
-    params = {name: parse_value(value) for name, value in (args.parameter or [])}
+    params = {}
+    for name, value in args.parameter or []:
+        if name in params:
+            raise RunRefused(f"parameter {name!r} is given twice with -p")
+        try:
+            params[name] = parse_value(value, name)
+        except (ValueError, TypeError) as exc:
+            raise RunRefused(str(exc)) from None
+    return params
+
+
+def _cmd_run(args) -> int:
+    from casekit.runner import RunError, run_notebook
+
     try:
-        result = run_notebook(args.notebook, params, args.out)
+        result = run_notebook(args.notebook, _parameters(args), args.out,
+                              allow_any_notebook=args.allow_any_notebook)
     except RunError as exc:
         print(f"casekit run: {exc}", file=sys.stderr)
-        return 2 if "unknown parameter" in str(exc) or "no notebook" in str(exc) else 1
+        return exc.exit_code
     print(f"ran {result.notebook.name} in {result.seconds:.1f} s")
     print(f"  executed notebook: {result.executed}")
     print(f"  html:              {result.html}")
@@ -43,15 +61,15 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from casekit.runner import RunError, parse_value
+    from casekit.runner import RunError
     from casekit.sweep import parse_grid, sweep
 
-    params = {name: parse_value(value) for name, value in (args.parameter or [])}
     try:
-        result = sweep(args.notebook, parse_grid(args.grid), params, args.out, dask=args.dask, workers=args.workers)
-    except (RunError, ValueError) as exc:
+        result = sweep(args.notebook, parse_grid(args.grid), _parameters(args), args.out,
+                       dask=args.dask, workers=args.workers, allow_any_notebook=args.allow_any_notebook)
+    except (RunError, ValueError, TypeError) as exc:
         print(f"casekit sweep: {exc}", file=sys.stderr)
-        return 2
+        return 130 if getattr(exc, "exit_code", 2) == 130 else 2
     failed = result.runs[result.runs["status"] != "ok"]
     print(f"swept {len(result.runs)} runs of {Path(args.notebook).name} in {result.seconds:.1f} s "
           f"({len(failed)} failed)")
@@ -65,20 +83,27 @@ def _cmd_sweep(args) -> int:
 
 
 def _cmd_apps(args) -> int:
-    from casekit.apps import serve
+    from casekit.apps import AppsError, serve
 
-    return serve(args.port)
+    try:
+        return serve(args.port, max_kernels=args.max_kernels)
+    except AppsError as exc:
+        print(f"casekit apps: {exc}", file=sys.stderr)
+        return 2
 
 
 def _cmd_execute_all(args) -> int:
     from casekit.catalog import app_paths, curriculum_paths
-    from casekit.runner import RunError, run_notebook
+    from casekit.runner import RunError, RunInterrupted, run_notebook
 
     failures = 0
     for path in curriculum_paths() + app_paths():
         try:
             r = run_notebook(path, {}, Path(args.out) / path.stem)
             print(f"{r.seconds:6.1f} s  {path.name}")
+        except RunInterrupted as exc:
+            print(f"casekit execute-all: {exc}", file=sys.stderr)
+            return exc.exit_code
         except RunError as exc:
             failures += 1
             print(f"FAILED  {exc}", file=sys.stderr)
@@ -92,7 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="rerun a notebook with parameters (papermill)")
     run.add_argument("notebook", type=Path)
     run.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"))
-    run.add_argument("--out", type=Path, default=None, help="output folder (default build/runs/<name>-<time>/)")
+    run.add_argument("--out", type=Path, default=None,
+                     help="output folder (default a new build/runs/<name>-<time>-<suffix>/)")
+    run.add_argument("--allow-any-notebook", action="store_true",
+                     help="run a notebook that is not part of the casekit curriculum")
     run.set_defaults(func=_cmd_run)
     sw = sub.add_parser("sweep", help="run a notebook over a parameter grid on Dask")
     sw.add_argument("notebook", type=Path)
@@ -100,10 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("-p", "--parameter", nargs=2, action="append", metavar=("NAME", "VALUE"))
     sw.add_argument("--dask", default="local", help="'local' (a LocalCluster) or a scheduler address tcp://HOST:PORT")
     sw.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes (default 2)")
-    sw.add_argument("--out", type=Path, default=None, help="output folder (default build/sweeps/<name>-<time>/)")
+    sw.add_argument("--out", type=Path, default=None,
+                    help="output folder (default a new build/sweeps/<name>-<time>-<suffix>/)")
+    sw.add_argument("--allow-any-notebook", action="store_true",
+                    help="run a notebook that is not part of the casekit curriculum")
     sw.set_defaults(func=_cmd_sweep)
     apps = sub.add_parser("apps", help="serve the Voila app gallery on 127.0.0.1")
     apps.add_argument("--port", type=int, default=8866)
+    apps.add_argument("--max-kernels", type=int, default=None,
+                      help="most app sessions (kernels) alive at once; more visitors see a 'server busy' page "
+                           "(default 10, or $CASEKIT_MAX_KERNELS)")
     apps.set_defaults(func=_cmd_apps)
     ex = sub.add_parser("execute-all", help="rerun every notebook and app into --out")
     ex.add_argument("--out", type=Path, default=Path("build/notebooks"))
@@ -113,7 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print(f"casekit {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from casekit.validate import check_array, check_choice, check_int, check_probability, check_real
+from casekit.validate import (check_array, check_budget, check_choice, check_int, check_probability, check_real,
+                              check_seed, check_size)
 
 __all__ = [
     "DiscreteDistribution",
@@ -58,6 +59,25 @@ _SUM_TOL = 1e-9
 #: ppf tolerance against rounding in the cumulative sum (see DiscreteDistribution.ppf).
 _PPF_TOL = 1e-12
 _RULES = ("round", "ceil")
+#: Memory per support point of a DiscreteDistribution (pmf, cdf, sf, two tail sums, temporaries).
+_BYTES_PER_VALUE = 64
+
+
+def _check_support(name: str, value, top) -> None:
+    """Refuse a distribution on 0..top whose arrays would not fit the memory budget."""
+    check_budget(name, value, nbytes=_BYTES_PER_VALUE * (float(top) + 1.0),
+                 what=f"a distribution on the integers 0..{float(top):,.0f}",
+                 hint="express the quantity in larger units (e.g. hundreds of units, weeks)")
+
+
+def _as_float_array(name: str, x) -> np.ndarray:
+    """``x`` as a float array, or a TypeError naming ``name`` if it is not made of numbers."""
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{name} must be a number or an array of numbers, got {x!r}")
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number or an array of numbers, got {x!r}") from None
 
 
 def _is_frozen(obj) -> bool:
@@ -123,7 +143,7 @@ class DiscreteDistribution:
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_scipy(cls, dist, *, tail: float = DEFAULT_TAIL, rule: str = "round",
-                   name: str | None = None) -> "DiscreteDistribution":
+                   name: str | None = None, param: str = "dist") -> "DiscreteDistribution":
         """From a scipy.stats frozen distribution, discrete or continuous.
 
         A discrete one must live on the non-negative integers; it is cut at the first ``n`` with
@@ -136,14 +156,20 @@ class DiscreteDistribution:
         (True, True)
         """
         if _is_continuous_frozen(dist):
-            return cls.from_continuous(dist, tail=tail, rule=rule, name=name)
+            return cls.from_continuous(dist, tail=tail, rule=rule, name=name, param=param)
         if not _is_discrete_frozen(dist):
-            raise TypeError(f"dist must be a scipy.stats frozen distribution, got {dist!r}")
+            raise TypeError(f"{param} must be a scipy.stats frozen distribution, got {dist!r}")
         tail = check_probability("tail", tail)
         lo, _ = dist.support()
         if lo < 0:
-            raise ValueError(f"dist must have support on the non-negative integers, got a lower bound of {lo}")
-        n = int(dist.isf(tail))
+            raise ValueError(f"{param} must have support on the non-negative integers, got a lower bound of {lo}")
+        top = float(dist.isf(tail))
+        if not math.isfinite(top):                    # scipy gives up on huge means: estimate the cut
+            top = float(dist.mean() + 8 * dist.std())
+        if not math.isfinite(top):
+            raise ValueError(f"{param} must have a finite mean and variance, got {dist!r}")
+        _check_support(param, _scipy_name(dist), top)
+        n = int(top)
         while dist.sf(n) > tail:                      # guard against isf rounding
             n += 1
         pmf = dist.pmf(np.arange(n + 1))
@@ -153,7 +179,7 @@ class DiscreteDistribution:
 
     @classmethod
     def from_continuous(cls, dist, *, rule: str = "round", tail: float = DEFAULT_TAIL,
-                        name: str | None = None) -> "DiscreteDistribution":
+                        name: str | None = None, param: str = "dist") -> "DiscreteDistribution":
         """Discretise a continuous scipy.stats frozen distribution onto 0, 1, 2, ...
 
         ``rule="round"``: ``P(X=k) = F(k+1/2) - F(k-1/2)``, ``P(X=0) = F(1/2)`` (nearest integer,
@@ -166,13 +192,14 @@ class DiscreteDistribution:
         (50.0, 64.0833)
         """
         if not _is_continuous_frozen(dist):
-            raise TypeError(f"dist must be a continuous scipy.stats frozen distribution, got {dist!r}")
+            raise TypeError(f"{param} must be a continuous scipy.stats frozen distribution, got {dist!r}")
         check_choice("rule", rule, _RULES)
         tail = check_probability("tail", tail)
         shift = 0.5 if rule == "round" else 0.0
         top = float(dist.isf(tail))
         if not math.isfinite(top):
-            raise ValueError(f"dist must have a finite {tail:g} upper quantile, got {top!r}")
+            raise ValueError(f"{param} must have a finite {tail:g} upper quantile, got {top!r}")
+        _check_support(param, _scipy_name(dist), top)
         n = max(0, int(math.ceil(top - shift)))
         while dist.sf(n + shift) > tail:
             n += 1
@@ -208,6 +235,7 @@ class DiscreteDistribution:
         total = math.fsum(vals)
         if not abs(total - 1.0) <= _SUM_TOL:
             raise ValueError(f"{param} probabilities must sum to 1 (within {_SUM_TOL:g}), got sum {total!r}")
+        _check_support(f"{param} key", max(keys), max(keys))
         pmf = np.zeros(max(keys) + 1)
         np.add.at(pmf, keys, vals)
         return cls(pmf, name=name)
@@ -226,6 +254,8 @@ class DiscreteDistribution:
         if bad.size:
             raise ValueError(f"{param} must be whole numbers (units or periods), got {float(arr[bad[0]])!r} "
                              f"at index {int(bad[0])}")
+        top = float(ints.max())
+        _check_support(f"{param}[{int(np.argmax(ints))}]", top, top)
         counts = np.bincount(ints.astype(np.int64))
         return cls(counts / counts.sum(), name=name)
 
@@ -260,7 +290,7 @@ class DiscreteDistribution:
     # ------------------------------------------------------------------ functions of x
     def _index(self, x):
         """floor(x) clipped to -1..n, as an int array, and whether the input was a scalar."""
-        xa = np.asarray(x, dtype=float)
+        xa = _as_float_array("x", x)
         if np.isnan(xa).any():
             raise ValueError(f"x must not be NaN, got {x!r}")
         m = np.floor(xa)
@@ -272,7 +302,9 @@ class DiscreteDistribution:
 
     def prob(self, x):
         """P(X = x); zero off the integers 0..n."""
-        xa = np.asarray(x, dtype=float)
+        xa = _as_float_array("x", x)
+        if np.isnan(xa).any():
+            raise ValueError(f"x must not be NaN, got {x!r}")
         inside = (xa == np.floor(xa)) & (xa >= 0) & (xa <= self.n)
         idx = np.where(inside, xa, 0).astype(np.int64)
         return self._out(np.where(inside, self._pmf[idx], 0.0), x)
@@ -295,7 +327,9 @@ class DiscreteDistribution:
         A tolerance of 1e-12 absorbs rounding in the cumulative sum, so that e.g. a pmf
         (0.1, 0.2, 0.7) has F(1) = 0.3 exactly as far as ``ppf(0.3)`` is concerned.
         """
-        qa = np.asarray(q, dtype=float)
+        qa = _as_float_array("q", q)
+        if qa.size == 0:
+            return np.zeros(qa.shape, dtype=np.int64)
         if np.isnan(qa).any() or (qa <= 0).any() or (qa >= 1).any():
             bad = qa.ravel()[np.flatnonzero(~((qa > 0) & (qa < 1)).ravel())[0]]
             raise ValueError(f"q must be strictly between 0 and 1, got {float(bad)!r}")
@@ -312,14 +346,21 @@ class DiscreteDistribution:
         0.314021
         """
         m, xa = self._index(x)
+        if (xa == -np.inf).any():
+            raise ValueError(f"x must be > -inf (the loss is infinite there), got {x!r}")
         s0 = np.where(m < 0, 1.0, self._sf[np.maximum(m, 0)])
         s1 = np.where(m < 0, self.mean(), self._tail1[np.maximum(m, 0)])
-        return self._out(np.maximum(s1 - xa * s0, 0.0), x)
+        with np.errstate(invalid="ignore"):
+            val = np.where(xa >= self.n, 0.0, s1 - xa * s0)     # nothing above n: n(x) = 0 there
+        return self._out(np.maximum(val, 0.0), x)
 
     def complementary_loss(self, x):
         """Complementary loss n_bar(x) = E[(x - X)^+] = x - E[X] + n(x)."""
-        xa = np.asarray(x, dtype=float)
-        below = np.where(xa < 0, 0.0, xa - self.mean() + self.loss(xa))
+        xa = _as_float_array("x", x)
+        if np.isnan(xa).any() or (xa == np.inf).any():
+            raise ValueError(f"x must be a number below +inf (the loss is infinite there), got {x!r}")
+        with np.errstate(invalid="ignore"):
+            below = np.where(xa < 0, 0.0, xa - self.mean() + self.loss(np.where(xa < 0, 0.0, xa)))
         return self._out(np.maximum(below, 0.0), x)
 
     def second_order_loss(self, x):
@@ -329,19 +370,24 @@ class DiscreteDistribution:
         1/2 E[(X - x)(X - x - 1)] over X > x, the quantity behind fill-rate formulas for
         periodic-review policies.
         """
-        m, xa = self._index(np.asarray(x, dtype=float) + 1.0)   # terms with X > x + 1 only
+        m, xa = self._index(_as_float_array("x", x) + 1.0)   # terms with X > x + 1 only
+        if (xa == -np.inf).any():
+            raise ValueError(f"x must be > -inf (the loss is infinite there), got {x!r}")
         j = np.maximum(m, 0)
         s0 = np.where(m < 0, 1.0, self._sf[j])
         s1 = np.where(m < 0, self.mean(), self._tail1[j])
         s2 = np.where(m < 0, self.var() + self.mean() ** 2, self._tail2[j])
         x0 = xa - 1.0
-        val = 0.5 * (s2 - (2 * x0 + 1) * s1 + x0 * (x0 + 1) * s0)
+        with np.errstate(invalid="ignore"):
+            val = np.where(x0 >= self.n, 0.0, 0.5 * (s2 - (2 * x0 + 1) * s1 + x0 * (x0 + 1) * s0))
         return self._out(np.maximum(val, 0.0), x)
 
     def rvs(self, size=None, seed=None):
-        """Random draws by inverse transform; ``seed`` is an int or a numpy Generator."""
-        rng = np.random.default_rng(seed)
-        u = rng.random(size)
+        """Random draws by inverse transform; ``size`` is None (one draw), an int or a shape, ``seed``
+        an int or a numpy Generator."""
+        shape = check_size("size", size)
+        rng = np.random.default_rng(check_seed("seed", seed))
+        u = rng.random(None if size is None else shape)
         draws = np.minimum(np.searchsorted(self._cdf, u, side="right"), self.n)
         return int(draws) if size is None else draws.astype(np.int64)
 
@@ -352,6 +398,7 @@ class DiscreteDistribution:
             return NotImplemented
         from scipy.signal import fftconvolve
 
+        _check_support("the sum's largest value", self.n + other.n, self.n + other.n)
         conv = fftconvolve(self._pmf, other._pmf) if min(self.n, other.n) > 64 else np.convolve(self._pmf, other._pmf)
         conv = np.clip(conv, 0.0, None)
         return DiscreteDistribution(conv / conv.sum(), truncated_mass=self.truncated_mass + other.truncated_mass)
@@ -383,6 +430,7 @@ def _scipy_name(dist) -> str:
 def degenerate(value: int, *, name: str | None = None) -> DiscreteDistribution:
     """The distribution that is always ``value`` (e.g. a fixed lead time of 3 periods)."""
     value = check_int("value", value, minimum=0)
+    _check_support("value", value, value)
     pmf = np.zeros(value + 1)
     pmf[value] = 1.0
     return DiscreteDistribution(pmf, name=name or f"always {value}")
@@ -409,7 +457,9 @@ def as_discrete(obj, *, param: str = "distribution", tail: float = DEFAULT_TAIL,
     if isinstance(obj, bool):
         raise TypeError(f"{param} must be a distribution, an int or a dict, got {obj!r}")
     if isinstance(obj, (numbers.Integral, np.integer)):
-        return degenerate(check_int(param, obj, minimum=0))
+        value = check_int(param, obj, minimum=0)
+        _check_support(param, value, value)
+        return degenerate(value)
     if isinstance(obj, dict):
         return DiscreteDistribution.from_dict(obj, param=param)
     if _is_frozen(obj):
@@ -419,7 +469,7 @@ def as_discrete(obj, *, param: str = "distribution", tail: float = DEFAULT_TAIL,
         mean = obj.mean()
         if not math.isfinite(mean) or mean < 0:
             raise ValueError(f"{param} must have a finite non-negative mean, got {float(mean)!r}")
-        return DiscreteDistribution.from_scipy(obj, tail=tail, rule=rule)
+        return DiscreteDistribution.from_scipy(obj, tail=tail, rule=rule, param=param)
     raise TypeError(f"{param} must be a DiscreteDistribution, an int, a dict {{value: probability}} or a "
                     f"scipy.stats frozen distribution; got {obj!r} ({type(obj).__name__})")
 
@@ -521,6 +571,8 @@ class DemandFit:
 
 
 _CANDIDATES = ("poisson", "nbinom", "norm", "gamma", "lognorm", "empirical")
+#: The largest demand per period :func:`fit_demand` takes (its candidates are pmfs on 0..max and beyond).
+_FIT_MAX_VALUE = 100_000
 
 
 def _rounded_logpmf(dist, values):
@@ -591,6 +643,11 @@ def fit_demand(samples, candidates=_CANDIDATES, *, min_expected: float = 5.0) ->
     if np.any(np.abs(x - np.rint(x)) > 1e-9):
         bad = int(np.flatnonzero(np.abs(x - np.rint(x)) > 1e-9)[0])
         raise ValueError(f"samples must be whole numbers of units, got {float(x[bad])!r} at index {bad}")
+    if x.max() > _FIT_MAX_VALUE:
+        big = int(np.argmax(x))
+        raise ValueError(f"samples[{big}]={float(x[big])!r} is too large to fit: each candidate is a pmf on "
+                         f"0..{x.max():,.0f} and beyond, more memory and time than casekit allows (at most "
+                         f"{_FIT_MAX_VALUE:,} units per period); express demand in larger units (e.g. hundreds)")
     if isinstance(candidates, str):
         candidates = (candidates,)
     if len(candidates) == 0:

@@ -52,7 +52,7 @@ from scipy import stats
 
 from casekit.distributions import (DEFAULT_TAIL, DiscreteDistribution, _is_discrete_frozen, _is_frozen,
                                    as_discrete)
-from casekit.validate import check_choice, check_int, check_probability
+from casekit.validate import check_budget, check_choice, check_int, check_probability, check_seed
 
 __all__ = ["lead_time_demand", "lead_time_demand_moments", "LTDMoments", "METHODS"]
 
@@ -131,7 +131,7 @@ def _logsumexp_rows(a: np.ndarray) -> np.ndarray:
     return m + np.log(np.exp(a - m[:, None]).sum(axis=1))
 
 
-def _exact(D: DiscreteDistribution, L: DiscreteDistribution, tail: float):
+def _exact(D: DiscreteDistribution, L: DiscreteDistribution, tail: float, lead_time=None):
     q, p = L.pmf, D.pmf
     if L.n == 0 or D.n == 0:                            # L = 0 or D = 0: no demand over the lead time
         return np.array([1.0]), 0.0
@@ -144,6 +144,11 @@ def _exact(D: DiscreteDistribution, L: DiscreteDistribution, tail: float):
     support_max = L.n * D.n                             # no wrap-around at all beyond this
     N = int(min(math.ceil(bound) + 1, support_max + 1))
     M = sfft.next_fast_len(max(N, 2), real=True)
+    check_budget("lead_time", lead_time if isinstance(lead_time, (int, np.integer)) else L,
+                 nbytes=16.0 * (M // 2 + 1) * 4 + 8.0 * M * 3, operations=(L.n + 1.0) * (M // 2 + 1) * 2,
+                 what=f"the exact lead-time demand (an FFT of length {M:,} for demand up to {D.n:,} units, "
+                      f"combined over lead times up to {L.n:,} periods)",
+                 hint="use method='normal' or 'montecarlo', or larger units of demand or time")
     phi = sfft.rfft(p, M)
     G = np.full_like(phi, q[-1])
     for ql in q[-2::-1]:                                # Horner: sum_l q_l phi^l
@@ -230,7 +235,7 @@ def lead_time_demand(demand, lead_time, method: str = "exact", *, tail: float = 
     n_draws = check_int("n_draws", n_draws, minimum=1)
     D, L, used = _inputs(demand, lead_time, tail, lead_time_rule)
     if method == "exact":
-        pmf, cut = _exact(D, L, tail)
+        pmf, cut = _exact(D, L, tail, lead_time)
         return DiscreteDistribution(pmf, name="lead-time demand (exact)", truncated_mass=used + cut)
     ed, vd, el, vl = D.mean(), D.var(), L.mean(), L.var()
     if method == "normal":
@@ -239,6 +244,9 @@ def lead_time_demand(demand, lead_time, method: str = "exact", *, tail: float = 
             return DiscreteDistribution.from_dict({int(round(mu)): 1.0}, name="lead-time demand (normal)")
         return DiscreteDistribution.from_continuous(stats.norm(mu, math.sqrt(var)), rule="round",
                                                     name="lead-time demand (normal)")
-    rng = np.random.default_rng(seed)
+    check_budget("n_draws", n_draws, nbytes=40.0 * n_draws, operations=4.0 * n_draws * max(L.mean(), 1.0),
+                 what=f"{n_draws:,} Monte Carlo draws of lead-time demand (lead times up to {L.n:,} periods)",
+                 hint="a few hundred thousand draws already give the pmf to about 3 decimals")
+    rng = np.random.default_rng(check_seed("seed", seed))
     draws = _montecarlo(demand, D, L, n_draws, rng)
     return DiscreteDistribution.from_samples(draws, name=f"lead-time demand (Monte Carlo, {n_draws} draws)")

@@ -81,9 +81,27 @@ def _sum(x, axis):
 def fill_rate(demand, met, axis=-1):
     """Fill rate β = Σ_t met_t / Σ_t D_t: the fraction of units demanded that are met from stock
     in the period they are demanded (Axsäter's S2, Snyder & Shen's type-2 service level).
-    ``nan`` where nothing was demanded."""
-    d = _sum(demand, axis)
-    m = _sum(met, axis)
+    ``nan`` where nothing was demanded.  ``demand`` and ``met`` must have the same shape and be
+    finite with ``0 <= met <= demand`` (a ``ValueError`` names the first offending entry)."""
+    try:
+        dem = np.asarray(demand, dtype=float)
+        mt = np.asarray(met, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"demand and met must be arrays of numbers, got {demand!r} and {met!r}") from None
+    if dem.shape != mt.shape:
+        raise ValueError(f"demand and met must have the same shape, got {dem.shape} and {mt.shape}")
+    for label, arr in (("demand", dem), ("met", mt)):
+        bad = ~np.isfinite(arr) | (arr < 0)
+        if bad.any():
+            i = tuple(int(k) for k in np.argwhere(bad)[0])
+            raise ValueError(f"{label} must be finite and >= 0, got {float(arr[i])!r} at index {i}")
+    over = mt > dem * (1 + 1e-12) + 1e-12
+    if over.any():
+        i = tuple(int(k) for k in np.argwhere(over)[0])
+        raise ValueError(f"met must not exceed demand, got met {float(mt[i])!r} > demand {float(dem[i])!r} "
+                         f"at index {i}")
+    d = _sum(dem, axis)
+    m = _sum(mt, axis)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(d > 0, m / np.where(d > 0, d, 1.0), np.nan)
     return float(out) if np.ndim(out) == 0 else out
@@ -225,12 +243,32 @@ def co2_kg(units, weight_kg_per_unit, distance_km, mode="truck", factors=None):
 def mean_ci(x, confidence: float = 0.95):
     """Mean of independent replications and its Student-t confidence interval:
     x̄ ± t_{(1+c)/2, n-1} · s / sqrt(n).  Returns (mean, low, high); with one value or zero
-    spread, low = high = mean."""
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
+    spread, low = high = mean.  ``confidence`` is in (0, 1).  Every replication counts: an
+    infinite value, or a NaN among numbers, raises a ``ValueError`` (leave undefined replications
+    out explicitly if that is meant); a quantity undefined in every replication (all NaN, e.g. a
+    fill rate with no demand) gives (nan, nan, nan)."""
+    import numbers
+
+    if isinstance(confidence, bool) or not isinstance(confidence, numbers.Real) \
+            or not 0 < float(confidence) < 1:
+        raise ValueError(f"confidence must be a number strictly between 0 and 1, got {confidence!r}")
+    try:
+        x = np.asarray(x, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise TypeError(f"x must be an array of numbers, got {x!r}") from None
     n = x.size
     if n == 0:
+        raise ValueError("x must hold at least one replication, got an empty array")
+    if np.isinf(x).any():
+        i = int(np.flatnonzero(np.isinf(x))[0])
+        raise ValueError(f"x must be finite, got {float(x[i])!r} at index {i}")
+    nan = np.isnan(x)
+    if nan.all():
         return (math.nan, math.nan, math.nan)
+    if nan.any():
+        i = int(np.flatnonzero(nan)[0])
+        raise ValueError(f"x must not mix NaN with numbers (replication {i} of {n} is NaN); "
+                         "drop undefined replications explicitly if that is meant")
     mean = float(x.mean())
     if n < 2:
         return (mean, mean, mean)

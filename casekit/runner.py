@@ -1,26 +1,60 @@
 """Rerun a notebook with parameters (papermill), the engine behind ``casekit run``.
 
-A run writes, into its output folder, the executed notebook, an HTML export and ``results.json``
-(everything the notebook passed to :func:`casekit.record`).  Parameter names are checked against
-the notebook's ``parameters`` cell *before* anything executes; a value the notebook itself rejects
-ends the run with the notebook's own message (:class:`RunError`), not a traceback wall.
+A run writes, into its own output folder, the executed notebook, an HTML export, ``kernel.log``
+(what the kernel printed to stderr, when anything) and ``results.json``
+(everything the notebook passed to :func:`casekit.record`, plus a ``status`` field: ``running`` while
+the notebook executes, then ``complete``, ``failed`` or ``interrupted``; a failed or interrupted run
+also has an ``error`` line).  results.json is replaced atomically, so a reader never sees half a file.
+
+Parameters are data, never code: each value must be a number, a string, true/false, None or a list
+of these (:func:`parse_value`, :func:`check_value`), and papermill injects it as a Python literal that
+is checked to read back as the same value.  Parameter names are checked against the notebook's
+``parameters`` cell *before* anything executes; a value the notebook itself rejects ends the run with
+the notebook's own message (:class:`RunError`), not a traceback wall.  Only the notebooks and apps of
+the curriculum run unless ``allow_any_notebook=True``.
 """
 
 from __future__ import annotations
 
 import ast
 import json
+import math
 import os
+import secrets
+import signal
+import sys
+import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from casekit._record import RESULTS_ENV
-from casekit.catalog import notebook_parameters
+from casekit._record import RESERVED_NAMES, RESULTS_ENV, write_json_atomic
+from casekit.catalog import app_paths, curriculum_paths, notebook_parameters
+
+ALLOWED_VALUES = "a number, a string, true/false, None or a list of these"
+PARTIAL_RESULTS = ".results.partial.json"
 
 
 class RunError(RuntimeError):
-    """A notebook run that did not finish; ``str()`` is one line a person can act on."""
+    """A notebook run that did not finish; ``str()`` is one line a person can act on.
+    ``exit_code`` is what ``casekit run`` returns for it."""
+
+    exit_code = 1
+
+
+class RunRefused(RunError):
+    """A run refused before anything executed (unknown notebook or parameter, a value that is not
+    plain data, an unwritable output folder)."""
+
+    exit_code = 2
+
+
+class RunInterrupted(RunError):
+    """A run stopped by Ctrl-C (SIGINT); results.json has status ``interrupted``."""
+
+    exit_code = 130
 
 
 @dataclass(frozen=True)
@@ -36,17 +70,69 @@ class RunResult:
     seconds: float
 
 
-def parse_value(text: str):
-    """Turn a command-line string into a Python value: int, float, bool, None, list/dict literal,
-    else the string itself (``-p scenario none`` gives the string "none")."""
-    lowered = text.strip().lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    try:
-        value = ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
+def _short(text, limit: int = 60) -> str:
+    """``repr`` of ``text`` cut to ``limit`` characters: always one line."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[:limit - 3] + "..."
+
+
+def check_value(name: str, value):
+    """Return ``value`` if it is plain data (:data:`ALLOWED_VALUES`), else raise ``TypeError``.
+
+    Exact built-in types only (a ``str`` subclass could change how it prints), finite numbers only,
+    and the literal papermill will inject must read back as the same value.
+    """
+    kind = type(value)
+    if kind is list:
+        for item in value:
+            check_value(name, item)
+    elif kind is float and not math.isfinite(value):
+        raise TypeError(f"parameter {name}: {value!r} is not a finite number")
+    elif value is not None and kind not in (bool, int, float, str):
+        raise TypeError(f"parameter {name}: a {kind.__name__} value ({_short(value)}) is not allowed; "
+                        f"a value must be {ALLOWED_VALUES}")
     return value
+
+
+def injected_source(name: str, value) -> str:
+    """The Python literal papermill writes for ``value``; refuses any text that does not read back
+    as exactly ``value`` (so a parameter can never become code)."""
+    from papermill.translators import PythonTranslator
+
+    check_value(name, value)
+    source = PythonTranslator.translate(value)
+    try:
+        same = ast.literal_eval(source) == value
+    except (ValueError, SyntaxError):
+        same = False
+    if not same:
+        raise TypeError(f"parameter {name}: {_short(value)} cannot be passed safely as a literal")
+    return source
+
+
+def parse_value(text: str, name: str = "value"):
+    """Turn a command-line string into plain data: int, float, bool, None, a list of these, or a string.
+
+    ``-p scenario none`` gives the string "none"; ``true``/``false`` in any case give booleans;
+    ``'7'`` (quoted) gives the string "7".  Any other literal (tuple, set, dict, bytes, ...) and text
+    that starts like a literal but does not parse raise ``ValueError``: a parameter is data, never code.
+    """
+    if type(text) is not str:
+        raise TypeError(f"parameter {name}: expected text, got {type(text).__name__}")
+    stripped = text.strip()
+    if stripped.lower() in ("true", "false"):
+        return stripped.lower() == "true"
+    try:
+        value = ast.literal_eval(stripped)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        if stripped[:1] in ("[", "(", "{", "'", '"') or stripped[:2].lower() in ("b'", 'b"', "r'", 'r"'):
+            raise ValueError(f"parameter {name}: {_short(text)} starts like a literal but does not parse; "
+                             f"a value must be {ALLOWED_VALUES}") from None
+        return text
+    try:
+        return check_value(name, value)
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
 
 
 def check_parameters(notebook: Path, parameters: dict) -> dict[str, dict]:
@@ -54,14 +140,77 @@ def check_parameters(notebook: Path, parameters: dict) -> dict[str, dict]:
     valid = notebook_parameters(notebook)
     unknown = [name for name in parameters if name not in valid]
     if unknown:
-        raise RunError(f"unknown parameter {', '.join(map(repr, unknown))} for {notebook.name}; "
+        raise RunRefused(f"unknown parameter {', '.join(map(repr, unknown))} for {notebook.name}; "
                        f"valid parameters: {', '.join(valid) or '(none)'}")
     return valid
 
 
-def default_out_dir(notebook: Path, root: Path | None = None) -> Path:
+def resolve_notebook(notebook, allow_any_notebook: bool = False) -> Path:
+    """The notebook file to run: a path, or the bare name of a curriculum notebook or app.
+
+    Raises :class:`RunError` (one line) for a missing file, a file that is not a Jupyter notebook, or
+    (unless ``allow_any_notebook``) a notebook that is not part of the casekit curriculum.
+    """
+    import nbformat
+
+    known = {p.resolve(): p for p in curriculum_paths() + app_paths()}
+    path = Path(notebook)
+    if not path.exists():
+        by_name = [p for p in known if p.name == path.name and len(path.parts) == 1]
+        if not by_name:
+            raise RunRefused(f"no notebook at {path.resolve()}")
+        path = by_name[0]
+    path = path.resolve()
+    if not allow_any_notebook and path not in known:
+        raise RunRefused(f"{path} is not a casekit notebook; run a notebook of the curriculum "
+                       f"(`casekit notebooks` lists them) or pass --allow-any-notebook")
+    if not path.is_file():
+        raise RunRefused(f"{path} is not a file")
+    try:
+        nbformat.read(str(path), as_version=4)
+    except OSError as exc:
+        raise RunRefused(f"cannot read {path}: {exc.strerror or exc}") from None
+    except Exception:  # JSON, encoding or schema: the file's content is never echoed
+        raise RunRefused(f"{path} is not a Jupyter notebook (its content is not notebook JSON)") from None
+    return path
+
+
+def default_out_dir(notebook: Path, root: Path | None = None, kind: str = "runs") -> Path:
+    """``build/<kind>/<name>-<YYYYmmdd-HHMMSS>-<6 hex>``: the random suffix keeps two runs started in
+    the same second apart."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    return (root or Path.cwd()) / "build" / "runs" / f"{notebook.stem}-{stamp}"
+    return (root or Path.cwd()) / "build" / kind / f"{Path(notebook).stem}-{stamp}-{secrets.token_hex(3)}"
+
+
+def prepare_out_dir(out_dir, notebook: Path, kind: str = "runs") -> Path:
+    """Create the output folder (a new unique one when ``out_dir`` is None) and check it is writable.
+
+    Raises :class:`RunError` with one line for a path that is a file, cannot be created or cannot be
+    written (e.g. under /proc or /sys, or on a read-only disk).
+    """
+    if out_dir is None:
+        for _ in range(10):
+            out = default_out_dir(notebook, kind=kind)
+            try:
+                out.mkdir(parents=True, exist_ok=False)
+                break
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise RunRefused(f"cannot create the output folder {out}: {exc.strerror or exc}") from None
+        else:
+            raise RunRefused(f"cannot find a free output folder name under {out.parent}")
+        return out
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise RunRefused(f"--out {out} is a file, not a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".casekit-write-check-"):
+            pass
+    except OSError as exc:
+        raise RunRefused(f"cannot write to --out {out}: {exc.strerror or exc}") from None
+    return out
 
 
 def export_html(executed: Path, html: Path) -> None:
@@ -73,44 +222,109 @@ def export_html(executed: Path, html: Path) -> None:
     html.write_text(body, encoding="utf-8")
 
 
-def run_notebook(notebook, parameters: dict | None = None, out_dir=None, *,
-                 kernel_name: str = "python3", timeout: int | None = 1800) -> RunResult:
-    """Execute ``notebook`` with ``parameters`` into ``out_dir`` (default build/runs/<name>-<time>/).
+@contextmanager
+def _stderr_to(log: Path):
+    """Send file descriptor 2 to ``log`` for the duration: the kernel papermill starts inherits it,
+    so its warnings and its own traceback on Ctrl-C land in the log, not on the terminal."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(log, "ab") as fh:
+            os.dup2(fh.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
 
-    Raises :class:`RunError` for an unknown parameter (before executing) and for a notebook that
-    stops with an exception (after writing what ran, so the executed notebook can be inspected).
+
+def _recorded(partial: Path) -> dict:
+    try:
+        return json.loads(partial.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def run_notebook(notebook, parameters: dict | None = None, out_dir=None, *,
+                 kernel_name: str = "python3", timeout: int | None = 1800,
+                 allow_any_notebook: bool = False) -> RunResult:
+    """Execute ``notebook`` with ``parameters`` into ``out_dir`` (default a new
+    build/runs/<name>-<time>-<suffix>/).
+
+    Raises :class:`RunError` for a notebook outside the curriculum (unless ``allow_any_notebook``),
+    an unknown parameter or a value that is not plain data (before executing), an unwritable
+    ``out_dir``, and a notebook that stops with an exception (after writing what ran, so the
+    executed notebook can be inspected); :class:`RunInterrupted` on Ctrl-C.  results.json then has
+    status ``failed`` or ``interrupted`` and the ``error`` line.
     """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    notebook = Path(notebook).resolve()
-    if not notebook.is_file():
-        raise RunError(f"no notebook at {notebook}")
+    notebook = resolve_notebook(notebook, allow_any_notebook)
     parameters = dict(parameters or {})
     check_parameters(notebook, parameters)
-    out = Path(out_dir) if out_dir else default_out_dir(notebook)
-    out.mkdir(parents=True, exist_ok=True)
+    for name, value in parameters.items():
+        try:
+            injected_source(name, value)
+        except TypeError as exc:
+            raise RunRefused(str(exc)) from None
+    out = prepare_out_dir(out_dir, notebook)
     executed = out / notebook.name
     html = out / (notebook.stem + ".html")
     results_json = out / "results.json"
-    results_json.write_text("{}")
+    partial = out / PARTIAL_RESULTS
+    kernel_log = out / "kernel.log"
+    for stale in (executed, html, partial, kernel_log):      # never leave a previous run's files beside this one
+        stale.unlink(missing_ok=True)
+    write_json_atomic(results_json, {"status": "running"})
     previous = os.environ.get(RESULTS_ENV)
-    os.environ[RESULTS_ENV] = str(results_json.resolve())
+    os.environ[RESULTS_ENV] = str(partial.resolve())
     start = time.perf_counter()
+    status, error = "failed", None
     try:
-        papermill.execute_notebook(str(notebook), str(executed), parameters=parameters,
-                                   kernel_name=kernel_name, cwd=str(notebook.parent),
-                                   progress_bar=False, log_output=False, execution_timeout=timeout)
+        with _stderr_to(kernel_log):
+            papermill.execute_notebook(str(notebook), str(executed), parameters=parameters,
+                                       kernel_name=kernel_name, cwd=str(notebook.parent),
+                                       progress_bar=False, log_output=False, execution_timeout=timeout)
+        status = "complete"
     except PapermillExecutionError as exc:
-        raise RunError(f"{notebook.name} stopped in cell {exc.exec_count}: {exc.ename}: {exc.evalue} "
-                       f"(executed notebook: {executed})") from None
-    finally:
-        if previous is None:
-            os.environ.pop(RESULTS_ENV, None)
+        if exc.ename == "KeyboardInterrupt":
+            status, error = "interrupted", f"{notebook.name} interrupted in cell {exc.exec_count}"
         else:
-            os.environ[RESULTS_ENV] = previous
-        if executed.exists():
-            export_html(executed, html)
+            evalue = " ".join(str(exc.evalue).split())
+            error = f"{notebook.name} stopped in cell {exc.exec_count}: {exc.ename}: {evalue}"
+    except KeyboardInterrupt:
+        status, error = "interrupted", f"{notebook.name} interrupted"
+    except Exception as exc:  # kernel died, timeout, unreadable output: still one line and a status
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        error = f"{notebook.name} could not finish: {type(exc).__name__}: {message[:200]}"
+    finally:
+        main_thread = threading.current_thread() is threading.main_thread()
+        if main_thread:   # a second Ctrl-C may not cut the record short
+            handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            if previous is None:
+                os.environ.pop(RESULTS_ENV, None)
+            else:
+                os.environ[RESULTS_ENV] = previous
+            results = _recorded(partial)
+            summary = {**results, "status": status, **({"error": error} if error else {})}
+            write_json_atomic(results_json, summary)
+            partial.unlink(missing_ok=True)
+            if kernel_log.exists() and kernel_log.stat().st_size == 0:
+                kernel_log.unlink()
+            if executed.exists():
+                try:
+                    export_html(executed, html)
+                except Exception:  # an HTML copy is a convenience; the run's status is already written
+                    pass
+        finally:
+            if main_thread:
+                signal.signal(signal.SIGINT, handler)
     seconds = time.perf_counter() - start
-    results = json.loads(results_json.read_text())
+    if status == "interrupted":
+        raise RunInterrupted(f"{error}; {len(results)} values recorded so far in {results_json} "
+                             "(status 'interrupted')")
+    if status == "failed":
+        raise RunError(f"{error} (executed notebook: {executed})")
     return RunResult(notebook, out, executed, html, results_json, results, seconds)

@@ -12,9 +12,15 @@ Notation (Snyder & Shen, *Fundamentals of Supply Chain Theory*; Silver, Pyke & T
   negligible unless ``r`` is very low, gives the common textbook form ``1 - n(r)/Q``.
 * **Safety stock** ``ss = r - E[X]``: stock held beyond the expected lead-time demand.
 
-Also here: the single-period **newsvendor** (exact for discrete and continuous demand), **dynamic
-safety stock** recomputed each period from a rolling window, and :func:`variance_by_tier`, the
-seed paper's Table 1 (variance by supply-chain tier) as a table computed from parameters.
+Also here: the single-period **newsvendor** (exact for discrete and continuous demand) and its
+variants: a lead time (demand over L + 1 periods), the revenue / purchase cost / salvage value /
+goodwill form mapped to (h, p) and back (:func:`newsvendor_profit`), and the myopic multi-period
+policy (:func:`myopic_policy`); the **loss functions** n, n_bar, n2, n_bar2 of any demand
+distribution (:func:`loss_function` and its siblings, Snyder & Shen appendix C); **dynamic safety
+stock** recomputed each period from a rolling window; and :func:`variance_by_tier`, Table 1 of the
+paper "Hybrid Optimization Framework for Multi-Echelon Inventory Control Integrating Stochastic
+Demand, Lead Time Uncertainty, and Real-Time Data Analytics" (variance by supply-chain tier) as a
+table computed from parameters.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from casekit.distributions import (DiscreteDistribution, _is_continuous_frozen, 
                                    as_discrete)
 from casekit.leadtime import lead_time_demand
 from casekit.validate import (check_array, check_choice, check_int, check_nonnegative, check_positive,
-                              check_probability)
+                              check_probability, check_real)
 
 __all__ = [
     "reorder_point",
@@ -40,6 +46,14 @@ __all__ = [
     "NewsvendorResult",
     "newsvendor",
     "newsvendor_cost",
+    "demand_over_periods",
+    "NewsvendorProfitResult",
+    "newsvendor_profit",
+    "newsvendor_costs_from_prices",
+    "newsvendor_prices_from_costs",
+    "MyopicPolicy",
+    "myopic_cost",
+    "myopic_policy",
     "loss_function",
     "complementary_loss_function",
     "second_order_loss_function",
@@ -197,7 +211,8 @@ def compare_methods(demand, lead_time, csl: float = 0.95, *, n_draws: int = 20_0
 class NewsvendorResult:
     """Optimal base-stock level ``S*`` and its expected cost per period.
 
-    ``cost(S) = h E[(S - D)^+] + p E[(D - S)^+]``; ``critical_ratio = p / (p + h)``.
+    ``cost(S) = h E[(S - D)^+] + p E[(D - S)^+]``; ``critical_ratio = p / (p + h)``.  With a lead
+    time ``L`` (periods), ``D`` is the demand over ``L + 1`` periods.
     """
 
     base_stock: float
@@ -206,15 +221,18 @@ class NewsvendorResult:
     holding_cost: float
     stockout_cost: float
     demand: object = field(repr=False)
+    lead_time: int = 0
 
     def cost_at(self, base_stock: float) -> float:
         """Expected cost per period of another base-stock level ``S``."""
-        return newsvendor_cost(self.holding_cost, self.stockout_cost, self.demand, base_stock)
+        return newsvendor_cost(self.holding_cost, self.stockout_cost, self.demand, base_stock,
+                               lead_time=self.lead_time)
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame({"value": [self.base_stock, self.cost, self.critical_ratio,
-                                       self.holding_cost, self.stockout_cost]},
-                            index=["base_stock", "cost", "critical_ratio", "holding_cost", "stockout_cost"])
+                                       self.holding_cost, self.stockout_cost, self.lead_time]},
+                            index=["base_stock", "cost", "critical_ratio", "holding_cost", "stockout_cost",
+                                   "lead_time"])
 
 
 def _continuous_loss(dist, S: float) -> float:
@@ -228,18 +246,83 @@ def _continuous_loss(dist, S: float) -> float:
     return float(val + max(dist.support()[0] - S, 0.0))
 
 
-def newsvendor_cost(holding_cost: float, stockout_cost: float, demand, base_stock: float) -> float:
-    """Expected cost per period ``g(S) = h E[(S - D)^+] + p E[(D - S)^+]`` of base-stock level ``S``.
+#: Largest support (values) a convolved multi-period discrete demand may have.
+_MAX_CONVOLVED_SUPPORT = 20_000_000
+
+
+def demand_over_periods(demand, periods: int):
+    """The demand over ``periods`` (>= 1) independent periods of per-period ``demand``.
+
+    Closed forms keep the family: normal ``N(n mu, n sigma^2)``, Poisson ``Poisson(n lambda)``,
+    negative binomial ``nbinom(n r, q)``, gamma ``gamma(n a, scale)``.  Any other discrete demand
+    (scipy, :class:`~casekit.distributions.DiscreteDistribution`, dict, int) is convolved exactly
+    (tail beyond 1 - 1e-12 lumped into the top value, see :mod:`casekit.distributions`).  Other
+    continuous demand has no closed-form sum and is refused.
 
     >>> from scipy import stats
-    >>> round(newsvendor_cost(1, 4, stats.poisson(6), 5), 6)    # Snyder & Shen
+    >>> d = demand_over_periods(stats.norm(50, 8), 5)
+    >>> round(float(d.mean()), 6), round(float(d.std()), 6)
+    (250.0, 17.888544)
+    """
+    n = check_int("periods", periods, minimum=1)
+    if n == 1:
+        return demand
+    if _is_continuous_frozen(demand) or _is_discrete_frozen(demand):
+        name = demand.dist.name
+        args, kw = tuple(demand.args), dict(demand.kwds)
+        if name == "norm":
+            return stats.norm(float(demand.mean()) * n, float(demand.std()) * math.sqrt(n))
+        if name == "poisson" and demand.support()[0] == 0:
+            return stats.poisson(float(demand.mean()) * n)
+        if name == "nbinom":
+            par = {**dict(zip(("n", "p", "loc"), args)), **kw}
+            if par.get("loc", 0) == 0:
+                return stats.nbinom(par["n"] * n, par["p"])
+        if name == "gamma":
+            par = {**dict(zip(("a", "loc", "scale"), args)), **kw}
+            if par.get("loc", 0) == 0:
+                return stats.gamma(par["a"] * n, scale=par.get("scale", 1.0))
+        if _is_continuous_frozen(demand):
+            raise ValueError(f"lead_time: demand over several periods of a {name} distribution has no closed "
+                             f"form here; use normal, gamma, Poisson, negative binomial or discrete demand")
+    D = as_discrete(demand, param="demand")
+    if D.n * n > _MAX_CONVOLVED_SUPPORT:
+        raise ValueError(f"lead_time: demand over {n} periods would have a support of {D.n * n:.3g} values, "
+                         f"over the {_MAX_CONVOLVED_SUPPORT:.0e} limit")
+    total = D
+    for _ in range(n - 1):
+        total = total + D
+    return total
+
+
+def _mean(demand) -> float:
+    """E[D] of any demand the newsvendor functions accept."""
+    if _is_continuous_frozen(demand) or _is_discrete_frozen(demand):
+        return float(demand.mean())
+    return as_discrete(demand, param="demand").mean()
+
+
+def _periods(lead_time) -> int:
+    return check_int("lead_time", lead_time, minimum=0) + 1
+
+
+def newsvendor_cost(holding_cost: float, stockout_cost: float, demand, base_stock: float, *,
+                    lead_time: int = 0) -> float:
+    """Expected cost per period ``g(S) = h E[(S - D)^+] + p E[(D - S)^+]`` of base-stock level ``S``.
+
+    With ``lead_time`` L > 0 periods, ``D`` is the demand over L + 1 periods (what an order placed
+    now must cover until the next one arrives).
+
+    >>> from scipy import stats
+    >>> round(newsvendor_cost(1, 4, stats.poisson(6), 5), 6)    # Snyder & Shen, Example 4.7
     6.590296
     """
     h = check_nonnegative("holding_cost", holding_cost)
     p = check_nonnegative("stockout_cost", stockout_cost)
-    S = float(base_stock)
-    if not math.isfinite(S):
-        raise ValueError(f"base_stock must be a finite number, got {base_stock!r}")
+    if base_stock is None or isinstance(base_stock, (str, bytes, bool)):
+        raise TypeError(f"base_stock must be a number, got {base_stock!r}")
+    S = check_real("base_stock", base_stock)
+    demand = demand_over_periods(demand, _periods(lead_time))
     if _is_continuous_frozen(demand):
         n = _continuous_loss(demand, S)
         return float(h * (S - demand.mean() + n) + p * n)
@@ -247,7 +330,7 @@ def newsvendor_cost(holding_cost: float, stockout_cost: float, demand, base_stoc
     return float(h * D.complementary_loss(S) + p * D.loss(S))
 
 
-def newsvendor(holding_cost: float, stockout_cost: float, demand) -> NewsvendorResult:
+def newsvendor(holding_cost: float, stockout_cost: float, demand, *, lead_time: int = 0) -> NewsvendorResult:
     """The newsvendor: ``S* = F^{-1}(p / (p + h))`` and its expected cost per period.
 
     Parameters
@@ -259,32 +342,284 @@ def newsvendor(holding_cost: float, stockout_cost: float, demand) -> NewsvendorR
     demand : scipy.stats frozen distribution, DiscreteDistribution, dict
         ``D``, demand in the period.  Continuous: ``S*`` is the exact critical fractile.
         Discrete: ``S*`` is the smallest integer with ``F(S) >= p/(p+h)``.
+    lead_time : int
+        ``L`` >= 0 periods between ordering and receiving (Snyder & Shen section 4.3.4): the
+        base-stock level covers the demand over ``L + 1`` periods (:func:`demand_over_periods`).
 
     Examples
     --------
-    Snyder & Shen, *Fundamentals of Supply Chain Theory*, normal and Poisson examples:
+    Snyder & Shen, *Fundamentals of Supply Chain Theory*, Example 4.3 (h = 0.18, p = 0.70,
+    D ~ N(50, 8^2); published S* = 56.6, g(S*) = 1.998):
 
     >>> from scipy import stats
     >>> r = newsvendor(0.18, 0.70, stats.norm(50, 8))
     >>> round(r.base_stock, 6), round(r.cost, 6)
     (56.603956, 1.997605)
+
+    Example 4.7 (h = 1, p = 4, Poisson(6) demand; published S* = 8):
+
     >>> r = newsvendor(1, 4, stats.poisson(6))
     >>> r.base_stock, round(r.cost, 6), round(r.cost_at(5), 6)
     (8, 3.570107, 6.590296)
+
+    Example 4.4 (Example 4.3 with lead time L = 4: demand over 5 periods is N(250, 5 * 8^2);
+    published S* = 264.8):
+
+    >>> round(newsvendor(0.18, 0.70, stats.norm(50, 8), lead_time=4).base_stock, 4)
+    264.7669
     """
     h = check_positive("holding_cost", holding_cost)
     p = check_positive("stockout_cost", stockout_cost)
+    L = _periods(lead_time) - 1
     ratio = p / (p + h)
-    if _is_continuous_frozen(demand):
-        m = demand.mean()
+    over = demand_over_periods(demand, L + 1)
+    if _is_continuous_frozen(over):
+        m = over.mean()
         if not math.isfinite(m):
             raise ValueError(f"demand must have a finite mean, got {float(m)!r}")
-        S = float(demand.ppf(ratio))
+        S = float(over.ppf(ratio))
     else:
-        demand = as_discrete(demand, param="demand")
-        S = int(demand.ppf(ratio))
-    return NewsvendorResult(base_stock=S, cost=newsvendor_cost(h, p, demand, S), critical_ratio=ratio,
-                            holding_cost=h, stockout_cost=p, demand=demand)
+        over = as_discrete(over, param="demand")
+        S = int(over.ppf(ratio))
+        if L == 0:
+            demand = over
+    return NewsvendorResult(base_stock=S, cost=newsvendor_cost(h, p, over, S), critical_ratio=ratio,
+                            holding_cost=h, stockout_cost=p, demand=demand, lead_time=L)
+
+
+@dataclass(frozen=True)
+class NewsvendorProfitResult:
+    """The newsvendor in its revenue form, beside the equivalent (h, p) cost form.
+
+    Revenue form (Snyder & Shen section 4.3.2): selling price ``r``, purchase cost ``c``, salvage
+    value ``v`` per unit left over, goodwill (loss-of-goodwill) cost ``g`` per unit short, plus
+    optional holding cost ``h_0`` and extra shortage cost beyond the goodwill.  Expected profit
+
+        pi(S) = r E[min(D, S)] - c S + v E[(S - D)^+] - h_0 E[(S - D)^+] - g E[(D - S)^+]
+              = (r - c) E[D] - [h E[(S - D)^+] + p E[(D - S)^+]],
+
+    with the overage cost ``h = c - v + h_0`` and underage cost ``p = r - c + g``: maximising
+    profit is minimising the newsvendor cost ``g(S)``, and ``profit = (r - c) E[D] - cost``.
+
+    Attributes
+    ----------
+    base_stock, critical_ratio : float
+        ``S*`` and ``p / (p + h) = (r - c + g) / (r - v + g + h_0)``.
+    profit, cost : float
+        Expected profit ``pi(S*)`` and the (h, p) cost ``g(S*)`` per period.
+    holding_cost, stockout_cost : float
+        The mapped ``h`` and ``p``.
+    selling_price, purchase_cost, salvage_value, goodwill_cost, extra_holding_cost : float
+        The revenue-form inputs.
+    """
+
+    base_stock: float
+    profit: float
+    cost: float
+    critical_ratio: float
+    holding_cost: float
+    stockout_cost: float
+    selling_price: float
+    purchase_cost: float
+    salvage_value: float
+    goodwill_cost: float
+    extra_holding_cost: float
+    demand: object = field(repr=False)
+    lead_time: int = 0
+
+    @property
+    def margin(self) -> float:
+        """``(r - c) E[D]``: the profit if supply matched demand exactly (profit + cost)."""
+        return self.profit + self.cost
+
+    def cost_at(self, base_stock: float) -> float:
+        """The (h, p) newsvendor cost ``g(S)`` of another level."""
+        return newsvendor_cost(self.holding_cost, self.stockout_cost, self.demand, base_stock,
+                               lead_time=self.lead_time)
+
+    def profit_at(self, base_stock: float) -> float:
+        """Expected profit of another level: ``(r - c) E[D] - g(S)``."""
+        return self.margin - self.cost_at(base_stock)
+
+    def to_frame(self) -> pd.DataFrame:
+        keys = ["base_stock", "profit", "cost", "critical_ratio", "holding_cost", "stockout_cost",
+                "selling_price", "purchase_cost", "salvage_value", "goodwill_cost", "extra_holding_cost"]
+        return pd.DataFrame({"value": [getattr(self, k) for k in keys]}, index=keys)
+
+
+def newsvendor_costs_from_prices(selling_price: float, purchase_cost: float, salvage_value: float = 0.0,
+                                 goodwill_cost: float = 0.0, extra_holding_cost: float = 0.0) -> tuple:
+    """``(h, p) = (c - v + h_0, r - c + g)``: the revenue form mapped to the cost form.
+
+    Requires ``v < c + h_0`` (else leftovers earn money and ``S*`` is infinite) and
+    ``c < r + g`` (else no unit is worth buying).
+
+    >>> newsvendor_costs_from_prices(1.0, 0.3, 0.12)    # Snyder & Shen Example 4.2 -> Example 4.3
+    (0.18, 0.7)
+    """
+    r = check_nonnegative("selling_price", selling_price)
+    c = check_nonnegative("purchase_cost", purchase_cost)
+    v = check_real("salvage_value", salvage_value)
+    g = check_nonnegative("goodwill_cost", goodwill_cost)
+    h0 = check_nonnegative("extra_holding_cost", extra_holding_cost)
+    h, p = c - v + h0, r - c + g
+    if not h > 0:
+        raise ValueError(f"salvage_value must be below purchase_cost + extra_holding_cost ({c + h0!r}), got "
+                         f"{v!r}: leftovers would earn money and the order would be unbounded")
+    if not p > 0:
+        raise ValueError(f"purchase_cost must be below selling_price + goodwill_cost ({r + g!r}), got {c!r}: "
+                         f"no unit would be worth ordering")
+    return round(h, 12), round(p, 12)
+
+
+def newsvendor_prices_from_costs(holding_cost: float, stockout_cost: float, purchase_cost: float) -> tuple:
+    """Back from the cost form: given ``h``, ``p`` and a purchase cost ``c`` (and no goodwill or
+    extra holding cost), the selling price ``r = c + p`` and salvage value ``v = c - h``.
+
+    >>> newsvendor_prices_from_costs(0.18, 0.7, 0.3)    # Example 4.3 -> Example 4.2
+    (1.0, 0.12)
+    """
+    h = check_positive("holding_cost", holding_cost)
+    p = check_positive("stockout_cost", stockout_cost)
+    c = check_nonnegative("purchase_cost", purchase_cost)
+    return round(c + p, 12), round(c - h, 12)
+
+
+def newsvendor_profit(selling_price: float, purchase_cost: float, salvage_value: float, demand, *,
+                      goodwill_cost: float = 0.0, extra_holding_cost: float = 0.0,
+                      lead_time: int = 0) -> NewsvendorProfitResult:
+    """The newsvendor with selling price, purchase cost, salvage value and goodwill cost.
+
+    Maps to the cost form ``h = c - v + h_0``, ``p = r - c + g``
+    (:func:`newsvendor_costs_from_prices`), solves it with :func:`newsvendor`, and reports both
+    the expected profit ``(r - c) E[D] - g(S*)`` and the cost ``g(S*)``.
+
+    Examples
+    --------
+    Snyder & Shen Example 4.2 (r = 1, c = 0.30, v = 0.12, D ~ N(50, 8^2)) is Example 4.3 in
+    disguise: h = 0.18, p = 0.70, the same S* = 56.6, profit 0.70 * 50 - 1.998:
+
+    >>> from scipy import stats
+    >>> r = newsvendor_profit(1.0, 0.30, 0.12, stats.norm(50, 8))
+    >>> (r.holding_cost, r.stockout_cost), round(r.base_stock, 6), round(r.profit, 6), round(r.cost, 6)
+    ((0.18, 0.7), 56.603956, 33.002395, 1.997605)
+    """
+    h, p = newsvendor_costs_from_prices(selling_price, purchase_cost, salvage_value, goodwill_cost,
+                                        extra_holding_cost)
+    res = newsvendor(h, p, demand, lead_time=lead_time)
+    mean = _mean(demand_over_periods(res.demand, res.lead_time + 1))
+    margin = (float(selling_price) - float(purchase_cost)) * mean
+    return NewsvendorProfitResult(base_stock=res.base_stock, profit=margin - res.cost, cost=res.cost,
+                                  critical_ratio=res.critical_ratio, holding_cost=h, stockout_cost=p,
+                                  selling_price=float(selling_price), purchase_cost=float(purchase_cost),
+                                  salvage_value=float(salvage_value), goodwill_cost=float(goodwill_cost),
+                                  extra_holding_cost=float(extra_holding_cost), demand=res.demand,
+                                  lead_time=res.lead_time)
+
+
+@dataclass(frozen=True)
+class MyopicPolicy:
+    """Myopic base-stock levels of a multi-period newsvendor with purchase costs that change.
+
+    ``table`` (index ``period`` t = 1..T): ``purchase_cost`` c_t, ``c_plus`` = c_t - gamma c_{t+1},
+    ``critical_ratio`` (p - c+)/(p + h), ``base_stock`` S_t, ``cost`` G_t(S_t).
+    ``nondecreasing``: S_1 <= S_2 <= ... <= S_T, the condition (Veinott 1965) under which the
+    myopic policy is optimal for the whole horizon when the starting inventory is at most S_1.
+    """
+
+    table: pd.DataFrame
+    discount: float
+    nondecreasing: bool
+
+    @property
+    def base_stock(self) -> np.ndarray:
+        return self.table["base_stock"].to_numpy()
+
+    def to_frame(self) -> pd.DataFrame:
+        return self.table.copy()
+
+
+def myopic_cost(holding_cost: float, stockout_cost: float, purchase_cost: float, next_purchase_cost: float,
+                demand, base_stock: float, *, discount: float = 1.0) -> float:
+    """One period's myopic cost ``G_t(y) = c_t y + g(y) - gamma c_{t+1} (y - E[D])``.
+
+    Ordering up to ``y`` costs ``c_t`` per unit; what is left (``y - D``, negative = backorders)
+    is worth ``c_{t+1}`` next period, discounted by ``gamma``; ``g`` is the newsvendor cost.
+    Equivalently ``G_t(y) = g'(y) + c_t E[D]``, the newsvendor cost with ``h' = h + c+`` and
+    ``p' = p - c+``, ``c+ = c_t - gamma c_{t+1}``.
+
+    >>> from scipy import stats
+    >>> round(myopic_cost(0.18, 0.70, 0.30, 0.40, stats.norm(50, 8), 120, discount=0.98), 6)
+    21.16
+    """
+    h, p, c_plus = _myopic_costs(holding_cost, stockout_cost, purchase_cost, next_purchase_cost, discount)
+    return newsvendor_cost(h + c_plus, p - c_plus, demand, base_stock) + float(purchase_cost) * _mean(demand)
+
+
+def _myopic_costs(holding_cost, stockout_cost, purchase_cost, next_purchase_cost, discount):
+    h = check_nonnegative("holding_cost", holding_cost)
+    p = check_positive("stockout_cost", stockout_cost)
+    c = check_nonnegative("purchase_cost", purchase_cost)
+    c_next = check_nonnegative("next_purchase_cost", next_purchase_cost)
+    gamma = check_real("discount", discount)
+    if not 0 < gamma <= 1:
+        raise ValueError(f"discount must be in (0, 1], got {gamma!r}")
+    c_plus = c - gamma * c_next
+    if not -h < c_plus < p:
+        raise ValueError(f"purchase_cost and next_purchase_cost give c+ = c_t - discount c_(t+1) = {c_plus:g}; "
+                         f"the myopic policy needs -h < c+ < p, i.e. between {-h:g} and {p:g}")
+    return h, p, c_plus
+
+
+def myopic_policy(holding_cost: float, stockout_cost: float, purchase_cost, demand, *,
+                  discount: float = 1.0) -> MyopicPolicy:
+    """Myopic base-stock levels for periods t = 1..T (Snyder & Shen section 4.4, after Veinott).
+
+    In period t the myopic policy orders up to the minimiser of ``G_t(y) = c+_t y + g_t(y)``
+    (:func:`myopic_cost`), ``c+_t = c_t - gamma c_{t+1}``: a newsvendor with critical ratio
+    ``(p - c+_t) / (p + h)``.  When the levels are non-decreasing the myopic policy is optimal.
+
+    Parameters
+    ----------
+    holding_cost, stockout_cost : float
+        ``h`` >= 0 and ``p`` > 0 per unit per period.
+    purchase_cost : sequence of float
+        ``c_1, ..., c_T, c_{T+1}``: the unit purchase cost in each period, and last the value of a
+        unit carried past the horizon (e.g. its salvage value, or the next purchase cost).
+    demand : distribution or sequence of T distributions
+        ``D_t`` per period (one distribution for all periods, or one per period).
+    discount : float
+        ``gamma`` in (0, 1].
+
+    Examples
+    --------
+    Example 4.3's numbers with c_1 = 0.30, c_2 = 0.35, gamma = 0.98 (stockpyl's myopic test):
+    c+ = -0.043, ratio 0.7430/0.88, S = 58.0989:
+
+    >>> from scipy import stats
+    >>> pol = myopic_policy(0.18, 0.70, [0.30, 0.35], stats.norm(50, 8), discount=0.98)
+    >>> round(float(pol.base_stock[0]), 4), round(float(pol.table["cost"].iloc[0]), 4)
+    (58.0989, 16.6824)
+    """
+    costs = check_array("purchase_cost", purchase_cost, ndim=1, nonnegative=True, min_size=2)
+    T = costs.size - 1
+    if isinstance(demand, (list, tuple)):
+        if len(demand) != T:
+            raise ValueError(f"demand must be one distribution or {T} (one per period), got {len(demand)}")
+        demands = list(demand)
+    else:
+        demands = [demand] * T
+    rows = []
+    for t in range(T):
+        h, p, c_plus = _myopic_costs(holding_cost, stockout_cost, costs[t], costs[t + 1], discount)
+        res = newsvendor(h + c_plus, p - c_plus, demands[t])
+        mean = _mean(res.demand)
+        rows.append(dict(period=t + 1, purchase_cost=float(costs[t]), c_plus=c_plus,
+                         critical_ratio=res.critical_ratio, base_stock=res.base_stock,
+                         cost=res.cost + float(costs[t]) * mean))
+    table = pd.DataFrame(rows).set_index("period")
+    S = table["base_stock"].to_numpy(dtype=float)
+    return MyopicPolicy(table=table, discount=float(discount), nondecreasing=bool(np.all(np.diff(S) >= -1e-12)))
 
 
 # ---------------------------------------------------------------------- loss functions
@@ -691,7 +1026,7 @@ def dynamic_safety_stock(demand, *, lead_times=None, lead_time=None, forecasts=N
 
 # ---------------------------------------------------------------------- Table 1: variance by tier
 #: Illustrative parameters for :func:`variance_by_tier` (downstream first).  These are teaching
-#: values chosen by casekit, not numbers from the seed paper: demand variability grows upstream
+#: values chosen by casekit, not numbers from the paper: demand variability grows upstream
 #: (the bullwhip effect) and so do lead times and their spread.
 EXAMPLE_TIERS = pd.DataFrame({
     "tier": ["retailer", "distributor", "manufacturer", "raw-material supplier"],
@@ -703,7 +1038,7 @@ EXAMPLE_TIERS = pd.DataFrame({
 
 
 def variance_by_tier(tiers=None, *, csl: float = 0.95) -> pd.DataFrame:
-    """The seed paper's Table 1, computed: how demand and lead-time variance set safety stock, per tier.
+    """The paper's Table 1 (variance by tier), computed: how demand and lead-time variance set safety stock.
 
     For each tier (downstream first), with demand per period ``D`` (mean ``mu_D``, sd ``sigma_D``)
     and lead time ``L`` (mean ``mu_L``, sd ``sigma_L``, periods), the lead-time demand variance is

@@ -8,9 +8,13 @@ ingestion -> transformation -> triggers and alerts -> store -> dashboard, in num
    per ``tick`` of wall time.  ``realtime=True`` sleeps between batches; the default replays as
    fast as the pipeline runs.
 2. **Ingest** (:meth:`Pipeline.process`): every event is checked, and a bad one is **rejected,
-   counted and logged** (logger ``casekit.streaming``), never dropped silently: missing timestamp,
-   duplicated ``event_id``, out of order (earlier than an event already seen), unknown node, SKU
-   or type, missing or negative value.  ``strict=True`` raises a ``ValueError`` instead.
+   counted and logged** (logger ``casekit.streaming``), never dropped silently: missing or
+   non-whole timestamp, missing event id, unknown node, SKU or type, missing, infinite or negative
+   value, missing shipment id, duplicated ``event_id`` (an event is taken exactly once, keyed by
+   its id), a timestamp too far ahead of the stream's clock, or out of order.  Events may arrive
+   up to ``reorder_window_hours`` late: they wait in the window and are applied in time order
+   (by ``ts``, then ``event_id``); an event later than that is rejected as out of order.  A
+   rejected event never moves the clock.  ``strict=True`` raises a ``ValueError`` instead.
 3. **Transform**: per (node, SKU) the net inventory ``NI`` (on hand minus backorders) and the
    inventory position ``IP = NI + on order`` after every event, by segmented cumulative sums; an
    RFID count resets ``NI`` to the counted units (the difference is shrinkage).
@@ -37,11 +41,14 @@ ingestion -> transformation -> triggers and alerts -> store -> dashboard, in num
    extra shortage while a replacement comes, ``p [n(NI+; lambda (eta - t + L)) - n(NI+; lambda (eta - t))]``.  Alerts are ranked by that number.
 7. **Store** (:class:`EventStore`): accepted events, purchase orders, alerts, rejections and
    windowed KPIs in SQLite (standard library), queried with SQL window functions
-   (:data:`QUERIES`).
+   (:data:`QUERIES`).  Each batch is one transaction, so a crash leaves the store at the end of
+   the last complete batch; a new :class:`Pipeline` on the reopened store rebuilds its state and
+   counters from it and continues (events sent again are recognised by their ids).
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import sqlite3
@@ -53,7 +60,8 @@ import pandas as pd
 from scipy import signal, stats
 
 from casekit.datasets.events import EVENT_TYPES
-from casekit.validate import check_int, check_positive, check_probability, check_real
+from casekit.validate import (check_array, check_int, check_nonnegative, check_positive, check_probability,
+                              check_real)
 
 __all__ = ["EventStore", "Pipeline", "BatchReport", "replay", "DashboardState", "dashboard_state", "poisson_loss", "ewma_chart",
            "modified_z", "QUERIES", "EVENT_COLUMNS", "REJECTION_REASONS"]
@@ -61,8 +69,8 @@ __all__ = ["EventStore", "Pipeline", "BatchReport", "replay", "DashboardState", 
 log = logging.getLogger("casekit.streaming")
 
 EVENT_COLUMNS = ("event_id", "ts", "type", "node", "sku", "value", "shipment")
-REJECTION_REASONS = ("missing_timestamp", "out_of_order", "duplicate", "unknown_type", "unknown_node",
-                     "unknown_sku", "bad_value")
+REJECTION_REASONS = ("missing_timestamp", "bad_timestamp", "bad_event_id", "unknown_type", "unknown_node",
+                     "unknown_sku", "bad_value", "bad_shipment", "duplicate", "too_far_ahead", "out_of_order")
 _T = {name: i for i, name in enumerate(EVENT_TYPES)}
 _INVENTORY = (_T["sale"], _T["receipt"], _T["rfid"])
 
@@ -78,6 +86,11 @@ def poisson_loss(x, mu):
     """
     x = np.asarray(x, dtype=float)
     mu = np.asarray(mu, dtype=float)
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"x must be finite, got {float(x.ravel()[~np.isfinite(x.ravel())][0])!r}")
+    if not np.all(np.isfinite(mu) & (mu >= 0)):
+        bad = mu.ravel()[~(np.isfinite(mu.ravel()) & (mu.ravel() >= 0))][0]
+        raise ValueError(f"mu must be a finite Poisson mean >= 0, got {float(bad)!r}")
     return (mu - x) * stats.poisson.sf(x, mu) + mu * stats.poisson.pmf(x, mu)
 
 
@@ -87,11 +100,15 @@ def ewma_chart(x, mu0: float, sigma0: float, lam: float = 0.2, L: float = 3.0, z
 
     Returns ``(z, out, limit)``: ``z_t = lam x_t + (1 - lam) z_{t-1}`` starting from ``z0``
     (default ``mu0``), ``limit_t = L sigma0 sqrt(lam/(2-lam) (1-(1-lam)^{2t}))`` for t = t0+1, ...,
-    and ``out = |z - mu0| > limit``.
+    and ``out = |z - mu0| > limit``.  ``sigma0`` and ``L`` must be > 0, ``0 < lam < 1``.
     """
-    x = np.asarray(x, dtype=float)
+    x = check_array("x", x, ndim=1)
+    mu0 = check_real("mu0", mu0)
+    sigma0 = check_positive("sigma0", sigma0)
     lam = check_probability("lam", lam)
-    z0 = mu0 if z0 is None else z0
+    L = check_positive("L", L)
+    z0 = mu0 if z0 is None else check_real("z0", z0)
+    t0 = check_int("t0", t0, minimum=0)
     z, _ = signal.lfilter([lam], [1.0, -(1 - lam)], x, zi=[(1 - lam) * z0])
     t = t0 + np.arange(1, x.size + 1)
     limit = L * sigma0 * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * t)))
@@ -99,8 +116,11 @@ def ewma_chart(x, mu0: float, sigma0: float, lam: float = 0.2, L: float = 3.0, z
 
 
 def modified_z(x, median: float, mad: float):
-    """``M = 0.6745 (x - median) / MAD`` (Iglewicz & Hoaglin 1993); |M| > 3.5 flags an outlier."""
-    x = np.asarray(x, dtype=float)
+    """``M = 0.6745 (x - median) / MAD`` (Iglewicz & Hoaglin 1993); |M| > 3.5 flags an outlier.
+    A MAD of 0 (more than half the values equal) is taken as 1e-12."""
+    x = check_array("x", x)
+    median = check_real("median", median)
+    mad = check_nonnegative("mad", mad)
     return 0.6745 * (x - median) / max(mad, 1e-12)
 
 
@@ -118,6 +138,7 @@ CREATE TABLE IF NOT EXISTS alerts (ts INTEGER, kind TEXT, node_id INTEGER, sku_i
 CREATE TABLE IF NOT EXISTS rejected (event_id INTEGER, ts REAL, reason TEXT);
 CREATE TABLE IF NOT EXISTS kpis (window_start INTEGER, node_id INTEGER, sku_id INTEGER, demand REAL,
     filled REAL, fill_rate REAL, inventory_position REAL, net_inventory REAL, orders INTEGER);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value REAL);
 """
 
 #: SQL the chapter runs on the store (SQLite window functions).
@@ -165,17 +186,42 @@ class EventStore:
     """The pipeline's embedded database: SQLite (``":memory:"`` by default, or a file path).
 
     Strings (type, node, SKU) are stored once in dimension tables and referenced by integer ids.
+    ``events.event_id`` is the primary key, so an event can be stored only once.  A file store runs
+    in write-ahead-log mode with ``synchronous=NORMAL``: a batch is one transaction, so a crash or
+    a power cut leaves the store as it was after the last complete batch, and a new
+    :class:`Pipeline` on the reopened file continues from there.
     """
 
     def __init__(self, path: str = ":memory:", nodes=(), skus=()):
         self.path = str(path)
         self.con = sqlite3.connect(self.path)
-        self.con.execute("PRAGMA journal_mode = OFF")
-        self.con.execute("PRAGMA synchronous = OFF")
+        if self.path != ":memory:":
+            mode = self.con.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                raise ValueError(f"path {self.path!r}: SQLite could not switch the store to write-ahead "
+                                 f"logging (journal mode {mode!r})")
+        self.con.execute("PRAGMA synchronous = NORMAL")
         self.con.executescript(_SCHEMA)
-        self.con.executemany("INSERT OR REPLACE INTO types VALUES (?, ?)", list(enumerate(EVENT_TYPES)))
-        self.con.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?)", list(enumerate(nodes)))
-        self.con.executemany("INSERT OR REPLACE INTO skus VALUES (?, ?)", list(enumerate(skus)))
+        with self.transaction():
+            self.con.executemany("INSERT OR REPLACE INTO types VALUES (?, ?)", list(enumerate(EVENT_TYPES)))
+            if nodes:
+                self.con.executemany("INSERT OR REPLACE INTO nodes VALUES (?, ?)", list(enumerate(nodes)))
+            if skus:
+                self.con.executemany("INSERT OR REPLACE INTO skus VALUES (?, ?)", list(enumerate(skus)))
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """All writes inside the ``with`` block are committed together, or rolled back together
+        if the block raises (or is interrupted)."""
+        if self.con.in_transaction:            # nested: the outer block commits
+            yield self
+            return
+        self.con.execute("BEGIN")
+        try:
+            yield self
+        except BaseException:
+            self.con.rollback()
+            raise
         self.con.commit()
 
     def insert(self, table: str, columns: dict) -> None:
@@ -200,6 +246,18 @@ class EventStore:
 
     def count(self, table: str) -> int:
         return int(self.con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+
+    def names(self, table: str) -> list:
+        """The dimension table ``nodes`` or ``skus`` as a list, in id order."""
+        col = {"nodes": "node", "skus": "sku"}[table]
+        return [r[0] for r in self.con.execute(f"SELECT {col} FROM {table} ORDER BY {col}_id")]
+
+    def get_meta(self, key: str):
+        row = self.con.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def set_meta(self, key: str, value) -> None:
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def close(self) -> None:
         self.con.close()
@@ -250,6 +308,7 @@ class BatchReport:
     rejected: dict
     orders: int
     alerts: int
+    pending: int = 0     #: accepted events still waiting in the reorder window after the batch
 
 
 def _segment_starts(groups_sorted):
@@ -274,40 +333,102 @@ def _segmented_max(x, start, carry):
     return np.maximum.accumulate(shifted) - seg * big
 
 
+_POLICY_COLUMNS = {  # column -> (lowest allowed value, whether the lowest value itself is allowed)
+    "reorder_point": (-np.inf, True), "order_quantity": (0.0, False), "initial_stock": (-np.inf, True),
+    "unit_cost": (0.0, True), "shortage_cost": (0.0, True), "lead_time_hours": (0.0, True),
+    "demand_per_hour": (0.0, True)}
+
+
+def _check_policy(policy) -> None:
+    """Every row of the policy table names a node and a SKU and holds finite numbers in range."""
+    if not isinstance(policy, pd.DataFrame):
+        raise TypeError(f"policy must be a DataFrame, got {type(policy).__name__}")
+    missing = ({"node", "sku"} | set(_POLICY_COLUMNS)) - set(policy.columns)
+    if missing:
+        raise ValueError(f"policy is missing column(s) {sorted(missing)}")
+    if len(policy) == 0:
+        raise ValueError("policy must have at least one row (node, SKU)")
+
+    def where(i):
+        return f"row {i} (node {policy['node'].iloc[i]!r}, sku {policy['sku'].iloc[i]!r})"
+
+    for col in ("node", "sku"):
+        bad = np.flatnonzero(policy[col].isna().to_numpy() | (policy[col].astype(str).str.strip() == "").to_numpy())
+        if bad.size:
+            raise ValueError(f"policy {col} must be a non-empty name in every row, got "
+                             f"{policy[col].iloc[bad[0]]!r} in row {int(bad[0])}")
+    for col, (low, inclusive) in _POLICY_COLUMNS.items():
+        raw = policy[col]
+        num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(np.isnan(num) & raw.notna().to_numpy())
+        if bad.size:
+            raise TypeError(f"policy {col} must hold numbers; {where(bad[0])} has {raw.iloc[bad[0]]!r}")
+        bad = np.flatnonzero(~np.isfinite(num))
+        if bad.size:
+            raise ValueError(f"policy {col} must be finite in every row; {where(bad[0])} has {num[bad[0]]!r}")
+        bad = np.flatnonzero(num < low if inclusive else num <= low)
+        if bad.size:
+            rule = f">= {low:g}" if inclusive else f"> {low:g}"
+            raise ValueError(f"policy {col} must be {rule} in every row; {where(bad[0])} has {num[bad[0]]!r}")
+    if policy.duplicated(["node", "sku"]).any():
+        dup = policy.loc[policy.duplicated(["node", "sku"]), ["node", "sku"]].iloc[0].tolist()
+        raise ValueError(f"policy has more than one row for node, sku = {dup}")
+
+
+def _whole_numbers(column: pd.Series):
+    """An integer column as int64 and a mask of the entries that are whole numbers (NaN, inf,
+    fractions, text and values beyond 2^53 are not)."""
+    if pd.api.types.is_integer_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype) \
+            and not column.hasnans:
+        return column.to_numpy(dtype=np.int64), np.ones(len(column), bool)
+    x = pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(x) & (x == np.floor(x)) & (np.abs(x) < 2.0 ** 53)
+    return np.where(ok, x, 0).astype(np.int64), ok
+
+
 class Pipeline:
     """Ingest, transform, trigger, detect and store a replayed event stream.
 
     Parameters
     ----------
     policy : DataFrame
-        One row per (node, SKU): ``reorder_point`` R, ``order_quantity`` Q, ``initial_stock``,
+        One row per (node, SKU): ``reorder_point`` R, ``order_quantity`` Q (> 0), ``initial_stock``,
         ``unit_cost`` c, ``shortage_cost`` p (per unit short), ``lead_time_hours`` L,
-        ``demand_per_hour`` (prior demand rate, used until demand has been observed).
+        ``demand_per_hour`` (prior demand rate, used until demand has been observed); all finite,
+        costs, lead times and rates >= 0.  A bad row raises at construction, naming it.
     store : EventStore, optional
         Where events, orders, alerts, rejections and KPIs go (a new in-memory one by default).
+        A store that already holds events (a file reopened after a crash or a stop) is resumed:
+        state and counters are rebuilt from it and ingestion continues where it ends.
     window_hours : float
         KPI window length.
     strict : bool
-        Raise ``ValueError`` on the first bad event instead of rejecting it.
+        Raise ``ValueError`` on the first bad event instead of rejecting it (nothing of that batch
+        is kept).
     calibration : int
         Phase I observations per feed for the control charts.
     ewma_lambda, ewma_L, z_limit : float
         Chart parameters (see the module doc).
+    reorder_window_hours : float
+        How late an event may arrive: one up to this much older than the latest accepted event is
+        still accepted and applied in time order; an older one is rejected as ``out_of_order``.
+        Events are therefore held back this long (plus events at the latest timestamp) before
+        they are applied; :meth:`flush` (called at the end of :meth:`run`) applies the rest.
+    max_ahead_hours : float
+        An event more than this far ahead of the stream's clock (the latest accepted timestamp,
+        or the median timestamp of the first batch) is rejected as ``too_far_ahead`` (a clock
+        error), so one bad timestamp cannot make every later event look late.
     """
 
     def __init__(self, policy: pd.DataFrame, store: EventStore | None = None, *, window_hours: float = 24.0,
                  strict: bool = False, calibration: int = 96, ewma_lambda: float = 0.2,
-                 ewma_L: float = 4.0, z_limit: float = 3.5):
-        need = {"node", "sku", "reorder_point", "order_quantity", "initial_stock", "unit_cost",
-                "shortage_cost", "lead_time_hours", "demand_per_hour"}
-        if not isinstance(policy, pd.DataFrame):
-            raise TypeError(f"policy must be a DataFrame, got {type(policy).__name__}")
-        missing = need - set(policy.columns)
-        if missing:
-            raise ValueError(f"policy is missing column(s) {sorted(missing)}")
-        if policy.duplicated(["node", "sku"]).any():
-            dup = policy.loc[policy.duplicated(["node", "sku"]), ["node", "sku"]].iloc[0].tolist()
-            raise ValueError(f"policy has more than one row for node, sku = {dup}")
+                 ewma_L: float = 4.0, z_limit: float = 3.5, reorder_window_hours: float = 1.0,
+                 max_ahead_hours: float = 168.0):
+        _check_policy(policy)
+        if store is not None and not isinstance(store, EventStore):
+            raise TypeError(f"store must be an EventStore or None, got {type(store).__name__}")
+        self.policy = policy.copy()
         self.nodes = sorted(policy["node"].astype(str).unique())
         self.skus = sorted(policy["sku"].astype(str).unique())
         self.n_nodes, self.n_skus = len(self.nodes), len(self.skus)
@@ -316,38 +437,55 @@ class Pipeline:
         G = self.n_nodes * self.n_skus
         node_code = pd.Categorical(policy["node"].astype(str), self.nodes).codes.astype(np.int64)
         sku_code = pd.Categorical(policy["sku"].astype(str), self.skus).codes.astype(np.int64)
-        pol = policy.assign(g=node_code * self.n_skus + sku_code)
+        self._pol = policy.assign(g=node_code * self.n_skus + sku_code)
         self.known = np.zeros(G, bool)
-        self.known[pol["g"]] = True
-
-        def col(name):
-            out = np.zeros(G)
-            out[pol["g"]] = pol[name].to_numpy(float)
-            return out
-
-        self.R, self.Q = col("reorder_point"), col("order_quantity")
-        if (self.Q[self.known] <= 0).any():
-            raise ValueError("policy order_quantity must be > 0 for every row")
-        self.unit_cost, self.shortage_cost = col("unit_cost"), col("shortage_cost")
-        self.lead_time = col("lead_time_hours") * 3600.0
-        self.prior_rate = col("demand_per_hour") / 3600.0
+        self.known[self._pol["g"]] = True
+        self.R, self.Q = self._col("reorder_point"), self._col("order_quantity")
+        self.unit_cost, self.shortage_cost = self._col("unit_cost"), self._col("shortage_cost")
+        self.lead_time = self._col("lead_time_hours") * 3600.0
+        self.prior_rate = self._col("demand_per_hour") / 3600.0
         self.window = check_positive("window_hours", window_hours) * 3600.0
         self.strict = bool(strict)
         self.calibration = check_int("calibration", calibration, minimum=5)
         self.lam = check_probability("ewma_lambda", ewma_lambda)
         self.L = check_positive("ewma_L", ewma_L)
         self.z_limit = check_positive("z_limit", z_limit)
-        self.store = store if store is not None else EventStore(nodes=self.nodes, skus=self.skus)
+        self.reorder_window = check_nonnegative("reorder_window_hours", reorder_window_hours) * 3600.0
+        self.max_ahead = check_positive("max_ahead_hours", max_ahead_hours) * 3600.0
+        if store is None:
+            store = EventStore(nodes=self.nodes, skus=self.skus)
+        else:
+            for table, names in (("nodes", self.nodes), ("skus", self.skus)):
+                have = store.names(table)
+                if not have:
+                    with store.transaction():
+                        store.con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(enumerate(names)))
+                elif have != names:
+                    raise ValueError(f"store {table} {have} differ from the policy's {names}: a store "
+                                     "belongs to one network")
+        self.store = store
+        self._restore()
 
-        # state carried between batches
-        self.ni = col("initial_stock")           # net inventory
-        self.ip0 = col("initial_stock")          # inventory position without the pipeline's orders
+    def _col(self, name):
+        out = np.zeros(self.n_nodes * self.n_skus)
+        out[self._pol["g"]] = self._pol[name].to_numpy(float)
+        return out
+
+    # -------------------------------------------------------------- state, and resuming from the store
+    def _reset(self) -> None:
+        """The state before any event."""
+        G = self.n_nodes * self.n_skus
+        self.ni = self._col("initial_stock")     # net inventory
+        self.ip0 = self._col("initial_stock")    # inventory position without the pipeline's orders
         self.n_orders = np.zeros(G)              # orders placed so far (each Q units)
         self.sold = np.zeros(G)                  # units demanded so far
         self.t_first = None
-        self.last_ts = -np.inf
+        self.clock = -np.inf                     # latest accepted timestamp
+        self.frontier = -np.inf                  # events before this time have been applied
+        self._anchor = None                      # reference time before the first accepted event
+        self._pending = None                     # accepted events waiting in the reorder window
         self._seen_chunks: list[np.ndarray] = []
-        self.max_id = -1
+        self.max_id = None
         self.rejections = {r: 0 for r in REJECTION_REASONS}
         self.received = 0
         self.accepted = 0
@@ -364,19 +502,59 @@ class Pipeline:
         self._planned = {}                       # shipment -> planned ETA (first eta event)
         self._ship_sent = {}                     # shipment -> order ts
 
+    def _restore(self) -> None:
+        """Rebuild the state and the counters from what the store holds (nothing for a new store):
+        applied events are replayed through the transform in time order, purchase orders and
+        alerts are read back, events still inside the reorder window wait again."""
+        self._reset()
+        con = self.store.con
+        self.rejections.update({r: int(c) for r, c in con.execute(
+            "SELECT reason, COUNT(*) FROM rejected GROUP BY reason") if r in self.rejections})
+        ev = pd.read_sql_query("SELECT event_id, ts, type_id, node_id, sku_id, value, shipment FROM events "
+                               "ORDER BY ts, event_id", con)
+        self.accepted = len(ev)
+        self.received = self.accepted + sum(self.rejections.values())
+        if not len(ev):
+            return
+        cols = [ev[c].to_numpy(dtype=t) for c, t in (("event_id", np.int64), ("ts", np.int64),
+                                                         ("type_id", np.int64), ("node_id", np.int64),
+                                                         ("sku_id", np.int64), ("value", float),
+                                                         ("shipment", np.int64))]
+        self._seen_chunks = [np.sort(cols[0])]
+        self.max_id = int(self._seen_chunks[0][-1])
+        self.clock = float(cols[1].max())
+        frontier = self.store.get_meta("frontier")
+        self.frontier = -np.inf if frontier is None else float(frontier)
+        anchor = self.store.get_meta("anchor")
+        self._anchor = None if anchor is None else float(anchor)
+        done = cols[1] < self.frontier
+        self._apply(*[c[done] for c in cols], record=False)
+        self._pending = [c[~done] for c in cols]
+        po = pd.read_sql_query("SELECT ts, node_id, sku_id, qty, inventory_position, event_id FROM purchase_orders",
+                               con)
+        if len(po):
+            self._po_parts = [po]
+        al = pd.read_sql_query("SELECT ts, kind, node_id, sku_id, shipment, value, score, impact, event_id "
+                               "FROM alerts", con)
+        if len(al):
+            self._alert_parts = [al]
+
     # -------------------------------------------------------------- ingest
-    def _reject(self, mask, reason, ids, ts):
+    def _reject(self, mask, reason, ids, id_ok, ts):
         k = int(mask.sum())
         if not k:
             return
+        first = int(np.flatnonzero(mask)[0])
+        label = ids[first] if id_ok[first] else "(missing or invalid)"
         if self.strict:
-            i = int(np.flatnonzero(mask)[0])
-            raise ValueError(f"event_id {ids[i]} (ts={float(ts[i])}) rejected: {reason.replace('_', ' ')}; "
+            raise ValueError(f"event_id {label} (ts={float(ts[first])}) rejected: {reason.replace('_', ' ')}; "
                              "strict=False rejects, counts and logs such events instead")
         self.rejections[reason] += k
-        log.warning("rejected %d event(s): %s (first event_id %s)", k, reason, ids[np.flatnonzero(mask)[0]])
-        self.store.insert("rejected", {"event_id": ids[mask], "ts": np.where(np.isfinite(ts[mask]), ts[mask], -1.0),
-                                       "reason": np.full(k, reason, dtype=object)})
+        log.warning("rejected %d event(s): %s (first event_id %s)", k, reason, label)
+        tsm = ts[mask]
+        self.store.insert("rejected", {
+            "event_id": np.where(id_ok[mask], ids[mask], None),
+            "ts": np.where(np.isfinite(tsm), tsm, -1.0), "reason": np.full(k, reason, dtype=object)})
 
     def _is_seen(self, ids):
         out = np.zeros(ids.size, bool)
@@ -387,38 +565,34 @@ class Pipeline:
         return out
 
     def _ingest(self, batch: pd.DataFrame):
+        """Check every event of the batch; reject (count, log, store) the bad ones; return the
+        accepted ones as arrays (event_id, ts, type, node, sku, value, shipment)."""
+        if not isinstance(batch, pd.DataFrame):
+            raise TypeError(f"batch must be a DataFrame of events, got {type(batch).__name__}")
         missing = [c for c in EVENT_COLUMNS if c not in batch]
         if missing:
             raise ValueError(f"events are missing column(s) {missing}; expected {list(EVENT_COLUMNS)}")
-        ids = batch["event_id"].to_numpy()
-        ts = pd.to_numeric(batch["ts"], errors="coerce").to_numpy(dtype=float)
-        value = pd.to_numeric(batch["value"], errors="coerce").to_numpy(dtype=float)
+        ids, id_ok = _whole_numbers(batch["event_id"])
+        ship, ship_ok = _whole_numbers(batch["shipment"])
+        ts = pd.to_numeric(batch["ts"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        value = pd.to_numeric(batch["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         typ = self._type_index.get_indexer(batch["type"]).astype(np.int64)     # -1: unknown
         node = self._node_index.get_indexer(batch["node"]).astype(np.int64)
         sku = self._sku_index.get_indexer(batch["sku"]).astype(np.int64)
-        ship = batch["shipment"].to_numpy(dtype=np.int64)
         n = ids.size
         bad = np.zeros(n, bool)
 
         def step(mask, reason):
             nonlocal bad
             mask = mask & ~bad
-            self._reject(mask, reason, ids, ts)
+            self._reject(mask, reason, ids, id_ok, ts)
             bad |= mask
 
-        step(~np.isfinite(ts), "missing_timestamp")
-        # duplicates: within the batch (the first copy is kept) and against ids already accepted
-        order = np.argsort(ids, kind="stable")
-        dup_in = np.zeros(n, bool)
-        sid = ids[order]
-        dup_in[order[1:]] = sid[1:] == sid[:-1]
-        maybe = ids <= self.max_id
-        dup_prev = np.zeros(n, bool)
-        if maybe.any():
-            dup_prev[maybe] = self._is_seen(ids[maybe])
-        step(dup_in | dup_prev, "duplicate")
-        prev = np.maximum.accumulate(np.concatenate([[self.last_ts], np.where(bad, -np.inf, ts)]))[:-1]
-        step(ts < prev, "out_of_order")
+        # 1. each event on its own: every field present, finite and known
+        step(np.isnan(ts), "missing_timestamp")
+        with np.errstate(invalid="ignore"):
+            step(~np.isfinite(ts) | (ts != np.floor(ts)) | (np.abs(ts) >= 2.0 ** 53), "bad_timestamp")
+        step(~id_ok, "bad_event_id")
         step(typ < 0, "unknown_type")
         step(node < 0, "unknown_node")
         sensor = typ == _T["temperature"]
@@ -427,44 +601,133 @@ class Pipeline:
         g = node * self.n_skus + np.maximum(sku, 0)
         pair_ok[~sensor] = self.known[g[~sensor]]
         step(~pair_ok & ~sensor, "unknown_sku")
-        neg_ok = (typ == _T["temperature"])
-        step(~np.isfinite(value) | ((value < 0) & ~neg_ok), "bad_value")
+        with np.errstate(invalid="ignore"):
+            step(~np.isfinite(value) | ((value < 0) & ~sensor), "bad_value")
+        step(~ship_ok, "bad_shipment")
+        # 2. duplicates among the events still standing (the first good copy is kept) and
+        #    against the ids already accepted
+        cand = np.flatnonzero(~bad)
+        order = cand[np.argsort(ids[cand], kind="stable")]
+        dup = np.zeros(n, bool)
+        dup[order[1:]] = ids[order[1:]] == ids[order[:-1]]
+        if self.max_id is not None:
+            maybe = ~bad & (ids <= self.max_id)
+            if maybe.any():
+                dup[maybe] |= self._is_seen(ids[maybe])
+        step(dup, "duplicate")
+        # 3. the clock: too far ahead of it (a clock error), or later than the reorder window allows.
+        #    Only accepted events move the clock: an event found too far ahead is taken out and
+        #    the running maximum recomputed until none is left (usually one pass).
+        if self._anchor is None and (~bad).any():
+            self._anchor = float(np.median(ts[~bad]))
+        ahead = np.zeros(n, bool)
+        while True:
+            ok = ~bad & ~ahead
+            run = np.maximum.accumulate(np.concatenate([[self.clock], np.where(ok, ts, -np.inf)]))[:-1]
+            ref = np.maximum(run, -np.inf if self._anchor is None else self._anchor)
+            new = ok & (ts > ref + self.max_ahead)
+            if not new.any():
+                break
+            ahead |= new
+        step(ahead, "too_far_ahead")
+        prev = np.maximum.accumulate(np.concatenate([[self.clock], np.where(bad, -np.inf, ts)]))[:-1]
+        step(ts < np.maximum(prev - self.reorder_window, self.frontier), "out_of_order")
         good = ~bad
         self.received += n
         self.accepted += int(good.sum())
         if good.any():
             acc = np.sort(ids[good])
             self._seen_chunks.append(acc)
-            self.max_id = max(self.max_id, int(acc[-1]))
-            self.last_ts = max(self.last_ts, float(ts[good].max()))
+            if len(self._seen_chunks) > 32:             # keep the membership test short
+                self._seen_chunks = [np.sort(np.concatenate(self._seen_chunks))]
+            self.max_id = int(acc[-1]) if self.max_id is None else max(self.max_id, int(acc[-1]))
+            self.clock = max(self.clock, float(ts[good].max()))
         return (ids[good], ts[good].astype(np.int64), typ[good], node[good], np.where(sku[good] < 0, -1, sku[good]),
                 value[good], ship[good])
 
     # -------------------------------------------------------------- one batch
     def process(self, batch: pd.DataFrame) -> BatchReport:
-        """Run one batch of events through the pipeline; return what happened."""
+        """Run one batch of events through the pipeline; return what happened.
+
+        Accepted events are stored at once; they are applied (inventory, triggers, alerts) when
+        they leave the reorder window, in time order.  The batch is one transaction: if anything
+        fails (or is interrupted), the store and the pipeline are as they were before it."""
+        return self._atomic(self._process, batch)
+
+    def flush(self) -> BatchReport:
+        """Apply every event still waiting in the reorder window (end of a replay).  Events that
+        arrive later with an earlier timestamp than the latest applied one are rejected as
+        ``out_of_order``."""
+        return self._atomic(self._process, None)
+
+    def _atomic(self, fn, batch):
+        try:
+            with self.store.transaction():
+                return fn(batch)
+        except BaseException:
+            self._restore()                             # the store rolled back: rebuild from it
+            raise
+
+    def _process(self, batch) -> BatchReport:
         before = dict(self.rejections)
-        ids, ts, typ, node, sku, value, ship = self._ingest(batch)
-        if ids.size and self.t_first is None:
-            self.t_first = int(ts[0])
-        self.store.insert("events", {"event_id": ids, "ts": ts, "type_id": typ, "node_id": node,
-                                     "sku_id": sku, "value": value, "shipment": ship})
-        n_po = self._inventory(ids, ts, typ, node, sku, value)
-        n_al = self._alerts(ids, ts, typ, node, sku, value, ship)
-        self._receipts(ts, typ, node, ship)
-        self.store.commit()
+        if batch is not None:
+            new = self._ingest(batch)
+            self.store.insert("events", dict(zip(EVENT_COLUMNS[:2] + ("type_id", "node_id", "sku_id")
+                                                 + EVENT_COLUMNS[5:], new)))
+            pending = new if self._pending is None else [np.concatenate(p) for p in zip(self._pending, new)]
+            cut = self.clock - self.reorder_window     # nothing earlier than this can still be accepted
+            n_in = int(new[0].size)
+        else:
+            pending = self._pending
+            cut = self.clock + 1.0                     # everything: timestamps are whole seconds
+            n_in = 0
+        n_po = n_al = 0
+        if pending is not None and pending[0].size:
+            ts = pending[1]
+            ready = ts < cut
+            order = np.flatnonzero(ready)
+            order = order[np.lexsort((pending[0][order], ts[order]))]
+            n_po, n_al = self._apply(*[p[order] for p in pending])
+            self._pending = [p[~ready] for p in pending]
+        else:
+            self._pending = pending
+        if cut > self.frontier:
+            self.frontier = cut
+            self.store.set_meta("frontier", cut)
+        if self._anchor is not None:
+            self.store.set_meta("anchor", self._anchor)
         rej = {k: self.rejections[k] - before[k] for k in REJECTION_REASONS if self.rejections[k] - before[k]}
-        return BatchReport(int(len(batch)), int(ids.size), rej, n_po, n_al)
+        received = 0 if batch is None else int(len(batch))
+        return BatchReport(received, n_in, rej, n_po, n_al, self.pending)
+
+    @property
+    def pending(self) -> int:
+        """Accepted events waiting in the reorder window to be applied."""
+        return 0 if self._pending is None else int(self._pending[0].size)
+
+    def _apply(self, ids, ts, typ, node, sku, value, ship, *, record: bool = True):
+        """Transform, trigger and chart accepted events, in time order."""
+        if not ids.size:
+            return 0, 0
+        if self.t_first is None:
+            self.t_first = int(ts[0])
+        n_po = self._inventory(ids, ts, typ, node, sku, value, record)
+        n_al = self._alerts(ids, ts, typ, node, sku, value, ship, record)
+        self._receipts(ts, typ, node, ship)
+        return n_po, n_al
 
     def run(self, events: pd.DataFrame, *, speed: float = 3600.0, tick: float = 1.0,
-            realtime: bool = False) -> "Pipeline":
-        """Replay ``events`` (see :func:`replay`) through :meth:`process`; return self."""
+            realtime: bool = False, flush: bool = True) -> "Pipeline":
+        """Replay ``events`` (see :func:`replay`) through :meth:`process`, then :meth:`flush`
+        (unless ``flush=False``, for a stream that continues); return self."""
         for batch in replay(events, speed=speed, tick=tick, realtime=realtime):
             self.process(batch)
+        if flush:
+            self.flush()
         return self
 
     # -------------------------------------------------------------- inventory, KPIs, triggers
-    def _inventory(self, ids, ts, typ, node, sku, value):
+    def _inventory(self, ids, ts, typ, node, sku, value, record=True):
         inv = (typ == _T["sale"]) | (typ == _T["receipt"]) | (typ == _T["rfid"])
         if not inv.any():
             return 0
@@ -517,7 +780,7 @@ class Pipeline:
         prev_n[start] = carry_n[start]
         new = n > prev_n
         ip = ip0 + Q * n
-        if new.any():
+        if new.any() and record:
             po = pd.DataFrame({"ts": t[new], "node_id": g[new] // self.n_skus, "sku_id": g[new] % self.n_skus,
                                "qty": (n[new] - prev_n[new]) * Q[new], "inventory_position": ip[new],
                                "event_id": eid[new]})
@@ -556,7 +819,7 @@ class Pipeline:
             return self.prior_rate.copy()
         return self.sold / (now - self.t_first)
 
-    def _alerts(self, ids, ts, typ, node, sku, value, ship):
+    def _alerts(self, ids, ts, typ, node, sku, value, ship, record=True):
         rows = []
         # --- temperature: EWMA per node
         tm = typ == _T["temperature"]
@@ -646,7 +909,7 @@ class Pipeline:
                     impact = float(self.unit_cost[gi] * qty + self.shortage_cost[gi] * max(units, 0.0))
                 rows.append((ts[e], "late_shipment" if kind == "eta" else "shock", node[e], sku[e], s,
                              xs[j], mz[j], impact, ids[e]))
-        if rows:
+        if rows and record:
             al = pd.DataFrame(rows, columns=["ts", "kind", "node_id", "sku_id", "shipment", "value", "score",
                                              "impact", "event_id"])
             self._alert_parts.append(al)
@@ -748,11 +1011,12 @@ class Pipeline:
                              "orders_placed": self.n_orders[G].astype(int)})
 
     def summary(self) -> dict:
-        """Totals: events received / accepted / rejected (by reason), orders, alerts, fill rate."""
+        """Totals: events received / accepted (of which pending in the reorder window) / rejected (by
+        reason), orders, alerts, fill rate."""
         k = self.kpis()
         demand = float(k["demand"].sum()) if len(k) else 0.0
         filled = float(k["filled"].sum()) if len(k) else 0.0
-        return {"received": self.received, "accepted": self.accepted,
+        return {"received": self.received, "accepted": self.accepted, "pending": self.pending,
                 "rejected": sum(self.rejections.values()), "rejections": dict(self.rejections),
                 "purchase_orders": int(sum(len(p) for p in self._po_parts)),
                 "alerts": int(sum(len(a) for a in self._alert_parts)),

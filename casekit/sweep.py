@@ -20,21 +20,37 @@ from pathlib import Path
 
 import pandas as pd
 
-from casekit.runner import RunError, check_parameters, parse_value
+from casekit._record import RESERVED_NAMES
+from casekit.runner import (RunRefused, check_parameters, check_value, parse_value, prepare_out_dir,
+                            resolve_notebook)
 
 
 def parse_grid(text: str) -> dict[str, list]:
-    """``"scenario=none,supplier_shutdown outlets=500,2000"`` -> ``{"scenario": [...], "outlets": [...]}``."""
+    """``"scenario=none,supplier_shutdown outlets=500,2000"`` -> ``{"scenario": [...], "outlets": [...]}``.
+
+    Strict: every item is ``NAME=V1,V2,...`` with a Python name, no empty value (``seed=1,,2`` is an
+    error, not ``seed=1,2``), no value twice, and each value plain data
+    (:func:`casekit.runner.parse_value`).
+    """
     grid: dict[str, list] = {}
     for part in text.split():
         name, sep, values = part.partition("=")
         if not sep or not name or not values:
             raise ValueError(f"grid must be space-separated NAME=V1,V2,... items; got {part!r}")
+        if not name.isidentifier():
+            raise ValueError(f"grid item {part!r}: {name!r} is not a parameter name")
         if name in grid:
             raise ValueError(f"grid names {name!r} twice")
-        grid[name] = [parse_value(v) for v in values.split(",") if v != ""]
-        if not grid[name]:
-            raise ValueError(f"grid item {part!r} has no values")
+        pieces = values.split(",")
+        empty = [i + 1 for i, v in enumerate(pieces) if not v.strip()]
+        if empty:
+            raise ValueError(f"grid item {part!r} has an empty value at position "
+                             f"{', '.join(map(str, empty))}; write NAME=V1,V2,... with no empty entries")
+        parsed = [parse_value(v, name) for v in pieces]
+        repeated = [pieces[i] for i, v in enumerate(parsed) if parsed.index(v) != i]
+        if repeated:
+            raise ValueError(f"grid item {part!r} lists {repeated[0]!r} more than once")
+        grid[name] = parsed
     if not grid:
         raise ValueError("grid must name at least one parameter, e.g. 'seed=1,2,3'")
     return grid
@@ -50,6 +66,8 @@ def flatten(results: dict, prefix: str = "") -> dict[str, object]:
     flat = {}
     for key, value in results.items():
         name = f"{prefix}{key}"
+        if not prefix and key in RESERVED_NAMES:   # the run's status, not a metric
+            continue
         if isinstance(value, dict):
             flat.update(flatten(value, name + "."))
         else:
@@ -57,17 +75,23 @@ def flatten(results: dict, prefix: str = "") -> dict[str, object]:
     return flat
 
 
-def run_point(notebook: str, parameters: dict, out_dir: str) -> dict:
+def run_point(notebook: str, parameters: dict, out_dir: str, allow_any_notebook: bool = False) -> dict:
     """One grid point, in a fresh ``python -m casekit run`` process. Never raises: a failed run is
-    reported in the row's ``status``."""
+    reported in the row's ``status``.  Each value goes as its ``repr``, which
+    :func:`casekit.runner.parse_value` reads back as the same plain value (and refuses anything else)."""
     args = [sys.executable, "-m", "casekit", "run", notebook, "--out", out_dir]
+    if allow_any_notebook:
+        args.append("--allow-any-notebook")
     for name, value in parameters.items():
-        args += ["-p", name, repr(value) if isinstance(value, (list, dict)) else str(value)]
+        args += ["-p", name, repr(check_value(name, value))]
     start = time.perf_counter()
     proc = subprocess.run(args, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     results_path = Path(out_dir) / "results.json"
-    results = json.loads(results_path.read_text()) if results_path.exists() and proc.returncode == 0 else {}
+    try:
+        results = json.loads(results_path.read_text()) if proc.returncode == 0 else {}
+    except (OSError, ValueError):
+        results = {}
     status = "ok" if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["failed"])[-1]
     return {"parameters": parameters, "results": results, "status": status, "seconds": seconds, "out_dir": out_dir}
 
@@ -123,27 +147,36 @@ def summary_plot(table: pd.DataFrame, grid_names: list[str], path: Path, max_met
 
 
 def sweep(notebook, grid: dict[str, list], parameters: dict | None = None, out_dir=None, *,
-          dask: str = "local", workers: int = 2) -> SweepResult:
+          dask: str = "local", workers: int = 2, allow_any_notebook: bool = False) -> SweepResult:
     """Run ``notebook`` at every point of ``grid`` (fixed ``parameters`` added to each) on Dask.
 
-    Unknown parameter names stop the sweep before any run starts (:class:`RunError`).
+    A notebook outside the curriculum (unless ``allow_any_notebook``), unknown parameter names,
+    values that are not plain data and an unwritable ``out_dir`` stop the sweep before any run
+    starts (:class:`casekit.runner.RunRefused`).
     """
-    notebook = Path(notebook).resolve()
-    if not notebook.is_file():
-        raise RunError(f"no notebook at {notebook}")
+    notebook = resolve_notebook(notebook, allow_any_notebook)
     parameters = dict(parameters or {})
     overlap = set(parameters) & set(grid)
     if overlap:
         raise ValueError(f"parameters {sorted(overlap)} are given both in the grid and with -p")
     check_parameters(notebook, {**parameters, **grid})
-    out = Path(out_dir).resolve() if out_dir else Path.cwd() / "build" / "sweeps" / f"{notebook.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        for name, values in grid.items():
+            if type(values) is not list or not values:
+                raise TypeError(f"grid[{name!r}] must be a non-empty list of values")
+            for value in values:
+                check_value(name, value)
+        for name, value in parameters.items():
+            check_value(name, value)
+    except TypeError as exc:
+        raise RunRefused(str(exc)) from None
+    out = prepare_out_dir(out_dir, notebook, kind="sweeps").resolve()
     points = grid_points(grid)
     start = time.perf_counter()
     client, cluster = _client(dask, workers)
     try:
         futures = [client.submit(run_point, str(notebook), {**parameters, **point}, str(out / f"run-{i:03d}"),
-                                 pure=False, key=f"casekit-run-{i}-{time.time_ns()}")
+                                 allow_any_notebook, pure=False, key=f"casekit-run-{i}-{time.time_ns()}")
                    for i, point in enumerate(points)]
         rows = client.gather(futures)
     finally:

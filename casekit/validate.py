@@ -20,6 +20,11 @@ __all__ = [
     "check_int",
     "check_choice",
     "check_array",
+    "check_budget",
+    "check_size",
+    "check_seed",
+    "MAX_BYTES",
+    "MAX_OPERATIONS",
 ]
 
 
@@ -102,3 +107,53 @@ def check_array(name: str, value, *, ndim: int | None = None, nonnegative: bool 
         idx = tuple(int(i) for i in np.argwhere(arr < 0)[0])
         raise ValueError(f"{name} must be >= 0, got {float(arr[idx])!r} at index {idx if len(idx) > 1 else idx[0]}")
     return arr
+
+
+#: The most memory one casekit call may set out to use: about 1 GB.
+MAX_BYTES = 1_000_000_000
+#: The most elementary array operations one call may set out to do: seconds of work, not minutes.
+MAX_OPERATIONS = 2_000_000_000
+
+
+def _bytes_text(n: float) -> str:
+    for unit, size in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n:,.0f} bytes"
+
+
+def check_budget(name: str, value, *, nbytes: float = 0.0, operations: float = 0.0,
+                 what: str = "the computation", hint: str = "") -> None:
+    """Refuse, before any work starts, a call whose arrays would need more than :data:`MAX_BYTES`
+    of memory or more than :data:`MAX_OPERATIONS` elementary operations; the message gives the
+    size, names the parameter that makes it so and its value."""
+    tail = f"; {hint}" if hint else ""
+    if nbytes > MAX_BYTES:
+        raise ValueError(f"{name}={value!r} is too large: {what} would need about {_bytes_text(nbytes)} of "
+                         f"memory (casekit refuses more than {_bytes_text(MAX_BYTES)}){tail}")
+    if operations > MAX_OPERATIONS:
+        raise ValueError(f"{name}={value!r} is too large: {what} would take about {operations:.2g} array "
+                         f"operations, minutes or more (casekit refuses more than {MAX_OPERATIONS:.0e}){tail}")
+
+
+def check_size(name: str, value) -> tuple:
+    """An array shape as numpy's ``size=`` takes it: ``None`` (one value; returned as ``()``), an int
+    >= 0 or a tuple of them.  The total must fit :data:`MAX_BYTES` as float64."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, (tuple, list)) else (value,)
+    shape = tuple(check_int(name, v, minimum=0) for v in items)
+    check_budget(name, value, nbytes=8.0 * float(np.prod([float(s) for s in shape])), what="the draws")
+    return shape
+
+
+def check_seed(name: str, value):
+    """A random seed: ``None``, an int >= 0, a ``numpy.random.Generator`` or ``SeedSequence``."""
+    if value is None or isinstance(value, (np.random.Generator, np.random.SeedSequence)):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        raise TypeError(f"{name} must be None, an int >= 0 or a numpy.random.Generator, got {value!r} "
+                        f"({type(value).__name__})")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value!r}")
+    return int(value)

@@ -100,7 +100,7 @@ def test_casekit_run_notebook_17_non_default_parameters(repo_root, tmp_path):
     import sys
 
     out = tmp_path / "run17"
-    r = subprocess.run([sys.executable, "-m", "casekit", "run", "notebooks/17_case_electronics.ipynb",
+    r = subprocess.run([sys.executable, "-m", "casekit", "run", "notebooks/18_case_electronics.ipynb",
                         "-p", "seed", "3", "-p", "replications", "4", "-p", "horizon_days", "90",
                         "-p", "scenario", "none", "--out", str(out)],
                        cwd=repo_root, capture_output=True, text=True, timeout=600)
@@ -120,7 +120,7 @@ def test_sweep_fmcg_over_scenarios_on_two_workers(repo_root, tmp_path):
     import pandas as pd
 
     out = tmp_path / "sweep18"
-    r = subprocess.run([sys.executable, "-m", "casekit", "sweep", "notebooks/18_case_fmcg.ipynb",
+    r = subprocess.run([sys.executable, "-m", "casekit", "sweep", "notebooks/19_case_fmcg.ipynb",
                         "--grid", "scenario=none,supplier_shutdown", "-p", "outlets", "40", "-p", "replications", "3",
                         "-p", "horizon_days", "90", "--dask", "local", "--workers", "2", "--out", str(out)],
                        cwd=repo_root, capture_output=True, text=True, timeout=900)

@@ -198,3 +198,46 @@ def test_demand_and_lead_time_families_by_moments():
         demand_distribution("nbinom", 8, 1.0)
     with pytest.raises(ValueError, match="mean must be > 0 units per period, got -2"):
         demand_distribution("poisson", -2)
+
+
+def test_loss_functions_at_the_infinities_by_definition():
+    # n(x) = E[(X - x)^+] is 0 once x passes the largest value; n_bar(x) = E[(x - X)^+] is 0 below 0
+    d = DiscreteDistribution([0.2, 0.5, 0.3])
+    brute = lambda x: sum(p * max(k - x, 0) for k, p in enumerate([0.2, 0.5, 0.3]))
+    assert d.loss(np.inf) == 0.0 == brute(1e300)
+    assert d.second_order_loss(np.inf) == 0.0
+    assert d.complementary_loss(-np.inf) == 0.0
+    assert d.loss(np.array([-1.0, 0.5, 5.0])).tolist() == pytest.approx([brute(-1), brute(0.5), 0.0])
+    with pytest.raises(ValueError, match="x must be > -inf"):
+        d.loss(-np.inf)
+    with pytest.raises(ValueError, match="x must be a number below \\+inf"):
+        d.complementary_loss(np.inf)
+
+
+def test_bad_arguments_of_the_methods_name_the_parameter():
+    d = DiscreteDistribution([0.2, 0.5, 0.3])
+    for method in (d.cdf, d.sf, d.prob, d.loss, d.complementary_loss, d.second_order_loss):
+        with pytest.raises(TypeError, match="x must be a number or an array of numbers, got 'abc'"):
+            method("abc")
+    with pytest.raises(TypeError, match="q must be a number"):
+        d.ppf("abc")
+    with pytest.raises(ValueError, match="size must be >= 0, got -1"):
+        d.rvs(size=-1)
+    with pytest.raises(TypeError, match="size must be an integer"):
+        d.rvs(size=2.5)
+    with pytest.raises(TypeError, match="seed must be None, an int"):
+        d.rvs(3, seed="abc")
+    with pytest.raises(ValueError, match="size=.* is too large: .* TB of memory"):
+        d.rvs(size=(10**6, 10**6))
+
+
+def test_huge_supports_are_refused_up_front_with_their_size():
+    for call, name in [(lambda: degenerate(10**11), "value=100000000000"),
+                       (lambda: DiscreteDistribution.from_samples([0, 1e11]), r"samples\[1\]=100000000000.0"),
+                       (lambda: DiscreteDistribution.from_dict({10**11: 1.0}), "probs key=100000000000"),
+                       (lambda: as_discrete(stats.poisson(1e12), param="demand"), "demand='poisson"),
+                       (lambda: as_discrete(stats.norm(1e12, 1e6)), "distribution='norm")]:
+        with pytest.raises(ValueError, match=f"{name}.* is too large: .* TB of memory"):
+            call()
+    with pytest.raises(ValueError, match=r"samples\[1\]=1000000000.0 is too large to fit"):
+        fit_demand([0, 10**9, 5])

@@ -139,3 +139,19 @@ def test_exact_moments_with_scipy_inputs(lam, shape, scale):
     assert X.mean() == pytest.approx(Ld.mean() * lam, rel=1e-9)
     assert X.var() == pytest.approx(Ld.mean() * lam + Ld.var() * lam ** 2, rel=1e-9)
     assert X.truncated_mass <= 1e-12
+
+
+def test_work_beyond_the_budget_is_refused_up_front():
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match=r"lead_time=100000 is too large: the exact lead-time demand .* operations"):
+        lead_time_demand(stats.poisson(100), 10**5)
+    with pytest.raises(ValueError, match=r"n_draws=100000000000 is too large: .* TB of memory"):
+        lead_time_demand(stats.poisson(1), 3, method="montecarlo", n_draws=10**11)
+    with pytest.raises(TypeError, match="seed must be None, an int"):
+        lead_time_demand(stats.poisson(1), 3, method="montecarlo", seed="x")
+    assert time.perf_counter() - t0 < 5
+    # the normal approximation of the same case is within budget: mean E[L]E[D] = 10^7
+    X = lead_time_demand(stats.poisson(100), 10**5, method="normal")
+    assert X.mean() == pytest.approx(1e7, rel=1e-9)

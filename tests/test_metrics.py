@@ -57,3 +57,33 @@ def test_mean_ci_matches_scipy():
     m, lo, hi = M.mean_ci(x, 0.95)
     ref = stats.t.interval(0.95, 3, loc=5.0, scale=stats.sem(x))
     assert m == 5.0 and lo == pytest.approx(ref[0]) and hi == pytest.approx(ref[1])
+
+
+def test_fill_rate_refuses_inconsistent_arrays():
+    with pytest.raises(ValueError, match=r"same shape, got \(3,\) and \(2,\)"):
+        M.fill_rate([1, 2, 3], [1, 2])
+    with pytest.raises(ValueError, match=r"met must not exceed demand, got met 2.0 > demand 1.0 at index \(0,\)"):
+        M.fill_rate([1, 2, 3], [2, 5, 9])
+    with pytest.raises(ValueError, match=r"demand must be finite and >= 0, got nan at index \(1,\)"):
+        M.fill_rate([1, np.nan, 3], [1, 1, 1])
+    with pytest.raises(ValueError, match=r"met must be finite and >= 0, got -1.0"):
+        M.fill_rate([1, 2, 3], [1, -1, 1])
+    with pytest.raises(TypeError, match="arrays of numbers"):
+        M.fill_rate("abc", [1])
+
+
+def test_mean_ci_counts_every_replication():
+    # Student-t interval by hand: x = 1, 2, 3: mean 2, s = 1, t_{0.975, 2} = 4.302653
+    m, lo, hi = M.mean_ci([1.0, 2.0, 3.0])
+    assert (m, hi - m) == pytest.approx((2.0, 4.302652729911275 / np.sqrt(3)))
+    with pytest.raises(ValueError, match="at least one replication"):
+        M.mean_ci([])
+    with pytest.raises(ValueError, match="x must be finite, got inf at index 3"):
+        M.mean_ci([1, 2, np.nan, np.inf])
+    with pytest.raises(ValueError, match="replication 2 of 3 is NaN"):
+        M.mean_ci([1, 2, np.nan])
+    for c in (1.5, 0, 1, -0.2, np.nan, "95%"):
+        with pytest.raises(ValueError, match="confidence must be a number strictly between 0 and 1"):
+            M.mean_ci([1, 2, 3], confidence=c)
+    # a quantity undefined in every replication stays undefined
+    assert all(np.isnan(M.mean_ci([np.nan, np.nan])))

@@ -83,7 +83,7 @@ def test_malformed_file_names_line_and_field(tmp_path):
     bad[2] = " 5000 abc"
     p = tmp_path / "bad.txt"
     p.write_text("\n".join(bad))
-    with pytest.raises(ValueError, match=r"line 3, field 2 \(fixed cost of warehouse 2\): 'abc'"):
+    with pytest.raises(ValueError, match=r"line 3, field 2 \(fixed cost of warehouse 2\): a 3-character text is not"):
         load_orlib_cap(p)
     p.write_text("\n".join(text[:-1]))       # truncated
     with pytest.raises(ValueError, match="file ends early, expected demand of customer 50"):
@@ -99,6 +99,20 @@ def test_malformed_file_names_line_and_field(tmp_path):
     p.write_text("\n".join(bad))
     with pytest.raises(ValueError, match=r"line 18, field 1 \(demand of customer 1\): '-146' must be >= 0"):
         load_orlib_cap(p)
+
+
+def test_wrong_file_is_described_never_echoed(tmp_path):
+    """The audit's reproducer: load_orlib_cap('/etc/passwd') printed the file's first line."""
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    with pytest.raises(ValueError) as info:
+        load_orlib_cap(secret)
+    assert "line 1, field 1 (number of warehouses m)" in str(info.value) and "root" not in str(info.value)
+    binary = tmp_path / "binary.txt"
+    binary.write_bytes(b"16 50\n\xff\xfe secret\n")
+    with pytest.raises(ValueError, match="binary.txt is not UTF-8 text") as info:
+        load_orlib_cap(binary)
+    assert "secret" not in str(info.value)
 
 
 def test_unknown_instance_name():
@@ -395,3 +409,59 @@ def test_table2_structure_accepts_an_extra_method_row():
     row = frame[(frame.instance == "small0") & (frame.method == "GA")].iloc[0]
     assert row.reference_kind == "proven optimum" and row.reference == pytest.approx(best, rel=1e-7)
     assert tab.loc["Benders", ("paper's claim", "")] == PAPER_CLAIMS["Benders"]
+
+
+# ------------------------------------------------------------------ robustness
+
+_AFTER_DEFAULT_THREADS = """
+import json, sys
+import highspy, pulp
+# a learner's own solves first, with HiGHS's default thread count
+h = highspy.Highs()
+h.setOptionValue("output_flag", False)
+h.addVar(0, 10)
+h.changeColCost(0, -1.0)
+h.run()
+assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+x = pulp.LpVariable("x", 0, 4)
+p = pulp.LpProblem("own", pulp.LpMaximize)
+p += x
+p.solve(pulp.HiGHS(msg=False))
+assert pulp.value(x) == 4
+from casekit.optimization import TransportationLP, generate_instance, solve_benders
+from casekit.optimization.milp import solve_milp
+inst = generate_instance(6, 12, capacity_ratio=1.6, fixed_cost=3000.0, seed=0)
+out = {"milp": solve_milp(inst).objective, "benders": solve_benders(inst).objective,
+       "transport": TransportationLP(inst).solve([1] * 6).cost}
+# and the learner's default-thread solves still work afterwards
+h.run()
+out["learner_after"] = str(h.getModelStatus())
+print(json.dumps(out))
+"""
+
+
+def test_highs_solves_work_after_a_default_thread_solve_in_the_same_process(repo_root):
+    # HiGHS fixes its thread scheduler at the first solve of a process; casekit solves with
+    # threads=1 must still give the brute-force optimum after a solve with the default count
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PYTHONPATH=str(repo_root))
+    r = subprocess.run([sys.executable, "-c", _AFTER_DEFAULT_THREADS], env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    best, _ = brute_force(small_instance(0))
+    assert out["milp"] == pytest.approx(best, rel=1e-7)
+    assert out["benders"] == pytest.approx(best, rel=1e-7)
+    assert out["transport"] == pytest.approx(scipy_transport(small_instance(0), np.ones(6, bool)), rel=1e-9)
+    assert out["learner_after"] == "HighsModelStatus.kOptimal"
+
+
+def test_generate_instance_refuses_sizes_beyond_memory():
+    with pytest.raises(ValueError, match=r"m x n=\(100000, 100000\) is too large: .* GB of memory"):
+        generate_instance(10**5, 10**5)
+    with pytest.raises(TypeError, match="seed must be None, an int"):
+        generate_instance(3, 4, seed="abc")

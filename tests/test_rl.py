@@ -220,3 +220,15 @@ def test_scaled_actions_wrapper_for_ppo():
     env.reset(seed=0)
     obs, r, *_ = env.step(np.array([0.0, 0.0, 0.0], dtype=np.float32))
     assert np.isfinite(r)
+
+
+def test_infinite_demand_and_huge_lead_times_are_refused():
+    from casekit.rl.invmanagement import InvManagementEnv
+
+    with pytest.raises(ValueError, match="demand must be finite, got inf at index 0"):
+        InvManagementEnv(demand=[np.inf] * 30)
+    with pytest.raises(ValueError, match=r"lead_time=\(3, 5, 1000000000\) is too large: .* GB of memory"):
+        InvManagementEnv(lead_time=(3, 5, 10**9))
+    env = InvManagementEnv()
+    with pytest.raises(ValueError, match=r"options\['demand'\] must be finite"):
+        env.reset(seed=0, options={"demand": [np.inf] * 30})

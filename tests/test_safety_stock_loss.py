@@ -159,3 +159,18 @@ def test_scalar_in_scalar_out_array_in_array_out():
 def test_bad_input_names_the_parameter(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_streaming_poisson_loss_agrees_and_refuses_bad_input():
+    """casekit.streaming.poisson_loss (the dashboard's shortfall formula) is the same n(x) for whole
+    x, and refuses a negative or infinite mean instead of returning nan."""
+    from casekit.streaming import poisson_loss
+
+    x = np.arange(0, 15)
+    assert np.allclose(poisson_loss(x, 6.0), loss_function(stats.poisson(6), x), rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match=r"mu must be a finite Poisson mean >= 0, got -2.0"):
+        poisson_loss(3, -2.0)
+    with pytest.raises(ValueError, match=r"mu must be a finite Poisson mean >= 0, got inf"):
+        poisson_loss(3, float("inf"))
+    with pytest.raises(ValueError, match=r"x must be finite, got nan"):
+        poisson_loss(float("nan"), 2.0)

@@ -1,4 +1,4 @@
-"""Sustainability levers for the two cases (chapter 19): a cost-CO2 network design per case, and
+"""Sustainability levers for the two cases (chapter 20): a cost-CO2 network design per case, and
 shipment consolidation (fewer, fuller trucks) with its price in stock and service.
 
 **Network design per case** (:func:`case_network_instance`).  The datasets hold each outlet's or

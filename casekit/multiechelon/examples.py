@@ -27,7 +27,7 @@ def example_6_5() -> Network:
 
 
 def placement_examples() -> dict[str, Network]:
-    """The networks on which chapter 06 compares echelon-aware and uniform safety stock."""
+    """The networks on which chapter 07 compares echelon-aware and uniform safety stock."""
     return {
         "Example 6.5 (tree)": example_6_5(),
         "Example 6.1 (serial)": example_6_1(),

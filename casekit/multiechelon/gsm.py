@@ -8,9 +8,9 @@ model, by expediting or overtime).  Stage i can start work once all its inputs a
 inbound service time SI_i = max over suppliers k of (S_k + lane lead time l_ki); a source stage
 gets SI_i >= its external inbound CST.  It then takes T_i periods (its processing time).  Its
 **net lead time** NLT_i = SI_i + T_i - S_i is the time its own stock must cover, so with demand
-bound z it holds safety stock z σ_i √NLT_i, where σ_i is the standard deviation of the demand it
-serves per period (independent external demands, summed over its customers).  The optimiser
-chooses CSTs to minimise total safety-stock holding cost
+bound z (one for all stages, or z_i per stage) it holds safety stock z σ_i √NLT_i, where σ_i is
+the standard deviation of the demand it serves per period (independent external demands, summed
+over its customers). The optimiser chooses CSTs to minimise total safety-stock holding cost
 
     Σ_i h_i z σ_i √(SI_i + T_i - S_i)
 

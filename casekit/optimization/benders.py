@@ -40,6 +40,7 @@ import highspy
 import numpy as np
 import pandas as pd
 
+from casekit.optimization import _highs
 from casekit.optimization.instance import FacilityLocationInstance
 from casekit.optimization.results import FacilityLocationResult
 from casekit.optimization.transport import TransportationLP, _highs_quiet
@@ -191,7 +192,7 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
         master.changeColsIntegrality(m, y_idx, np.array([highspy.HighsVarType.kContinuous] * m))
         while it < max_iterations:
             it += 1
-            master.run()
+            _highs.run(master)
             if master.getModelStatus() != highspy.HighsModelStatus.kOptimal:   # pragma: no cover
                 break
             col = np.asarray(master.getSolution().col_value)
@@ -216,7 +217,7 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
         it += 1
         if time_limit is not None:
             master.setOptionValue("time_limit", max(0.01, time_limit - (time.perf_counter() - t0)))
-        master.run()
+        _highs.run(master)
         ms = master.getModelStatus()
         if ms == highspy.HighsModelStatus.kTimeLimit:
             status = "time limit"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from casekit.validate import check_array, check_int, check_positive, check_real
+from casekit.validate import check_array, check_budget, check_int, check_positive, check_real, check_seed
 
 __all__ = [
     "FacilityLocationInstance",
@@ -140,9 +140,22 @@ class FacilityLocationInstance:
 def _numbers(path: Path):
     """Yield (line number, field number on that line, text) for every whitespace token."""
     with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            for k, tok in enumerate(line.split(), start=1):
-                yield lineno, k, tok
+        try:
+            for lineno, line in enumerate(fh, start=1):
+                for k, tok in enumerate(line.split(), start=1):
+                    yield lineno, k, tok
+        except UnicodeDecodeError:
+            raise ValueError(f"{path.name} is not UTF-8 text; an OR-Library file is plain text") from None
+
+
+def _shown(tok: str) -> str:
+    """How an offending field appears in an error message: a number-like field is quoted, any
+    other text is only described (so a wrong file's content is never echoed)."""
+    try:
+        float(tok)
+    except ValueError:
+        return f"a {len(tok)}-character text"
+    return repr(tok) if len(tok) <= 24 else f"a {len(tok)}-character number"
 
 
 def _resolve(name) -> Path:
@@ -172,7 +185,9 @@ def load_orlib_cap(name) -> FacilityLocationInstance:
     ------
     ValueError
         A malformed file: the message names the file, the line and the field (e.g. "line 3,
-        field 2 (fixed cost of warehouse 2): 'abc' is not a number"), or a missing / extra value.
+        field 2 (fixed cost of warehouse 2): a 3-character text is not a number"), or a missing /
+        extra value.  A field that is not a number is described, never quoted, so pointing the
+        loader at the wrong file does not print that file's content.
 
     Examples
     --------
@@ -192,12 +207,12 @@ def load_orlib_cap(name) -> FacilityLocationInstance:
         try:
             value = float(tok)
         except ValueError:
-            raise ValueError(f"{path.name}: line {lineno}, field {k} ({what}): {tok!r} is not a number") from None
+            raise ValueError(f"{path.name}: line {lineno}, field {k} ({what}): {_shown(tok)} is not a number") from None
         if integer and (not value.is_integer() or value < 1):
-            raise ValueError(f"{path.name}: line {lineno}, field {k} ({what}): {tok!r} must be a "
+            raise ValueError(f"{path.name}: line {lineno}, field {k} ({what}): {_shown(tok)} must be a "
                              "positive integer")
         if value < 0:
-            raise ValueError(f"{path.name}: line {lineno}, field {k} ({what}): {tok!r} must be >= 0")
+            raise ValueError(f"{path.name}: line {lineno}, field {k} ({what}): {_shown(tok)} must be >= 0")
         return value
 
     m = int(take("number of warehouses m", integer=True))
@@ -216,7 +231,7 @@ def load_orlib_cap(name) -> FacilityLocationInstance:
     extra = next(tokens, None)
     if extra is not None:
         lineno, k, tok = extra
-        raise ValueError(f"{path.name}: line {lineno}, field {k}: unexpected extra value {tok!r} after "
+        raise ValueError(f"{path.name}: line {lineno}, field {k}: unexpected extra value {_shown(tok)} after "
                          f"the {m} x {n} instance")
     return FacilityLocationInstance(capacity, fixed, demand, cost, name=label)
 
@@ -277,7 +292,9 @@ def generate_instance(m: int, n: int, *, capacity_ratio: float = 3.0, fixed_cost
     if capacity_ratio < 1:
         raise ValueError(f"capacity_ratio must be >= 1 (total capacity >= total demand), got {capacity_ratio!r}")
     fixed_cost = check_real("fixed_cost", fixed_cost)
-    rng = np.random.default_rng(seed)
+    check_budget("m x n", (m, n), nbytes=8.0 * m * n * 5,
+                 what=f"the {m:,} x {n:,} cost matrix and its distance temporaries")
+    rng = np.random.default_rng(check_seed("seed", seed))
     fac = rng.random((m, 2))
     cus = rng.random((n, 2))
     demand = rng.integers(5, 101, size=n).astype(float)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from casekit.optimization import _highs
 from casekit.optimization.instance import FacilityLocationInstance
 from casekit.optimization.results import FacilityLocationResult
 from casekit.validate import check_choice, check_positive, check_real
@@ -41,7 +42,7 @@ class _HiGHSWarm(pulp.HiGHS):
             sol.col_value = values
             sol.value_valid = True
             lp.solverModel.setSolution(sol)
-        lp.solverModel.run()
+        _highs.run(lp.solverModel)
 
 
 def build_milp(instance: FacilityLocationInstance, *, fixed: dict[int, int] | None = None,

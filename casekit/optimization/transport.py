@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
+from casekit.optimization import _highs
 from casekit.optimization.instance import FacilityLocationInstance
 
 __all__ = ["TransportationLP", "TransportSolution", "transport_cost"]
@@ -162,7 +163,7 @@ class TransportationLP:
             self._h1 = self._build(cost1, np.ones(self._n), extra_cols=self._n)
             self._cost1 = cost1
         self._set_open(self._h1, y)
-        self._h1.run()
+        _highs.run(self._h1)
         alpha, beta = self._cut(self._h1, self._cost1)
         return TransportSolution(False, float("inf"), None, alpha, beta)
 
@@ -183,7 +184,7 @@ class TransportationLP:
             return self._phase1(y)
         h = self._h
         self._set_open(h, y)
-        h.run()
+        _highs.run(h)
         status = h.getModelStatus()
         if fractional and status in (highspy.HighsModelStatus.kInfeasible,
                                      highspy.HighsModelStatus.kUnboundedOrInfeasible):

@@ -52,7 +52,7 @@ from dataclasses import dataclass
 import gymnasium as gym
 import numpy as np
 
-from casekit.validate import check_int, check_nonnegative, check_positive, check_real
+from casekit.validate import check_array, check_budget, check_int, check_nonnegative, check_positive, check_real
 
 __all__ = ["InvManagementParams", "InvManagementCore", "InvManagementEnv", "ORGYM_DEFAULTS"]
 
@@ -134,6 +134,15 @@ class InvManagementParams:
         s(self, "holding_cost", tuple(_vector("holding_cost", self.holding_cost, M)))
         s(self, "capacity", tuple(_vector("capacity", self.capacity, M, kind="positive", integer=True)))
         s(self, "lead_time", tuple(int(v) for v in _vector("lead_time", self.lead_time, M, integer=True)))
+        # the observation holds M (1 + max L) numbers and an episode keeps T x M shipments
+        check_budget("lead_time", self.lead_time, nbytes=8.0 * M * (1 + max(self.lead_time)) * 4,
+                     what="the observation vector (on hand plus the requests of the last max L periods)")
+        check_budget("periods", self.periods, nbytes=8.0 * self.periods * (3 * M + 2),
+                     what="one episode's records (shipments, requests and demand per period)")
+        if max(self.capacity) * self.periods * 10 >= 2 ** 62 or max(self.initial_inventory) >= 2 ** 60:
+            raise ValueError(f"capacity x periods and initial_inventory must stay below about 4e17 units (the "
+                             f"observation is int64), got capacity {max(self.capacity):g}, periods {self.periods}, "
+                             f"initial_inventory {max(self.initial_inventory):g}")
         if not isinstance(self.backlog, (bool, np.bool_)):
             raise TypeError(f"backlog must be True or False, got {self.backlog!r}")
         a = check_real("discount", self.discount)
@@ -149,12 +158,13 @@ class InvManagementParams:
                 raise TypeError("demand must be a discrete scipy distribution (units are whole), "
                                 f"got {d!r}")
         else:
-            arr = np.atleast_1d(np.asarray(d, dtype=float))
+            arr = np.atleast_1d(check_array("demand", d, nonnegative=True))
             if arr.ndim != 1 or arr.size != self.periods:
                 raise ValueError(f"demand: a sequence must give one value per period ({self.periods}), "
                                  f"got {arr.size}")
-            if np.any(arr < 0) or np.any(arr != np.floor(arr)):
-                raise ValueError("demand: values must be whole numbers >= 0")
+            if np.any(arr != np.floor(arr)):
+                i = int(np.flatnonzero(arr != np.floor(arr))[0])
+                raise ValueError(f"demand must be whole numbers >= 0, got {arr[i]!r} at index {i}")
             s(self, "demand", tuple(arr))
 
     @property
@@ -177,6 +187,8 @@ class InvManagementCore:
         self.par = params
         self.B = check_int("batch", batch, minimum=1)
         M = params.stages
+        check_budget("batch", batch, nbytes=8.0 * self.B * (params.periods * (2 * M + 1) + M * (1 + max(params.lead_time))),
+                     what=f"{self.B:,} copies of the system over {params.periods} periods")
         self.M = M
         self.c = np.asarray(params.capacity, dtype=float)
         self.L = np.asarray(params.lead_time, dtype=int)
@@ -303,7 +315,7 @@ class InvManagementEnv(gym.Env):
         if unknown:
             raise ValueError(f"options: unknown key(s) {sorted(unknown)}; allowed: 'demand'")
         if "demand" in options:
-            d = np.asarray(options["demand"], dtype=float)
+            d = check_array("options['demand']", options["demand"])
             if d.shape != (self.params.periods,) or np.any(d < 0) or np.any(d != np.floor(d)):
                 raise ValueError(f"options['demand'] must be {self.params.periods} whole numbers >= 0")
             demand = d[None, :]

@@ -26,6 +26,18 @@ def set_readout(widget: W.HTML, value) -> None:
     widget.value = _span(widget.ck_label, value, widget.ck_fmt)
 
 
+def show_error(box: W.HTML, err: BaseException | None, prefix: str | None = "Cannot compute this combination") -> None:
+    """Show ``err`` in ``box`` as one line of escaped text after ``prefix`` (``None``: no prefix), or
+    clear the box when ``err`` is None.  The one way a widget shows an error: the message is escaped,
+    so text from an exception (which may quote a value the user typed) is never read as HTML."""
+    if err is None:
+        box.value = ""
+        return
+    text = " ".join(str(err).split()) or type(err).__name__
+    lead = f"{html.escape(prefix)}: " if prefix else ""
+    box.value = f'<span class="ck-error" style="color:#b3261e">{lead}{html.escape(text)}</span>'
+
+
 def labelled(widget: W.Widget, name: str) -> W.Widget:
     """Give a control its ``ck-<name>`` class and return it."""
     widget.add_class(f"ck-{name}")

@@ -1,4 +1,4 @@
-"""Case-study widgets (chapters 17-18) and the case dashboard app: pick a case, policy and scenario;
+"""Case-study widgets (chapters 18-19) and the case dashboard app: pick a case, policy and scenario;
 see Table 3 and a before/after chart."""
 
 from __future__ import annotations
@@ -193,7 +193,7 @@ def case_dashboard(case: str = "electronics", scenario: str = "none", policy: st
     sz = DASHBOARD_SIZES
     sizes = W.HTML(f"<small>Sizes: {sz['replications']} replications x {sz['horizon_days']} days (after a "
                    f"warm-up), FMCG with {sz['outlets']} of the 2,000 outlets, electronics with all 20 SKUs, "
-                   f"seed {sz['seed']}. The chapter 17/18 notebooks run the full sizes.</small>")
+                   f"seed {sz['seed']}. The chapter 18/19 notebooks run the full sizes.</small>")
     r_fill = readout("fill-rate", "Fill rate, selected policy:", fmt=".4f")
     r_cost = readout("total-cost", "Total cost per day, selected policy:", fmt=",.1f")
     r_co2 = readout("co2", "CO2 per day (kg CO2e), selected policy:", fmt=",.1f")

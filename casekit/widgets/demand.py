@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 
 from casekit.distributions import DiscreteDistribution, demand_distribution
-from casekit.widgets._common import labelled, readout, set_readout
+from casekit.widgets._common import labelled, readout, set_readout, show_error
 
 _STYLE = {"description_width": "130px"}
 
@@ -41,9 +40,9 @@ def demand_explorer(family: str = "nbinom", mean: float = 10.0, dispersion: floa
         try:
             d = DiscreteDistribution.from_scipy(demand_distribution(fam, mean_w.value, disp))
         except ValueError as err:
-            message.value = f'<span style="color:#b3261e">{html.escape(str(err))}</span>'
+            show_error(message, err, None)
             return
-        message.value = ""
+        show_error(message, None)
         poisson = DiscreteDistribution.from_scipy(demand_distribution("poisson", mean_w.value))
         set_readout(r_mean, d.mean())
         set_readout(r_var, d.var())

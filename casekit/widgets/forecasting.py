@@ -1,4 +1,4 @@
-"""Chapter 10 widget: how the blend's window and weighting scheme change its accuracy.
+"""Chapter 11 widget: how the blend's window and weighting scheme change its accuracy.
 
 Thin wiring over :func:`casekit.forecasting.combine_forecasts` and :func:`casekit.forecasting.score`
 (:func:`blend_accuracy` is the pure function a test calls).

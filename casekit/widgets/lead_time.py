@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import html
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 
 from casekit.distributions import DiscreteDistribution, lead_time_distribution
-from casekit.widgets._common import labelled, readout, set_readout
+from casekit.widgets._common import labelled, readout, set_readout, show_error
 
 _STYLE = {"description_width": "130px"}
 
@@ -41,9 +40,9 @@ def lead_time_explorer(family: str = "lognorm", mean: float = 8.0, cv: float = 0
             cont = lead_time_distribution(family_w.value, mean_w.value, cv_w.value)
             L = DiscreteDistribution.from_continuous(cont, rule=rule_w.value)
         except ValueError as err:
-            message.value = f'<span style="color:#b3261e">{html.escape(str(err))}</span>'
+            show_error(message, err, None)
             return
-        message.value = ""
+        show_error(message, None)
         set_readout(r_mean, L.mean())
         set_readout(r_sd, L.std())
         set_readout(r_q95, L.ppf(0.95))

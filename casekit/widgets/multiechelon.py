@@ -1,4 +1,4 @@
-"""Chapters 04-06 widgets and the safety-stock placement app (thin wiring, no model logic).
+"""Chapters 05-07 widgets and the safety-stock placement app (thin wiring, no model logic).
 
 * :func:`risk_pooling_explorer` — :func:`casekit.multiechelon.risk_pooling` of the sliders;
 * :func:`serial_explorer` — :func:`optimize_serial`, :func:`shang_song` and
@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import html
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -20,7 +19,7 @@ from casekit.multiechelon import (by_tier, compare_placement, independent_serial
                                   shang_song)
 from casekit.multiechelon.examples import placement_examples
 from casekit.network import serial
-from casekit.widgets._common import labelled, readout, set_readout
+from casekit.widgets._common import labelled, readout, set_readout, show_error
 
 _STYLE = {"description_width": "190px"}
 _LAYOUT = W.Layout(width="520px")
@@ -31,8 +30,7 @@ def _slider(cls, name, description, **kw):
 
 
 def _error(box: W.HTML, err: Exception | None) -> None:
-    box.value = "" if err is None else (
-        f'<span style="color:#b3261e">Cannot compute this combination: {html.escape(str(err))}</span>')
+    show_error(box, err, "Cannot compute this combination")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Widgets of the network optimisation chapter (notebooks 12-15): thin wiring over
+"""Widgets of the network optimisation chapter (notebooks 13-16): thin wiring over
 :mod:`casekit.optimization`.
 
 * :func:`facility_toggler` - open and close facilities by hand; the cost shown is

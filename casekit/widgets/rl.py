@@ -1,15 +1,14 @@
-"""Chapter 16 widget: train Q-learning with your own budget and see the gap to the optimum
+"""Chapter 17 widget: train Q-learning with your own budget and see the gap to the optimum
 (thin wiring over :func:`casekit.rl.targets.quick_experiment`)."""
 
 from __future__ import annotations
 
-import html
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
 
 from casekit.rl.targets import quick_experiment
-from casekit.widgets._common import labelled, readout, set_readout
+from casekit.widgets._common import labelled, readout, set_readout, show_error
 
 _STYLE = {"description_width": "190px"}
 _LAYOUT = W.Layout(width="520px")
@@ -37,9 +36,9 @@ def q_learning_explorer(periods: int = 600, gamma: float = 0.95, stockout_cost: 
             r = quick_experiment(per_w.value, gam_w.value, seed, copies=copies, stockout_cost=p_w.value,
                                  eval_periods=500, eval_replications=4)
         except ValueError as err:
-            msg.value = f'<span style="color:#b3261e">Cannot compute this combination: {html.escape(str(err))}</span>'
+            show_error(msg, err)
             return
-        msg.value = ""
+        show_error(msg, None)
         set_readout(learned, r["cost"])
         set_readout(optimum, r["optimal_cost"])
         set_readout(gap, r["gap_pct"])

@@ -7,7 +7,6 @@ demand from :func:`casekit.distributions.demand_distribution` and the lead time 
 
 from __future__ import annotations
 
-import html
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -15,7 +14,7 @@ import numpy as np
 
 from casekit.distributions import demand_distribution, lead_time_distribution
 from casekit.safety_stock import compare_methods
-from casekit.widgets._common import labelled, readout, set_readout
+from casekit.widgets._common import labelled, readout, set_readout, show_error
 
 _STYLE = {"description_width": "175px"}
 _WIDE = {"width": "420px"}
@@ -61,9 +60,9 @@ def safety_stock_explorer(demand_family: str = "poisson", demand_mean: float = 2
             demand, lead = explorer_inputs(dfam.value, dmean.value, disp.value, lfam.value, lmean.value, lcv.value)
             comp = compare_methods(demand, lead, csl_w.value, n_draws=n_draws, seed=seed)
         except ValueError as err:
-            message.value = f'<span style="color:#b3261e">Cannot compute this combination: {html.escape(str(err))}</span>'
+            show_error(message, err)
             return
-        message.value = ""
+        show_error(message, None)
         t = comp.table
         for m in METHODS:
             set_readout(rp[m], int(t.loc[m, "reorder_point"]))

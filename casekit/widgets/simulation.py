@@ -1,4 +1,4 @@
-"""Chapters 07-09 widgets and the network simulator app (thin wiring over casekit.simulation).
+"""Chapters 08-10 widgets and the network simulator app (thin wiring over casekit.simulation).
 
 * :func:`network_simulator` — pick a network, a policy and a scenario; every number shown is
   :func:`simulator_run` of the controls (the pure function the browser test also calls);
@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from functools import lru_cache
 
@@ -23,7 +22,7 @@ from casekit.network import assembly, distribution, serial
 from casekit.policies import SS, BaseStock, EchelonBaseStock, ForecastOrderUpTo
 from casekit.simulation import SimulationConfig, simulate
 from casekit.simulation.scenarios import Scenario, SupplierShutdown, library
-from casekit.widgets._common import labelled, readout, set_readout
+from casekit.widgets._common import labelled, readout, set_readout, show_error
 
 _STYLE = {"description_width": "150px"}
 _LAYOUT = W.Layout(width="460px")
@@ -88,8 +87,7 @@ def simulator_run(network: str, policy: str, scenario: str, periods: int = 120, 
 
 
 def _message(box: W.HTML, err: Exception | None) -> None:
-    box.value = "" if err is None else (
-        f'<span style="color:#b3261e">Cannot simulate this combination: {html.escape(str(err))}</span>')
+    show_error(box, err, "Cannot simulate this combination")
 
 
 def _plot_stock(res, out: W.Output, title: str) -> None:

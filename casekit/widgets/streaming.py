@@ -1,4 +1,4 @@
-"""Chapter 11 widget and the control-tower app: the replayed stream, KPIs, alerts ranked by impact,
+"""Chapter 12 widget and the control-tower app: the replayed stream, KPIs, alerts ranked by impact,
 drill-down network -> node -> SKU.
 
 Every number shown is :func:`casekit.streaming.dashboard_state` of the controls (the pure
@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from casekit.streaming import dashboard_state
-from casekit.widgets._common import labelled, readout, set_readout
+from casekit.widgets._common import labelled, readout, set_readout, show_error
 
 _STYLE = {"description_width": "120px"}
 NETWORK, ALL = "network", "all SKUs"
@@ -72,9 +72,9 @@ def control_tower(events=None, policy=None, day: int = 7) -> W.VBox:
         try:
             st = dashboard_state(events, policy, day_w.value * DAY, node=node, sku=sku)
         except ValueError as exc:          # never a traceback in the app
-            message.value = f"<b>Cannot show this selection:</b> {html.escape(str(exc))}"
+            show_error(message, exc, "Cannot show this selection")
             return
-        message.value = ""
+        show_error(message, None)
         set_readout(r_events, st.events)
         set_readout(r_fill, st.fill_rate)
         set_readout(r_ip, st.inventory_position)

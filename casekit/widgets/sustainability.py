@@ -1,4 +1,4 @@
-"""Chapter 19 widget: shipment consolidation per case — ship every T days and see CO2, cost and
+"""Chapter 20 widget: shipment consolidation per case — ship every T days and see CO2, cost and
 the stock needed to keep the service level.  Every number is
 :func:`casekit.cases.sustainability.case_consolidation`."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipywidgets as W
 import matplotlib.pyplot as plt
 
-from casekit.widgets._common import labelled, readout, set_readout
+from casekit.widgets._common import labelled, readout, set_readout, show_error
 
 INTERVALS = (1, 2, 3, 4, 5, 6, 7)
 
@@ -37,9 +37,9 @@ def consolidation_explorer(case: str = "fmcg", interval: int = 3) -> W.VBox:
         try:
             st = consolidation_state(case_w.value, t_w.value)
         except ValueError as exc:
-            msg.value = f"<b>Cannot compute this selection:</b> {exc}"
+            show_error(msg, exc, "Cannot compute this selection")
             return
-        msg.value = ""
+        show_error(msg, None)
         set_readout(r_co2, st["co2_kg_per_day"])
         set_readout(r_cost, st["total_cost_per_day"])
         set_readout(r_lf, st["mean_load_factor"])

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -40,30 +41,46 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def voila_url(tmp_path_factory):
-    """Start the same Voila server as `make demo` on a free port; yield the gallery URL."""
-    log = tmp_path_factory.mktemp("voila") / "voila.log"
+@contextmanager
+def serve_apps(log: Path, **start_kwargs):
+    """Start the same Voila server as `make demo` (optionally with other cap/cull settings) on a free
+    port; yield ``(base URL, URL with the access token)``; stop it afterwards."""
     with open(log, "w") as fh:
-        proc, url = apps.start(stdout=fh, stderr=subprocess.STDOUT)
+        proc, token_url = apps.start(stdout=fh, stderr=subprocess.STDOUT, **start_kwargs)
+    base = token_url.split("?", 1)[0]
     deadline = time.time() + 60
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
+            with urllib.request.urlopen(token_url, timeout=2) as resp:
                 if resp.status == 200:
                     break
         except OSError:
             pass
         if proc.poll() is not None or time.time() > deadline:
             proc.terminate()
-            pytest.fail(f"Voila did not start at {url}:\n{log.read_text()[-3000:]}")
+            pytest.fail(f"Voila did not start at {base}:\n{log.read_text()[-3000:]}")
         time.sleep(0.3)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield base, token_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def voila_server(tmp_path_factory):
+    """The `make demo` server: ``(base URL, URL with the access token)``."""
+    with serve_apps(tmp_path_factory.mktemp("voila") / "voila.log") as urls:
+        yield urls
+
+
+@pytest.fixture(scope="session")
+def voila_url(voila_server):
+    """The gallery URL without the token (pages of :func:`page` are already signed in)."""
+    return voila_server[0]
 
 
 @pytest.fixture(scope="session")
@@ -78,16 +95,26 @@ def browser():
         b.close()
 
 
-@pytest.fixture
-def page(browser):
+def new_page(browser, token_url: str | None = None):
+    """A fresh browser context and page that records page errors in ``page.ck_errors``; with
+    ``token_url`` it first opens the printed URL, as a person does, which signs it in (a cookie)."""
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     errors: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     pg.ck_errors = errors
+    if token_url:
+        pg.goto(token_url)
+        pg.wait_for_selector("#ck-apps")
+    return pg
+
+
+@pytest.fixture
+def page(browser, voila_server):
+    pg = new_page(browser, voila_server[1])
     yield pg
-    context.close()
+    pg.context.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
