@@ -56,7 +56,8 @@ from casekit.validate import check_choice, check_int, check_probability
 
 __all__ = ["Lever", "LEVERS", "LAYERS", "CASES", "TUNING_CANDIDATES", "levers", "resolve", "build_policy",
            "case_system", "Table3Run", "evaluate", "ROWS", "TOLERANCE", "verdict", "verdict_table",
-           "ablation", "calibrate", "load_calibration", "CALIBRATION_PATH", "FREE_PARAMETERS", "BUCKET"]
+           "ablation", "calibrate", "load_calibration", "write_calibration", "CALIBRATION_PATH", "FREE_PARAMETERS",
+           "BUCKET", "VERDICTS", "ROW_QUANTITY", "movers", "biggest_lever", "explain", "results"]
 
 CASES = paper.CASES
 
@@ -176,9 +177,24 @@ def case_system(case: str, *, horizon_days: int = 365, outlets: int = 2000, disp
     return s
 
 
+_FORECASTS: dict = {}
+
+
 def _forecast(case, system, on):
     """Daily planning demand per downstream node, shape (days, N): the historical mean (flat)
-    unless ``blend`` is on."""
+    unless ``blend`` is on (kept per system and forecasting levers: building it is the slow part)."""
+    key = (id(system), case, tuple(n for n in on if LEVERS[n].layer == "forecasting"))
+    hit = _FORECASTS.get(key)
+    if hit is not None and hit[0] is system:
+        return hit[1]
+    F = _build_forecast(case, system, on)
+    if len(_FORECASTS) > 16:
+        _FORECASTS.pop(next(iter(_FORECASTS)))
+    _FORECASTS[key] = (system, F)
+    return F
+
+
+def _build_forecast(case, system, on):
     mod = _module(case)
     mu = mod._hist_mean(system)
     D = system.days.size
@@ -619,3 +635,99 @@ def write_calibration(path: Path | str = CALIBRATION_PATH, **kw) -> dict:
     out = {case: calibrate(case, **kw) for case in CASES}
     Path(path).write_text(json.dumps(out, indent=1, default=float) + "\n")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# reading an ablation: which levers move which row, and why a row is not reproduced
+# ---------------------------------------------------------------------------------------------
+
+#: Table 3 row -> the ablation quantity that measures it.
+ROW_QUANTITY = {"fill_rate": "fill_rate", "total_cost_change": "total_cost", "bullwhip": "bullwhip",
+                "emergency_transport_cost_change": "emergency_cost", "holding_cost_change": "holding_cost",
+                "co2_change": "co2_kg", "order_cycle_std": "order_cycle_std", "recovery_days": "recovery_days"}
+
+_QUNIT = {"fill_rate": "points", "total_cost": "%", "bullwhip": "", "emergency_cost": "%", "holding_cost": "%",
+          "co2_kg": "%", "order_cycle_std": "points", "recovery_days": "days"}
+
+
+def movers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lever x Table 3 row: the paired change of the row when the lever is added alone (``add``
+    frame of :func:`ablation`) or removed alone (``remove``), blank (NaN) when its interval
+    contains 0 (the lever does not clearly move that row)."""
+    f = frame.copy()
+    clear = (f["ci_low"] > 0) | (f["ci_high"] < 0)
+    f["shown"] = f["change"].where(clear)
+    inv = {v: k for k, v in ROW_QUANTITY.items()}
+    f["row"] = f["quantity"].map(inv)
+    return f.pivot(index="lever", columns="row", values="shown").reindex(columns=list(ROWS)).reindex(
+        index=list(dict.fromkeys(f["lever"])))
+
+
+def biggest_lever(frame: pd.DataFrame) -> dict:
+    """Per Table 3 row, the lever with the largest clear change (``None`` when no lever moves it)."""
+    m = movers(frame)
+    out = {}
+    for row in ROWS:
+        col = m[row].dropna()
+        out[row] = None if col.empty else (str(col.abs().idxmax()), float(col[col.abs().idxmax()]))
+    return out
+
+
+def explain(case: str, verdicts: pd.DataFrame, abl: dict) -> str:
+    """A paragraph (Markdown) for every Table 3 row that is not reproduced, written from the
+    measured verdicts and the ablation's numbers."""
+    lines = []
+    add, rem = abl["add"], abl["remove"]
+    for row in ROWS:
+        v = verdicts.loc[row]
+        if v["verdict"] == "reproduced":
+            continue
+        q = ROW_QUANTITY[row]
+        a = add[add["quantity"] == q].set_index("lever")
+        r = rem[rem["quantity"] == q].set_index("lever")
+        clear_a = a[(a["ci_low"] > 0) | (a["ci_high"] < 0)]
+        clear_r = r[(r["ci_low"] > 0) | (r["ci_high"] < 0)]
+        unit = _QUNIT[q]
+        txt = (f"**{row}** ({v['verdict']}): the paper goes from {v['paper_traditional']:g} to "
+               f"{v['paper_hybrid']:g}; casekit measures a hybrid value of {v['hybrid']:.3g} "
+               f"[{v['hybrid_ci'][0]:.3g}, {v['hybrid_ci'][1]:.3g}] and a paired change of {v['change']:+.3g} "
+               f"[{v['change_ci'][0]:+.3g}, {v['change_ci'][1]:+.3g}]. ") if "hybrid_ci" in v and isinstance(
+                   v["hybrid_ci"], tuple) else f"**{row}** ({v['verdict']}). "
+        if clear_a.empty:
+            txt += "No lever alone moves it clearly over the baseline"
+        else:
+            top = clear_a["change"].abs().sort_values(ascending=False).index[:3]
+            txt += "Alone over the baseline it is moved by " + ", ".join(
+                f"{lv} ({clear_a.loc[lv, 'change']:+.3g} {unit})".replace(" )", ")") for lv in top)
+        if clear_r.empty:
+            txt += "; removing any one lever from the hybrid leaves it within noise."
+        else:
+            top = clear_r["change"].abs().sort_values(ascending=False).index[:3]
+            txt += "; removing one lever from the hybrid moves it most for " + ", ".join(
+                f"{lv} ({clear_r.loc[lv, 'change']:+.3g} {unit})".replace(" )", ")") for lv in top) + "."
+        lines.append(txt)
+    return "\n\n".join(lines) if lines else f"Every Table 3 row of the {case} case is reproduced."
+
+
+def results(case: str, calibration: dict, traditional: Table3Run, hybrid: Table3Run, verdicts: pd.DataFrame,
+            abl: dict | None = None, confidence: float = 0.95) -> dict:
+    """The dictionary a case notebook records: ``{"paper", "calibration", "traditional", "hybrid",
+    "change_pct", "verdict", "ablation"}`` in plain JSON types."""
+    def summ(run):
+        return {c: dict(zip(("mean", "ci_low", "ci_high"), metrics.mean_ci(run.values[c].to_numpy(), confidence)))
+                for c in run.values.columns if run.values[c].notna().all()}
+    change = {}
+    for c in ("total_cost", "holding_cost", "ordering_cost", "shortage_cost", "emergency_cost", "co2_kg"):
+        a, b = traditional.values[c].to_numpy(), hybrid.values[c].to_numpy()
+        change[c] = (metrics.paired_change(a, b).to_dict() if np.all(a != 0) else None)
+    t3 = paper.table3(case)
+    return {
+        "paper": {r: {"traditional": (None if pd.isna(t3.loc[r, "traditional"]) else float(t3.loc[r, "traditional"])),
+                      "hybrid": float(t3.loc[r, "hybrid"]), "unit": t3.loc[r, "unit"]} for r in ROWS},
+        "calibration": calibration,
+        "traditional": summ(traditional), "hybrid": summ(hybrid), "change_pct": change,
+        "verdict": {r: verdicts.loc[r, "verdict"] for r in ROWS},
+        "ablation": None if abl is None else {
+            "add": abl["add"].to_dict(orient="records"), "remove": abl["remove"].to_dict(orient="records"),
+            "biggest_lever": biggest_lever(abl["add"])},
+    }

@@ -164,3 +164,51 @@ def test_calibration_refuses_an_unknown_free_parameter():
 def test_stored_calibration_names_every_free_parameter():
     for case in fw.CASES:
         assert set(fw.load_calibration(case)) == set(fw.FREE_PARAMETERS)
+
+
+# ------------------------------------------------------------------ reading an ablation
+
+def _abl_frame():
+    rows = []
+    for lever, fill, cost in (("blend", (5.0, 4.0, 6.0), (-3.0, -5.0, -1.0)),
+                              ("review_period", (0.2, -0.5, 0.9), (-8.0, -9.0, -7.0))):
+        for q, (c, lo, hi) in (("fill_rate", fill), ("total_cost", cost)):
+            rows.append({"lever": lever, "layer": "x", "quantity": q, "change": c, "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows)
+
+
+def test_movers_blank_a_change_whose_interval_contains_zero_and_name_the_biggest_lever():
+    f = _abl_frame()
+    m = fw.movers(f)
+    assert m.loc["blend", "fill_rate"] == 5.0 and np.isnan(m.loc["review_period", "fill_rate"])
+    big = fw.biggest_lever(f)
+    assert big["fill_rate"] == ("blend", 5.0) and big["total_cost_change"] == ("review_period", -8.0)
+    assert big["bullwhip"] is None
+
+
+def test_explanation_is_written_from_the_numbers_for_rows_not_reproduced():
+    t3 = paper.table3("electronics")
+    fh = t3.loc["fill_rate", "hybrid"]
+    trad = _run("electronics", fill_rate=[80, 81, 82], total_cost=[100, 100, 100])
+    hyb = _run("electronics", fill_rate=[fh - .1, fh, fh + .1], total_cost=[92, 91, 93])
+    v = fw.verdict_table("electronics", trad, hyb)
+    f = _abl_frame()
+    text = fw.explain("electronics", v, {"add": f, "remove": f})
+    assert "**fill_rate**" not in text                     # reproduced: no paragraph
+    assert "**total_cost_change** (same direction, different size)" in text
+    assert "review_period (-8 %)" in text
+    res = fw.results("electronics", fw.load_calibration("electronics"), trad, hyb, v, {"add": f, "remove": f})
+    assert set(res) == {"paper", "calibration", "traditional", "hybrid", "change_pct", "verdict", "ablation"}
+    assert res["paper"]["fill_rate"]["hybrid"] == fh
+    assert res["change_pct"]["total_cost"]["mean"] == pytest.approx(-8.0)
+
+
+def test_stored_calibration_fit_states_the_paper_targets():
+    """The stored fit's targets are the paper's traditional column (casekit.paper), whatever was reached."""
+    import json
+    stored = json.loads(fw.CALIBRATION_PATH.read_text())
+    for case in fw.CASES:
+        t3 = paper.table3(case)
+        for row, f in stored[case]["fit"].items():
+            assert f["target"] == t3.loc[row, "traditional"]
+            assert f["within"] == (abs(f["measured"] - f["target"]) <= f["tolerance"])
