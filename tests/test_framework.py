@@ -212,3 +212,33 @@ def test_stored_calibration_fit_states_the_paper_targets():
         for row, f in stored[case]["fit"].items():
             assert f["target"] == t3.loc[row, "traditional"]
             assert f["within"] == (abs(f["measured"] - f["target"]) <= f["tolerance"])
+
+
+def test_lever_dashboard_runs_the_checked_levers_and_colours_by_improvement(monkeypatch):
+    from casekit.widgets import cases as wc
+
+    monkeypatch.setitem(wc.LEVER_SIZES, "replications", 2)
+    monkeypatch.setitem(wc.LEVER_SIZES, "horizon_days", 60)
+    box = wc.lever_dashboard("electronics")
+    groups, run, message, table = box.children
+    checks = [c for g in groups.children for c in g.children[1:]]
+    assert {c.description for c in checks} == set(fw.levers("electronics"))
+    for c in checks:
+        c.value = c.description == "review_period"
+    run.click()
+    assert "review_period" in message.value
+    assert "Fill Rate" not in table.value and "fill_rate" in table.value
+    assert f"<td>{paper.table3('electronics').loc['fill_rate', 'hybrid']:.4g}</td>" in table.value
+
+
+def test_lever_table_colours_a_clear_improvement_green_whatever_its_sign():
+    """Fill rate up 5 points and total cost down 8 %: both better, both green; holding cost up 10 %: red."""
+    from casekit.widgets.cases import lever_table_html
+
+    trad = _run("electronics", fill_rate=[80, 81, 82], total_cost=[100, 100, 100], holding_cost=[100, 100, 100])
+    hyb = _run("electronics", fill_rate=[85, 86, 87], total_cost=[92, 91, 93], holding_cost=[110, 109, 111])
+    html = lever_table_html(fw.verdict_table("electronics", trad, hyb))
+    rows = {r.split("</td>")[0]: r for r in html.split("<tr><td>")[1:]}
+    assert "color:#1a7f37" in rows["fill_rate"] and "color:#1a7f37" in rows["total_cost_change"]
+    assert "color:#b42318" in rows["holding_cost_change"]
+    assert "color:#666" in rows["bullwhip"]              # unchanged: no clear change
