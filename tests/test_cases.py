@@ -94,40 +94,45 @@ def test_bad_scenario_is_named():
         fmcg.run(outlets=20, horizon_days=40, replications=2, scenario="meteor")
 
 
-def test_casekit_run_notebook_17_non_default_parameters(repo_root, tmp_path):
+def test_casekit_run_notebook_18_records_the_framework_results(repo_root, tmp_path):
     import json
     import subprocess
     import sys
 
-    out = tmp_path / "run17"
+    from casekit import framework, paper
+
+    out = tmp_path / "run18"
     r = subprocess.run([sys.executable, "-m", "casekit", "run", "notebooks/18_case_electronics.ipynb",
-                        "-p", "seed", "3", "-p", "replications", "4", "-p", "horizon_days", "90",
-                        "-p", "scenario", "none", "--out", str(out)],
+                        "-p", "seed", "3", "-p", "replications", "2", "-p", "horizon_days", "60",
+                        "-p", "ablate", "False", "--out", str(out)],
                        cwd=repo_root, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     res = json.loads((out / "results.json").read_text())
-    assert {"traditional", "hybrid", "change_pct"} <= set(res)
+    assert {"paper", "calibration", "traditional", "hybrid", "change_pct", "verdict", "ablation"} <= set(res)
+    assert res["paper"]["fill_rate"]["traditional"] == paper.table3("electronics").loc["fill_rate", "traditional"]
+    assert set(res["verdict"]) == set(framework.ROWS) and set(res["verdict"].values()) <= set(framework.VERDICTS)
     for side in ("traditional", "hybrid"):
-        assert set(res[side]) == set(METRICS)
-        assert all({"mean", "ci_low", "ci_high"} == set(v) for v in res[side].values())
-    assert res["hybrid"]["recovery_days"]["mean"] == 0       # no disruption in scenario "none"
+        assert all(v["ci_low"] <= v["mean"] <= v["ci_high"] for v in res[side].values())
+    assert res["ablation"] is None
 
 
-def test_sweep_fmcg_over_scenarios_on_two_workers(repo_root, tmp_path):
+def test_sweep_fmcg_over_levers_on_two_workers(repo_root, tmp_path):
+    """A lever sweep on common random numbers: the traditional baseline is the same in every grid point."""
     import subprocess
     import sys
 
     import pandas as pd
 
-    out = tmp_path / "sweep18"
+    out = tmp_path / "sweep19"
     r = subprocess.run([sys.executable, "-m", "casekit", "sweep", "notebooks/19_case_fmcg.ipynb",
-                        "--grid", "scenario=none,supplier_shutdown", "-p", "outlets", "40", "-p", "replications", "3",
-                        "-p", "horizon_days", "90", "--dask", "local", "--workers", "2", "--out", str(out)],
+                        "--grid", "levers=hybrid,review_period", "-p", "outlets", "40", "-p", "replications", "2",
+                        "-p", "horizon_days", "60", "-p", "ablate", "False", "--dask", "local", "--workers", "2",
+                        "--out", str(out)],
                        cwd=repo_root, capture_output=True, text=True, timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     table = pd.read_parquet(out / "results.parquet")
-    assert set(table["scenario"]) == {"none", "supplier_shutdown"}
-    fr = table[table["metric"] == "hybrid.fill_rate.mean"].set_index("scenario")["value"]
-    assert 0 < fr["supplier_shutdown"] <= fr["none"] <= 1
-    rec = table[table["metric"] == "traditional.recovery_days.mean"].set_index("scenario")["value"]
-    assert rec["none"] == 0
+    assert set(table["levers"]) == {"hybrid", "review_period"}
+    tr = table[table["metric"] == "traditional.fill_rate.mean"].set_index("levers")["value"]
+    assert tr["hybrid"] == tr["review_period"]
+    hy = table[table["metric"] == "hybrid.fill_rate.mean"].set_index("levers")["value"]
+    assert 0 < hy["hybrid"] <= 100 and hy["hybrid"] != hy["review_period"]

@@ -62,15 +62,18 @@ def _effects():
     return out
 
 
-def plan_forecast(days: np.ndarray) -> dict:
+def plan_forecast(days: np.ndarray, *, promotions: bool = True, cannibalisation: bool = True) -> dict:
     """Promotion-aware plan per (region, sku) for absolute ``days``: the de-promoted sales of
-    the same weekday one and two years earlier (+-1 week), times this day's promotion effects."""
+    the same weekday one and two years earlier (+-1 week), times this day's promotion effects.
+    ``promotions=False`` / ``cannibalisation=False``: a planner who does not know the uplift /
+    the substitute's cannibalisation (that effect is neither removed from history nor forecast)."""
     d = _data()
     sales, promo, eff = d["sales"], d["promo"], _effects()
     out = {}
     hist = data.HISTORY_DAYS
     for (r, s), g in sales.groupby(["region", "sku"]):
         u, c = eff[(r, s)]
+        u, c = (u if promotions else 0.0), (c if cannibalisation else 0.0)
         units = g["units"].to_numpy(float)
         dep = units / ((1 + u) ** g["promo"].to_numpy() * (1 - c) ** g["substitute_promo"].to_numpy())
         base = np.zeros(days.size)
