@@ -237,8 +237,11 @@ def simulate(network: Network, policy: Policy, periods: int, replications: int =
         customer-facing stages, ``capacity``; lane ``distance_km``/``mode`` for CO2.
     policy : Policy
         :class:`~casekit.policies.BaseStock`, :class:`~casekit.policies.EchelonBaseStock`,
-        :class:`~casekit.policies.SS`, :class:`~casekit.policies.RQ` or
-        :class:`~casekit.policies.ForecastOrderUpTo`, with levels downstream first.
+        :class:`~casekit.policies.SS`, :class:`~casekit.policies.RQ`,
+        :class:`~casekit.policies.ForecastOrderUpTo` or :class:`~casekit.policies.OrderUpTo`
+        (levels per period, as arrays or a callback), with levels downstream first; wrapped in
+        :class:`~casekit.policies.Periodic` (review every k periods) or combined per group of
+        stages by :class:`~casekit.policies.Mixed`.
     periods : int
         Recorded periods per replication (after the warm-up), >= 1.
     replications : int
@@ -253,7 +256,8 @@ def simulate(network: Network, policy: Policy, periods: int, replications: int =
     warmup : int
         Periods simulated first and left out of every KPI and series.
     config : SimulationConfig, optional
-        Lost sales, ordering costs, emergency shipments, CO2 data, series, progress bar.
+        Lost sales, ordering costs, emergency shipments, transport modes, rationing, lateral
+        transfers, a backup source, CO2 data, series and totals, progress bar.
 
     Returns
     -------
@@ -264,8 +268,12 @@ def simulate(network: Network, policy: Policy, periods: int, replications: int =
     Raises
     ------
     ValueError
-        A policy that does not fit the network, non-positive ``periods`` or ``replications``, a
-        scenario naming an unknown stage, fractional lead times.
+        A policy that does not fit the network (naming the stage), non-positive ``periods`` or
+        ``replications``, a scenario naming an unknown stage, fractional lead times, a review
+        interval < 1, transfers between stages of different echelons, a negative emission
+        factor, a level callback returning the wrong shape or NaN, a demand path shorter than
+        the run, a feature the discrete-event twin does not implement (named), a run that
+        would need more than about 1 GB.
     """
     periods, replications, warmup, config = check_run(network, policy, periods, replications, warmup,
                                                       engine, scenario, config)
