@@ -445,6 +445,14 @@ class Periodic(Policy):
 
     def schedule(self, network) -> tuple[dict, dict]:
         """({stage: every}, {stage: offset}), validated: every >= 1, offset >= 0."""
+        memo = self.__dict__.get("_memo")
+        if memo is not None and memo[0] is network:
+            return memo[1]
+        out = self._schedule(network)
+        object.__setattr__(self, "_memo", (network, out))
+        return out
+
+    def _schedule(self, network) -> tuple[dict, dict]:
         ids = network.downstream_first()
         out = []
         for name in ("every", "offset"):
@@ -505,6 +513,14 @@ class Mixed(Policy):
         return any(p.echelon for _, p in self.parts)
 
     def parts_for(self, network) -> list:
+        memo = self.__dict__.get("_memo")
+        if memo is not None and memo[0] is network:
+            return memo[1]
+        out = self._parts_for(network)
+        object.__setattr__(self, "_memo", (network, out))
+        return out
+
+    def _parts_for(self, network) -> list:
         seen = {}
         out = []
         for key, pol in self.parts:

@@ -7,7 +7,7 @@ import pytest
 
 from casekit.cases import METRICS, compare
 from casekit.cases import electronics, fmcg
-from casekit.cases._system import CasePolicy, CaseSystem, run_case
+from casekit.cases import CasePolicy, CaseSystem, run_case
 from casekit.metrics import EMISSION_FACTORS
 
 

@@ -14,39 +14,63 @@ True
 Timing of a period (both engines; Snyder & Shen's serial model is the special case)
 -----------------------------------------------------------------------------------
 1. **Arrivals.**  Shipments due this period enter the receiving stage's input buffer; production
-   batches due this period are put on the shelf and first serve waiting (backordered) customers.
+   batches due this period (and lateral transfers due) are put on the shelf and first serve
+   waiting (backordered) customers.
 2. **Demand.**  External demand at each customer-facing stage is met from the shelf; the rest is
    backordered (or lost, ``SimulationConfig(unmet="lost")``).  Emergency shipments
    (:class:`Expedite`) then cover backorders above a threshold.
-3. **Orders, downstream first.**  Each stage reads its inventory position (on hand + on order -
+3. **Orders, downstream first** (deepest stages first).  Each stage that reviews this period
+   (every period, or every ``every`` periods from ``offset`` under
+   :class:`~casekit.policies.Periodic`) reads its inventory position (on hand + on order -
    backorders - units owed to its customers; the *echelon* position for
-   :class:`~casekit.policies.EchelonBaseStock`) and orders per its policy.  A source stage's
+   :class:`~casekit.policies.EchelonBaseStock` and ``OrderUpTo(echelon=True)``) and orders per its
+   rule: base stock, (s, S), (r, Q), a forecast, or up to a level that moves every period
+   (:class:`~casekit.policies.OrderUpTo` with an array or a callback);
+   :class:`~casekit.policies.Mixed` gives each group of stages its own rule.  A source stage's
    order goes straight into its input buffer (the outside supplier has unlimited stock); other
    stages' orders become units their suppliers owe them.
 4. **Flow, upstream first.**  Each stage starts production of as many units as its input buffers
-   allow (all inputs, ``units`` per unit; at most its capacity this period), finishing after its
-   processing time; then ships what it owes its customers from the shelf (customers served in a
-   priority order that rotates each period), arriving after the lane's transit time.  Zero
-   times pass straight through within the period.
+   allow (all inputs, ``units`` per unit; at most its capacity this period; a :class:`Backup`
+   source takes a share of what a cut capacity holds back), finishing after its processing time;
+   then ships what it owes its customers from the shelf: everything when it can, otherwise in a
+   priority order that rotates each period (or in proportion to what each is owed,
+   ``rationing="proportional"``), arriving after the lane's transit time (plus its
+   :class:`TransportMode`'s extra periods).  Zero times pass straight through within the
+   period.  Then :class:`Transfers` move stock between stages of one echelon.
 5. **Costs** at the end of the period: h_i per unit on the shelf at stage i; the supplier's h per
    unit in transit or waiting in a buffer; sum_k u_k h_k per unit in production at stage i
    (units in the pipeline to stage j are valued at h'_{j+1}, as in Snyder & Shen); p per unit
-   backordered (or per unit lost); K per order placed; the emergency cost per unit expedited.
+   backordered (or per unit lost); K per order placed; the emergency cost per unit expedited;
+   freight per tonne-km of a chosen mode; the cost per unit transferred.  CO2 (kg CO2e) of every
+   unit moved: tonne-km x the mode's emission factor.
 
 So an order placed in period t by stage j of a serial system arrives in period t + L_j, before
-that period's demand: the lead-time demand of Clark–Scarf.  Running a serial network at
+that period's demand: the lead-time demand of Clark–Scarf.  (A lane's transit time ends in the
+customer's input buffer, which is emptied in step 4 of that period: a lead time that should end
+before demand is a processing time.)  Running a serial network at
 :func:`casekit.multiechelon.optimize_serial`'s echelon levels simulates to its analytic cost
 (tested for Snyder & Shen's Example 6.1 and the one-stage newsvendor).
 
+How the fast engine is vectorised
+---------------------------------
+Stages are grouped by depth (longest path from a source); one numpy operation acts on all
+stages of a depth x all replications (x candidate policies).  A warehouse with 2,000 retailers
+is two depths.  The discrete-event twin (:mod:`casekit.simulation.des`) runs the same period
+event by event; it implements every rule above except lateral transfers, backup sources and
+level callbacks, which it refuses by name.
+
 Units and randomness
 --------------------
-Times are whole periods (processing times, lane lead times and their distributions).  When all
-external demand is discrete, quantities stay whole units; continuous demand draws below 0 count
-as 0.  Everything random (demand, processing and transit times, scenario draws) is drawn up front
-from ``seed``: the same seed gives the same numbers, every policy run with one seed sees the same
-draws (common random numbers), and both engines see the same draws, so on the same seed they
-agree exactly (``tests/test_simulation.py`` checks this and the agreement of independent runs
-within confidence intervals).
+Times are whole periods (processing times, lane lead times and their distributions;
+:func:`lognormal_lead_time` rounds a lognormal up to whole periods).  When all external demand
+is discrete, quantities stay whole units; continuous demand draws below 0 count as 0.
+Everything random (demand, processing and transit times, scenario draws) is a function of
+``seed`` alone, drawn in blocks of periods from generators keyed by (seed, stream, block): the
+same seed gives the same numbers, every policy run with one seed sees the same draws (common
+random numbers), and both engines see the same draws, so on the same seed they agree exactly
+(``tests/test_simulation.py`` and ``tests/test_engine.py`` check this, and the agreement of
+independent runs within confidence intervals).  Demand can follow a known path
+(:class:`DemandPath`: negative binomial around a mean per period).
 """
 
 from __future__ import annotations
@@ -170,8 +194,8 @@ def lognormal_lead_time(median: float, sigma: float, *, minimum: int = 1, tail: 
 
     >>> lognormal_lead_time(4.0, 0.0)
     {4: 1.0}
-    >>> round(sum(k * p for k, p in lognormal_lead_time(10.0, 0.3).items()), 2)
-    10.95
+    >>> round(sum(k * p for k, p in lognormal_lead_time(10.0, 0.3).items()), 2)   # 10 e^0.045 + about 1/2
+    10.96
     """
     from scipy import stats
 
@@ -213,8 +237,11 @@ def simulate(network: Network, policy: Policy, periods: int, replications: int =
         customer-facing stages, ``capacity``; lane ``distance_km``/``mode`` for CO2.
     policy : Policy
         :class:`~casekit.policies.BaseStock`, :class:`~casekit.policies.EchelonBaseStock`,
-        :class:`~casekit.policies.SS`, :class:`~casekit.policies.RQ` or
-        :class:`~casekit.policies.ForecastOrderUpTo`, with levels downstream first.
+        :class:`~casekit.policies.SS`, :class:`~casekit.policies.RQ`,
+        :class:`~casekit.policies.ForecastOrderUpTo` or :class:`~casekit.policies.OrderUpTo`
+        (levels per period, as arrays or a callback), with levels downstream first; wrapped in
+        :class:`~casekit.policies.Periodic` (review every k periods) or combined per group of
+        stages by :class:`~casekit.policies.Mixed`.
     periods : int
         Recorded periods per replication (after the warm-up), >= 1.
     replications : int
@@ -229,7 +256,8 @@ def simulate(network: Network, policy: Policy, periods: int, replications: int =
     warmup : int
         Periods simulated first and left out of every KPI and series.
     config : SimulationConfig, optional
-        Lost sales, ordering costs, emergency shipments, CO2 data, series, progress bar.
+        Lost sales, ordering costs, emergency shipments, transport modes, rationing, lateral
+        transfers, a backup source, CO2 data, series and totals, progress bar.
 
     Returns
     -------
@@ -240,8 +268,12 @@ def simulate(network: Network, policy: Policy, periods: int, replications: int =
     Raises
     ------
     ValueError
-        A policy that does not fit the network, non-positive ``periods`` or ``replications``, a
-        scenario naming an unknown stage, fractional lead times.
+        A policy that does not fit the network (naming the stage), non-positive ``periods`` or
+        ``replications``, a scenario naming an unknown stage, fractional lead times, a review
+        interval < 1, transfers between stages of different echelons, a negative emission
+        factor, a level callback returning the wrong shape or NaN, a demand path shorter than
+        the run, a feature the discrete-event twin does not implement (named), a run that
+        would need more than about 1 GB.
     """
     periods, replications, warmup, config = check_run(network, policy, periods, replications, warmup,
                                                       engine, scenario, config)
@@ -283,7 +315,8 @@ def _result(network, policy, engine, periods, replications, warmup, seed, scenar
     stages = node_table(acc, comp).loc[network.downstream_first()]
     series = None
     if acc.series is not None:
-        order = [comp.ids.index(i) for i in network.downstream_first()]
+        where = {i: k for k, i in enumerate(comp.ids)}
+        order = [where[i] for i in network.downstream_first()]
         series = {}
         for k in SERIES:
             arr = np.moveaxis(acc.series[k], -1, 0)        # (R, T, items)
@@ -292,7 +325,8 @@ def _result(network, policy, engine, periods, replications, warmup, seed, scenar
     if acc.totals is not None:
         totals = {k: np.moveaxis(v, -1, 0) for k, v in acc.totals.items()}
     dids = tuple(comp.ids[k] for k in comp.demand_idx)
-    order = [comp.ids.index(i) for i in network.downstream_first()]
+    where = {i: k for k, i in enumerate(comp.ids)}
+    order = [where[i] for i in network.downstream_first()]
     T = acc.T
     mq = acc.q1 / T
     per_stage = {"order_std": np.sqrt(np.maximum(acc.q2 / T - mq ** 2, 0.0))[order].T,

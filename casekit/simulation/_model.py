@@ -28,6 +28,9 @@ __all__ = ["SimulationConfig", "Expedite", "TransportMode", "Transfers", "Backup
 CHUNK = 32
 #: Largest state the engines agree to hold (floats), about 1 GB.
 MAX_FLOATS = 125_000_000
+#: Demand draws of the last run kept for the next policy on the same seed (bytes).
+DEMAND_STORE_BYTES = 400_000_000
+_DEMAND_STORE: dict = {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -346,6 +349,7 @@ class Compiled:
     source_extra: np.ndarray      # (n,) extra replenishment periods of a source's inbound mode
     nvirt: int                    # virtual lanes (one per source stage) come first
     ed_w: np.ndarray = None       # units of the top source's item per unit of each external demand
+    mean_ext: np.ndarray = None   # mean external demand per period at each stage
 
     @property
     def n_lanes(self) -> int:
@@ -366,7 +370,25 @@ def _depths(network: Network, order: list) -> dict:
     return d
 
 
+_COMPILED: dict = {}
+
+
 def compile_network(network: Network, config: SimulationConfig) -> Compiled:
+    """The network as arrays (cached for the last few networks and configurations: the case
+    studies simulate one network under several policies)."""
+    key = (id(network), repr((config.order_cost, config.unit_weight_kg, config.emission_factors,
+                              None if config.modes is None else sorted(config.modes.items(), key=repr))))
+    hit = _COMPILED.get(key)
+    if hit is not None and hit[0] is network:
+        return hit[1]
+    comp = _compile(network, config)
+    if len(_COMPILED) >= 4:
+        _COMPILED.pop(next(iter(_COMPILED)))
+    _COMPILED[key] = (network, comp)
+    return comp
+
+
+def _compile(network: Network, config: SimulationConfig) -> Compiled:
     import scipy.sparse as sp
 
     if not isinstance(network, Network):
@@ -513,8 +535,11 @@ def compile_network(network: Network, config: SimulationConfig) -> Compiled:
     v_ = [v for row in rows for v in row.values()]
     A = sp.csr_matrix((v_, (r_, c_)), shape=(n, n))
     mean_ext = np.zeros(n)
+    seen = {}                              # stages often share one distribution object
     for k, dd in zip(demand_idx, demand_dists):
-        mean_ext[k] = float(dd.mean() if callable(getattr(dd, "mean", None)) else dd.mean)
+        if id(dd) not in seen:
+            seen[id(dd)] = float(dd.mean() if callable(getattr(dd, "mean", None)) else dd.mean)
+        mean_ext[k] = seen[id(dd)]
     mean_demand = A @ mean_ext
     sources = [k for k in range(n) if not sups_of[ids[k]]]
     source_top = max(sources, key=lambda k: (network.tier(ids[k]), -pos0[ids[k]]))
@@ -535,7 +560,7 @@ def compile_network(network: Network, config: SimulationConfig) -> Compiled:
                     lane_sup, lane_cus, lane_u, lane_hv, np.array(lane_co2), np.array(lane_cost), lane_pmf,
                     in_lanes, out_lanes, proc_pmf, comp_value, A, source_top, unit_weight, inl1, in_idx, in_off,
                     out_off, lane_pos, lane_seg, lane_len, np.array(extra, dtype=np.int64), source_extra, nvirt,
-                    np.asarray(A[source_top].toarray()).ravel()[demand_idx])
+                    np.asarray(A[source_top].toarray()).ravel()[demand_idx], mean_ext)
 
 
 # --------------------------------------------------------------------------------------------
@@ -841,7 +866,7 @@ class Inputs:
         self.nd = len(comp.demand_idx)
         self.groups = _DemandGroups(comp.demand_dists)
         self.groups.check_length(T, [comp.ids[k] for k in comp.demand_idx])
-        self.base_mean = np.array([comp.network.stage(comp.ids[k]).demand_mean for k in comp.demand_idx])
+        self.base_mean = np.asarray(comp.mean_ext[comp.demand_idx], dtype=float)
         self.proc_const = np.array([ks[0] for ks, _ in comp.proc_pmf], dtype=np.int64) + comp.source_extra
         self.proc_rand = np.array([k for k, (ks, _) in enumerate(comp.proc_pmf) if ks.size > 1], dtype=np.int64)
         self.lane_const = np.array([ks[0] for ks, _ in comp.lane_pmf], dtype=np.int64) + comp.mode_extra
@@ -905,13 +930,37 @@ class Inputs:
         ml = max(int(ks.max()) for ks, _ in comp.lane_pmf) + int(comp.mode_extra.max(initial=0))
         self.horizon = max(mp, ml, extra_lead) + max_shift + 1
 
+    def _raw_demand(self, c: int, t0: int, t1: int):
+        """Block c of demand before scenario effects.  The last run's blocks are kept (up to
+        :data:`DEMAND_STORE_BYTES`): the next policy simulated on the same seed and network
+        reuses them, as common random numbers allow."""
+        comp = self.comp
+        key = (self.ss.entropy, tuple(self.ss.spawn_key), self.R, self.T, comp.integer,
+               tuple(id(d) for d in comp.demand_dists))
+        store = _DEMAND_STORE
+        keep = self.nd * self.T * self.R * 8 <= DEMAND_STORE_BYTES
+        if keep and store.get("key") == key and all(a is b for a, b in zip(store["refs"], comp.demand_dists)):
+            hit = store["blocks"].get(c)
+            if hit is not None:
+                return hit
+        elif keep:
+            store.clear()
+            store.update(key=key, refs=list(comp.demand_dists), blocks={})
+        D = self.groups.draw(_child(self.ss, 1, c), self.nd, t0, t1, self.R, comp.integer)
+        if keep:
+            D.setflags(write=False)
+            store["blocks"][c] = D
+        return D
+
     def _block(self, c: int):
         hit = self._cache.get(c)
         if hit is not None:
             return hit
         comp, R = self.comp, self.R
         t0, t1 = c * CHUNK, min((c + 1) * CHUNK, self.T)
-        D = self.groups.draw(_child(self.ss, 1, c), self.nd, t0, t1, R, comp.integer)
+        D = self._raw_demand(c, t0, t1)
+        if self.demand_events:
+            D = D.copy()
         lr = _child(self.ss, 2, c)
         P = Lr = None
         if self.proc_rand.size:

@@ -9,7 +9,7 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 
-from casekit.cases._system import SCENARIOS
+from casekit.cases import SCENARIOS
 from casekit.validate import check_choice
 
 from casekit.widgets._common import labelled, readout, set_readout
