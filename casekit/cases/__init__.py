@@ -1,4 +1,8 @@
-"""The seed paper's two case studies rebuilt as reproducible simulations (its Table 3, measured).
+"""The paper's two case studies rebuilt as reproducible simulations (its Table 3, measured).
+
+The paper: "Hybrid Optimization Framework for Multi-Echelon Inventory Control Integrating
+Stochastic Demand, Lead Time Uncertainty, and Real-Time Data Analytics" (its section 7);
+:mod:`casekit.paper` holds its published figures and :mod:`casekit.framework` its levers.
 
 * :mod:`casekit.cases.electronics`: a Tier-1 assembler and three Tier-2 suppliers (one overseas,
   long lognormal lead times, disruption-prone), 20 finished SKUs with life cycles.
@@ -31,11 +35,9 @@ __all__ = ["METRICS", "SCENARIOS", "CaseSystem", "CasePolicy", "CaseRun", "run_c
 #: Direction in which each metric improves.
 HIGHER_IS_BETTER = {m: m == "fill_rate" for m in METRICS}
 
-#: The seed paper's Table 3 claims as DIRECTIONS only: its numbers, and its row-by-row wording,
-#: are not available to casekit, so none are typed here.  "lower"/"higher" is the direction in
-#: which the paper's framing says the hybrid improves on the traditional policy ("the hybrid
-#: framework improves service, cost, resilience and CO2"): for rows such as ordering cost that is
-#: our reading of the claim, not a quotation.
+#: The direction in which the paper's framing says the hybrid improves each metric over the
+#: traditional policy.  Its published figures live in :mod:`casekit.paper` (rows such as ordering
+#: cost or backorders have no Table 3 figure: for those the direction is our reading, not a quotation).
 PAPER_CLAIMS = {
     "fill_rate": "higher", "backorders": "lower", "total_cost": "lower", "holding_cost": "lower",
     "ordering_cost": "lower", "shortage_cost": "lower", "emergency_transport_cost": "lower",

@@ -1,4 +1,4 @@
-"""Electronics case: a Tier-1 assembler, 20 finished SKUs, three Tier-2 suppliers (seed 7.1-7.3).
+"""Electronics case: a Tier-1 assembler, 20 finished SKUs, three Tier-2 suppliers (the paper's section 7.1).
 
 Data: ``datasets/electronics`` (:mod:`casekit.datasets.electronics`).  Modelling choice: each
 SKU's supply is limited by its **critical component** (the board in its bill of materials), so the

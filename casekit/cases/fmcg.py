@@ -1,4 +1,4 @@
-"""FMCG case: four regional warehouses supplying up to 2,000 outlets (seed sections 8.1-8.2).
+"""FMCG case: four regional warehouses supplying up to 2,000 outlets (the paper's sections 7.2-7.3).
 
 Data: ``datasets/fmcg`` (:mod:`casekit.datasets.fmcg`).  The simulated year is the planning year
 that follows the two years of sales history; each outlet stocks one focal SKU, replenished daily

@@ -1,4 +1,4 @@
-"""The electronics case dataset: a Tier-1 assembler and its Tier-2 suppliers (seed section 7).
+"""The electronics case dataset: a Tier-1 assembler and its Tier-2 suppliers (the paper's section 7.1).
 
 Twenty high-volume finished SKUs in four product families, each with a **product life cycle**
 (a launch ramp, a plateau and a decline: a smooth bell over about three years, each SKU at its

@@ -1,4 +1,4 @@
-"""The FMCG case dataset: regional warehouses supplying 2,000 retail outlets (seed section 8).
+"""The FMCG case dataset: regional warehouses supplying 2,000 retail outlets (the paper's sections 7.2-7.3).
 
 Four regional warehouses (North, South, East, West; different sizes, weekly patterns and
 promotion sensitivities) are replenished from one plant by truck or rail and serve 2,000 outlets
