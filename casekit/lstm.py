@@ -139,6 +139,17 @@ class LSTMForecaster(Forecaster):
     scaled by ``sqrt(h)``.  ``horizon`` may be at most ``min(L, T - L)``: beyond L steps the window
     holds forecasts only, and a horizon longer than the training windows is longer than the series
     can support.
+
+    Examples
+    --------
+    Training is deterministic: the same seed gives the same forecasts.
+
+    >>> from casekit.forecasting import load_series
+    >>> y = load_series("woolyrnq")
+    >>> a = LSTMForecaster(epochs=30, seed=1).fit(y).predict(4)
+    >>> b = LSTMForecaster(epochs=30, seed=1).fit(y).predict(4)
+    >>> bool((a.mean == b.mean).all()), a.horizon
+    (True, 4)
     """
 
     name = "lstm"
