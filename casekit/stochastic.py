@@ -311,9 +311,9 @@ def sample_scenarios(instance: StockPositioningInstance, n_scenarios: int, seed=
     ``q_iw = r_i max(0, T - L_iw)``.  Same seed, same scenarios."""
     n_scenarios = check_int("n_scenarios", n_scenarios, minimum=1)
     inst = instance
-    check_budget_lp = n_scenarios * (inst.m * inst.n + inst.n)
-    if check_budget_lp > MAX_LP_VARIABLES:
-        raise ValueError(f"n_scenarios={n_scenarios} is too large: {check_budget_lp:,} second-stage variables "
+    n_variables = n_scenarios * (inst.m * inst.n + inst.n)
+    if n_variables > MAX_LP_VARIABLES:
+        raise ValueError(f"n_scenarios={n_scenarios} is too large: {n_variables:,} second-stage variables "
                          f"(casekit refuses more than {MAX_LP_VARIABLES:,})")
     rng = np.random.default_rng(check_seed("seed", seed))
     demand = _gamma(rng, inst.demand_mean, inst.demand_cv, (n_scenarios, inst.n))
@@ -494,9 +494,24 @@ def saa_gap(instance: StockPositioningInstance, n_scenarios: int = 30, replicati
     confidence = check_probability("confidence", confidence)
     if distribution is not None and not isinstance(distribution, Scenarios):
         raise TypeError(f"distribution must be a Scenarios object or None, got {type(distribution).__name__}")
+    if not isinstance(instance, StockPositioningInstance):
+        raise TypeError(f"instance must be a StockPositioningInstance, got {type(instance).__name__}")
+    # refuse up front what the solves below would refuse only after minutes of work
+    per_scenario = instance.m * instance.n + instance.n
+    if 2 * instance.m + n_scenarios * per_scenario > MAX_MILP_VARIABLES:
+        raise ValueError(f"n_scenarios={n_scenarios} is too large: each extensive form would have "
+                         f"{2 * instance.m + n_scenarios * per_scenario:,} variables (casekit refuses more than "
+                         f"{MAX_MILP_VARIABLES:,})")
+    if n_evaluation * per_scenario > MAX_LP_VARIABLES:
+        raise ValueError(f"n_evaluation={n_evaluation} is too large: the evaluation LP would have "
+                         f"{n_evaluation * per_scenario:,} variables (casekit refuses more than {MAX_LP_VARIABLES:,})")
     t0 = time.perf_counter()
-    streams = np.random.SeedSequence(check_seed("seed", seed) if not isinstance(seed, np.random.Generator)
-                                     else seed.integers(2**63)).spawn(replications + 1)
+    seed = check_seed("seed", seed)
+    if isinstance(seed, np.random.Generator):
+        seed = np.random.SeedSequence(int(seed.integers(2**63)))
+    elif not isinstance(seed, np.random.SeedSequence):
+        seed = np.random.SeedSequence(seed)
+    streams = seed.spawn(replications + 1)
 
     def draw(size, stream):
         if distribution is None:
@@ -541,12 +556,16 @@ def value_of_information(instance: StockPositioningInstance, n_scenarios: int = 
         raise ValueError(f"scenarios must hold at least 2 scenarios, got {len(scenarios)}")
     rp = solve_extensive(instance, scenarios)
     ev = solve_extensive(instance, expected_scenario(instance, scenarios))
+    if not (rp.proven_optimal and ev.proven_optimal):
+        raise RuntimeError("the recourse or expected-value problem was not solved to proven optimality")
     eev = ev.design.first_stage_cost(instance) + float(scenarios.prob @ evaluate_design(instance, ev.design, scenarios))
     ws_each = []
     for w in range(len(scenarios)):
         one = Scenarios(scenarios.demand[w:w + 1], scenarios.available[w:w + 1], scenarios.resupply[w:w + 1],
                         np.ones(1))
-        ws_each.append(solve_extensive(instance, one).objective)
-    ws = float(scenarios.prob @ np.array(ws_each))
+        ws_each.append(solve_extensive(instance, one))
+        if not ws_each[-1].proven_optimal:
+            raise RuntimeError(f"scenario {w} was not solved to proven optimality; WS would be no bound")
+    ws = float(scenarios.prob @ np.array([sol.objective for sol in ws_each]))
     return ValueOfInformation(rp.objective, eev, ws, eev - rp.objective, rp.objective - ws, rp.design, ev.design,
                               len(scenarios))

@@ -108,3 +108,13 @@ def test_lstm_joins_backtest_and_blend_by_name():
                             window=4).fit(y)
     assert set(blend.weights_) == {"seasonal_naive", "lstm"}
     assert abs(sum(blend.weights_.values()) - 1) < 1e-12
+
+
+def test_static_update_keeps_weights_and_moves_origin():
+    y = load_series("woolyrnq")
+    f = LSTMForecaster(epochs=20, seed=0).fit(y[:-4])
+    w = f.params_["W"].copy()
+    before = f.predict(2).mean
+    f.update(y, refit=False)
+    assert np.array_equal(f.params_["W"], w)
+    assert not np.array_equal(f.predict(2).mean, before)

@@ -136,3 +136,17 @@ def test_too_large_extensive_form_refused_with_size():
 def test_bad_instance_shape_names_parameter():
     with pytest.raises(ValueError, match="transport_cost"):
         StockPositioningInstance(**{**tiny_instance().__dict__, "transport_cost": np.ones((3, 2))})
+
+
+def test_too_large_samples_refused_up_front_naming_parameter():
+    with pytest.raises(ValueError, match=r"n_scenarios=5000 is too large.*variables"):
+        saa_gap(chapter_example(), n_scenarios=5000, seed=0)
+    with pytest.raises(ValueError, match=r"n_evaluation=10000000 is too large.*variables"):
+        saa_gap(chapter_example(), n_evaluation=10_000_000, seed=0)
+
+
+def test_saa_accepts_generator_and_seed_sequence():
+    a = saa_gap(tiny_instance(), 4, 2, 50, seed=np.random.SeedSequence(9))
+    b = saa_gap(tiny_instance(), 4, 2, 50, seed=np.random.SeedSequence(9))
+    assert a.upper == b.upper
+    saa_gap(tiny_instance(), 4, 2, 50, seed=np.random.default_rng(1))
