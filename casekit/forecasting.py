@@ -27,6 +27,8 @@ and Practice* (FPP), 3rd ed., ch. 5, 8, 9):
                      (promotion) features, forecasting the deviation from the recent level and
                      recursing for h > 1.  Intervals from held-out one-step residuals scaled by
                      ``sqrt(h)``.
+``lstm``             a small LSTM in numpy on sliding windows, recursive for h > 1
+                     (:class:`casekit.lstm.LSTMForecaster`).
 ``blend``            :class:`Blend`: a weighted average of members, weights from recent accuracy.
 
 Residual standard deviations ``sigma`` above are the in-sample one-step residuals' (FPP Table 5.2);
@@ -81,7 +83,7 @@ __all__ = [
     "demand_uncertainty",
 ]
 
-MODEL_NAMES = ("naive", "seasonal_naive", "moving_average", "ets", "arima", "gbm", "blend")
+MODEL_NAMES = ("naive", "seasonal_naive", "moving_average", "ets", "arima", "gbm", "lstm", "blend")
 
 #: pmdarima's shipped series used by the chapter: name -> (loader, first period, frequency).
 #: ``load_gasoline`` is deliberately absent: it downloads its data.
@@ -736,6 +738,10 @@ class Blend(Forecaster):
 def make_forecaster(name: str, *, seasonal_period=None, level: float = 0.8, **options) -> Forecaster:
     """A forecaster by its name in :data:`MODEL_NAMES` (options go to its constructor)."""
     check_choice("model", name, MODEL_NAMES)
+    if name == "lstm":
+        from casekit.lstm import LSTMForecaster   # its own module; it builds on this one
+
+        return LSTMForecaster(seasonal_period=seasonal_period, level=level, **options)
     cls = {"naive": Naive, "seasonal_naive": SeasonalNaive, "moving_average": MovingAverage,
            "ets": ETS, "arima": Arima, "gbm": GradientBoosting, "blend": Blend}[name]
     return cls(seasonal_period=seasonal_period, level=level, **options)
