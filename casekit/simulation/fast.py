@@ -189,9 +189,9 @@ class FastEngine:
         self.outst = np.zeros((n, B))
         self.owed = np.zeros((L, B))
         self.buf = np.zeros((L, B))
-        self.ring = np.zeros((L, self.H, B))
+        self.ring = np.zeros((self.H, L, B))          # by arrival slot: ring[slot] is contiguous
         self.tr = np.zeros((L, B))
-        self.pring = np.zeros((n, self.H, B))
+        self.pring = np.zeros((self.H, n, B))
         self.inproc = np.zeros((n, B))
         if (self.code == 3).any():
             self.F = np.repeat(comp.mean_demand[:, None], B, axis=1).astype(float)
@@ -221,7 +221,7 @@ class FastEngine:
                 g = np.array([comp.ids.index(s) for s in x.stages], dtype=np.int64)
                 co2 = comp.unit_weight[g] / 1000 * x.distance_km * _factor(fac, x.mode, "Transfers.mode")
                 self.transfers.append((x, g, co2))
-            self.xring = np.zeros((n, self.H, B))
+            self.xring = np.zeros((self.H, n, B))
             self.xtr = np.zeros((n, B))
         self.rep = (lambda x: x) if C == 1 else (lambda x: np.tile(x, (1, C)))
         self.Eh = np.zeros((n, B))
@@ -257,18 +257,18 @@ class FastEngine:
         self._scratch()
         H, slot = self.H, t % self.H
         on, bo = self.on, self.bo
-        arr = self.ring[:, slot, :]
+        arr = self.ring[slot]
         self.buf += arr
         self.tr -= arr
         arr[:] = 0.0
-        done = self.pring[:, slot, :]
+        done = self.pring[slot]
         on += done
         self.inproc -= done
         self.outst -= done
         self.receipts += done
         done[:] = 0.0
         if self.transfers:
-            xa = self.xring[:, slot, :]
+            xa = self.xring[slot]
             on += xa
             self.xtr -= xa
             self.receipts += xa
@@ -544,11 +544,11 @@ class FastEngine:
                     self.outst[a + ga:a + gb] -= x
                     self.receipts[a + ga:a + gb] += x
                 else:
-                    self.pring[a + ga:a + gb, (t + dv) % H] += x
+                    self.pring[(t + dv) % H, a + ga:a + gb] += x
                     self.inproc[a + ga:a + gb] += x
             return
         late = np.where(d == 0, 0.0, start)
-        self.pring[np.arange(a, b)[:, None], (t + d) % H, self.ar[None, :]] += late
+        self.pring[(t + d) % H, np.arange(a, b)[:, None], self.ar[None, :]] += late
         self.inproc[a:b] += late
         soon = start - late
         self.on[a:b] += soon
@@ -564,11 +564,11 @@ class FastEngine:
                 if dv == 0:
                     self.buf[la + ga:la + gb] += x
                 else:
-                    self.ring[la + ga:la + gb, (t + dv) % H] += x
+                    self.ring[(t + dv) % H, la + ga:la + gb] += x
                     self.tr[la + ga:la + gb] += x
             return
         late = np.where(d == 0, 0.0, s)
-        self.ring[np.arange(la, lb)[:, None], (t + d) % H, self.ar[None, :]] += late
+        self.ring[(t + d) % H, np.arange(la, lb)[:, None], self.ar[None, :]] += late
         self.tr[la:lb] += late
         self.buf[la:lb] += s - late
 
@@ -616,7 +616,7 @@ class FastEngine:
                     self.received = np.zeros((self.n, self.B))
                 self.received[g[lo], ar] += move
             else:
-                self.xring[g[lo], (t + x.lead_time) % self.H, ar] += move
+                self.xring[(t + x.lead_time) % self.H, g[lo], ar] += move
                 self.xtr[g[lo], ar] += move
             self.xfer_units = self.xfer_units + move
             self.xfer_cost = self.xfer_cost + x.cost_per_unit * move
