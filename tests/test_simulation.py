@@ -323,3 +323,21 @@ def test_bad_input():
         simulate(net, pol, 10, 2, scenario=Scenario("late", (SupplierShutdown(3, 20, 2),)))
     with pytest.raises(TypeError, match="policy"):
         simulate(net, [9, 15, 26], 10, 2)
+
+
+@pytest.mark.parametrize("engine", ["fast", "des"])
+def test_runs_that_would_take_too_long_are_refused_before_they_start(engine):
+    import time
+
+    net = serial([3, 2, 2], [1, 1, 2], 37.12, poisson(5))
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"periods=1000000000, replications=100 .* too large: 3e\+11 node-periods"):
+        simulate(net, BaseStock([9, 6, 11]), periods=10**9, replications=100, engine=engine)
+    assert time.perf_counter() - start < 5.0
+
+
+def test_a_case_run_with_ten_million_replications_is_refused_up_front():
+    from casekit.cases import electronics
+
+    with pytest.raises(ValueError, match="replications=10000000 .* too large"):
+        electronics.run(horizon_days=60, replications=10**7)

@@ -1068,6 +1068,25 @@ def make_inputs(comp: Compiled, periods: int, replications: int, warmup: int, se
     return Inputs(comp, periods, replications, warmup, seed, scenario, config)
 
 
+#: Rough throughput of each engine on one laptop core, in node-periods per second (measured by
+#: ``benchmarks/bench_simulation.py``); used only to refuse, up front, runs that would take too long.
+ENGINE_RATE = {"fast": 1e7, "des": 6e4}
+#: The longest run :func:`casekit.simulation.simulate` starts, in estimated seconds.
+MAX_RUN_SECONDS = 600.0
+
+
+def check_simulation_size(stages: int, periods: int, replications: int, warmup: int, engine: str) -> None:
+    """Refuse a run whose stages x (warm-up + periods) x replications would take more than
+    :data:`MAX_RUN_SECONDS` at the engine's typical rate, with the size in the message."""
+    work = float(stages) * float(periods + warmup) * float(replications)
+    seconds = work / ENGINE_RATE[engine]
+    if seconds > MAX_RUN_SECONDS:
+        raise ValueError(
+            f"periods={periods}, replications={replications} (warm-up {warmup}, {stages} stages) is too large: "
+            f"{work:.3g} node-periods would take about {seconds / 60:.0f} minutes on the {engine!r} engine "
+            f"(casekit refuses runs over {MAX_RUN_SECONDS / 60:.0f} minutes); use fewer periods or replications")
+
+
 def check_run(network, policy, periods, replications, warmup, engine, scenario, config):
     """Boundary checks of :func:`casekit.simulation.simulate`."""
     if not isinstance(network, Network):
@@ -1076,6 +1095,7 @@ def check_run(network, policy, periods, replications, warmup, engine, scenario, 
     replications = check_int("replications", replications, minimum=1)
     warmup = check_int("warmup", warmup, minimum=0)
     check_choice("engine", engine, ("des", "fast"))
+    check_simulation_size(len(network.downstream_first()), periods, replications, warmup, engine)
     if scenario is not None:
         if not isinstance(scenario, Scenario):
             raise TypeError(f"scenario must be a casekit.simulation.scenarios.Scenario or None, got {scenario!r}")
