@@ -66,3 +66,22 @@ def test_policy_explorer_shows_exception_text_escaped(monkeypatch):
     box.children[0].children[0].children[2].value = 7.0          # move the demand-mean slider
     errors = [w.value for w in box.children[0].children[1].children if isinstance(w, W.HTML) and "ck-error" in w.value]
     assert len(errors) == 1 and "<img" not in errors[0] and "Cannot compute this setting: bad value" in errors[0]
+
+
+def test_case_dashboard_shows_exception_text_escaped(monkeypatch):
+    """The audit's reproducer: the case dashboard put exception text into HTML unescaped."""
+    from casekit.widgets import cases
+
+    def boom(*args, **kwargs):
+        raise ValueError(HOSTILE)
+
+    monkeypatch.setattr(cases, "case_dashboard_state", boom)
+    box = cases.case_dashboard()
+    found, stack = [], [box]
+    while stack:
+        w = stack.pop()
+        if isinstance(w, W.HTML) and "ck-error" in w.value:
+            found.append(w.value)
+        stack.extend(getattr(w, "children", ()))
+    assert len(found) == 1
+    assert "<img" not in found[0] and "&lt;img" in found[0] and "Cannot run this selection" in found[0]

@@ -12,7 +12,7 @@ import numpy as np
 from casekit.cases import SCENARIOS
 from casekit.validate import check_choice
 
-from casekit.widgets._common import labelled, readout, set_readout
+from casekit.widgets._common import labelled, readout, set_readout, show_error
 
 
 def run_case_study(case: str, scenario: str, replications: int, seed: int = 1, horizon_days: int = 120,
@@ -211,7 +211,7 @@ def case_dashboard(case: str = "electronics", scenario: str = "none", policy: st
         try:
             st = case_dashboard_state(case_w.value, sc_w.value, pol_w.value)
         except Exception as exc:  # never a traceback in the app
-            message.value = f"<b>Cannot run this selection:</b> {exc}"
+            show_error(message, exc, "Cannot run this selection")
             return
         set_readout(r_fill, st.fill_rate)
         set_readout(r_cost, st.total_cost)
@@ -304,7 +304,7 @@ def lever_dashboard(case: str = "electronics") -> W.VBox:
             hyb = fw.evaluate(case, on, system=system, **kw)
             table.value = lever_table_html(fw.verdict_table(case, trad, hyb))
         except Exception as exc:  # never a traceback in the app
-            message.value = f"<b>Cannot run this selection:</b> {exc}"
+            show_error(message, exc, "Cannot run this selection")
             return
         message.value = f"<small>levers on: {', '.join(fw.resolve(case, on)) or 'none (traditional)'}</small>"
 
