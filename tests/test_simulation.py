@@ -333,7 +333,7 @@ def test_runs_that_would_take_too_long_are_refused_before_they_start(engine):
     start = time.perf_counter()
     with pytest.raises(ValueError, match=r"periods=1000000000, replications=100 .* too large: 3e\+11 node-periods"):
         simulate(net, BaseStock([9, 6, 11]), periods=10**9, replications=100, engine=engine)
-    assert time.perf_counter() - start < 5.0
+    assert time.perf_counter() - start < 30.0   # refused up front, not after minutes of work
 
 
 def test_a_case_run_with_ten_million_replications_is_refused_up_front():
