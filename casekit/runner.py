@@ -238,6 +238,26 @@ def _stderr_to(log: Path):
         os.close(saved)
 
 
+@contextmanager
+def _without_output_widget_imitation():
+    """Run papermill without nbclient's imitation of a front end for ipywidgets' ``Output`` widget.
+
+    To capture what a cell prints inside ``with output:``, nbclient answers the kernel with comm
+    messages of its own while the cell is still running.  With ipykernel 7 that exchange now and
+    then leaves the cell's reply unanswered and the run waiting for ever (seen on the explorer
+    widgets, about one run in four when two runs share the machine).  A headless run has no use for
+    the imitation: without it, what a widget draws goes to the cell's outputs like any other output.
+    """
+    from nbclient.client import NotebookClient
+
+    original = NotebookClient.on_comm_open_jupyter_widget
+    NotebookClient.on_comm_open_jupyter_widget = lambda self, msg: None
+    try:
+        yield
+    finally:
+        NotebookClient.on_comm_open_jupyter_widget = original
+
+
 def _recorded(partial: Path) -> dict:
     try:
         return json.loads(partial.read_text())
@@ -282,7 +302,7 @@ def run_notebook(notebook, parameters: dict | None = None, out_dir=None, *,
     start = time.perf_counter()
     status, error = "failed", None
     try:
-        with _stderr_to(kernel_log):
+        with _stderr_to(kernel_log), _without_output_widget_imitation():
             papermill.execute_notebook(str(notebook), str(executed), parameters=parameters,
                                        kernel_name=kernel_name, cwd=str(notebook.parent),
                                        progress_bar=False, log_output=False, execution_timeout=timeout)
