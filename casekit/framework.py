@@ -207,30 +207,8 @@ def _build_forecast(case, system, on):
 
 def _fmcg_forecast(system, promotions, cannibalisation):
     from casekit.cases import fmcg
-    from casekit.datasets import fmcg as data
-    from casekit.forecasting import inverse_mse_weights
 
-    sales = fmcg._data()["sales"]
-    test_days = np.arange(364 + 14, data.HISTORY_DAYS)
-    kw = dict(promotions=promotions, cannibalisation=cannibalisation)
-    plan_bt = fmcg.plan_forecast(test_days, **kw)
-    e_plan, e_ma = [], []
-    for (r, s), g in sales.groupby(["region", "sku"]):
-        u = g["units"].to_numpy(float)
-        ma = pd.Series(u).rolling(28).mean().shift(1).to_numpy()[test_days]
-        e_plan.append(u[test_days] - plan_bt[(r, s)])
-        e_ma.append(u[test_days] - ma)
-    w_plan, w_ma = inverse_mse_weights([np.nanmean(np.square(np.concatenate(e_plan))),
-                                        np.nanmean(np.square(np.concatenate(e_ma)))])
-    plan = fmcg.plan_forecast(system.days, **kw)
-    o = system.outlets
-    size_sum = fmcg._data()["outlets"].groupby(["region", "sku"])["size"].sum()
-    F = np.zeros((system.days.size, len(o)))
-    for (r, s), idx in o.groupby(["region", "sku"]).indices.items():
-        ma = sales[(sales["region"] == r) & (sales["sku"] == s)]["units"].to_numpy(float)[-28:].mean()
-        rs = w_plan * plan[(r, s)] + w_ma * ma
-        F[:, idx] = rs[:, None] * o["size"].to_numpy()[idx][None, :] / size_sum[(r, s)]
-    return F
+    return fmcg.blended_forecast(system, promotions=promotions, cannibalisation=cannibalisation)[0]
 
 
 def _ss_exact(means, spans, csl, k):

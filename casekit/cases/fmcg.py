@@ -175,21 +175,18 @@ def _exact_ss_table(csl: float, leads, k: float = K_OUTLET, grid=None):
     return grid, tab
 
 
-def hybrid_policy(system: CaseSystem, *, service_level: float = 0.95, review_days: int = 7,
-                  reallocate: bool = True, up_mode: str = "rail") -> CasePolicy:
-    """Blended promotion-aware forecasts, exact safety stock, echelon warehouse targets,
-    proactive reallocation, rail to the warehouses."""
+def blended_forecast(system: CaseSystem, *, promotions: bool = True,
+                     cannibalisation: bool = True) -> tuple[np.ndarray, tuple[float, float]]:
+    """Daily forecast per outlet, shape ``(days, outlets)``: the plan (:func:`plan_forecast`) and a
+    28-day moving average blended with inverse-MSE weights from a backtest on the second history
+    year, split over a region's outlets by size.  Returns the forecast and the weights
+    ``(plan, moving_average)``."""
     from casekit.forecasting import inverse_mse_weights
 
-    csl = check_probability("service_level", service_level)
-    review_days = check_int("review_days", review_days, minimum=1)
-    check_choice("up_mode", up_mode, ("truck", "rail"))
     o = system.outlets
-    days = system.days
-    # blend weights from a backtest on the second history year: plan (from year 1) vs 28-day MA
     sales = _data()["sales"]
     test_days = np.arange(364 + 14, data.HISTORY_DAYS)
-    plan_bt = plan_forecast(test_days)
+    plan_bt = plan_forecast(test_days, promotions=promotions, cannibalisation=cannibalisation)
     e_plan, e_ma = [], []
     for (r, s), g in sales.groupby(["region", "sku"]):
         u = g["units"].to_numpy(float)
@@ -198,15 +195,26 @@ def hybrid_policy(system: CaseSystem, *, service_level: float = 0.95, review_day
         e_ma.append(u[test_days] - ma)
     w_plan, w_ma = inverse_mse_weights([np.nanmean(np.square(np.concatenate(e_plan))),
                                         np.nanmean(np.square(np.concatenate(e_ma)))])
-    plan = plan_forecast(days)
-    full = _data()["outlets"]
-    size_sum = full.groupby(["region", "sku"])["size"].sum()
-    F = np.zeros((days.size, len(o)))
+    plan = plan_forecast(system.days, promotions=promotions, cannibalisation=cannibalisation)
+    size_sum = _data()["outlets"].groupby(["region", "sku"])["size"].sum()
+    F = np.zeros((system.days.size, len(o)))
     for (r, s), idx in o.groupby(["region", "sku"]).indices.items():
-        g = sales[(sales["region"] == r) & (sales["sku"] == s)]["units"].to_numpy(float)
-        ma = g[-28:].mean()
+        ma = sales[(sales["region"] == r) & (sales["sku"] == s)]["units"].to_numpy(float)[-28:].mean()
         rs = w_plan * plan[(r, s)] + w_ma * ma
         F[:, idx] = rs[:, None] * o["size"].to_numpy()[idx][None, :] / size_sum[(r, s)]
+    return F, (float(w_plan), float(w_ma))
+
+
+def hybrid_policy(system: CaseSystem, *, service_level: float = 0.95, review_days: int = 7,
+                  reallocate: bool = True, up_mode: str = "rail") -> CasePolicy:
+    """Blended promotion-aware forecasts, exact safety stock, echelon warehouse targets,
+    proactive reallocation, rail to the warehouses."""
+    csl = check_probability("service_level", service_level)
+    review_days = check_int("review_days", review_days, minimum=1)
+    check_choice("up_mode", up_mode, ("truck", "rail"))
+    o = system.outlets
+    days = system.days
+    F, (w_plan, w_ma) = blended_forecast(system)
     L = system.lead_dn.astype(int)
     # review period per outlet from the economic order interval sqrt(2K / (h mu)), 1..14 days
     rev = np.clip(np.round(np.sqrt(2 * system.K_dn / (system.h_dn * np.maximum(F.mean(axis=0), 1e-3)))), 1, 14).astype(int)
