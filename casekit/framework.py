@@ -52,6 +52,7 @@ import pandas as pd
 from scipy import stats
 
 from casekit import metrics, paper
+from casekit.cases._system import cached_for
 from casekit.validate import check_choice, check_int, check_probability
 
 __all__ = ["Lever", "LEVERS", "LAYERS", "CASES", "TUNING_CANDIDATES", "levers", "resolve", "build_policy",
@@ -183,15 +184,8 @@ _FORECASTS: dict = {}
 def _forecast(case, system, on):
     """Daily planning demand per downstream node, shape (days, N): the historical mean (flat)
     unless ``blend`` is on (kept per system and forecasting levers: building it is the slow part)."""
-    key = (id(system), case, tuple(n for n in on if LEVERS[n].layer == "forecasting"))
-    hit = _FORECASTS.get(key)
-    if hit is not None and hit[0] is system:
-        return hit[1]
-    F = _build_forecast(case, system, on)
-    if len(_FORECASTS) > 16:
-        _FORECASTS.pop(next(iter(_FORECASTS)))
-    _FORECASTS[key] = (system, F)
-    return F
+    key = (case, tuple(n for n in on if LEVERS[n].layer == "forecasting"))
+    return cached_for(_FORECASTS, system, key, lambda: _build_forecast(case, system, on), limit=16)
 
 
 def _build_forecast(case, system, on):

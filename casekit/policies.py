@@ -385,24 +385,10 @@ class OrderUpTo(Policy):
         lv = self.levels
         if callable(lv):
             return {"S": lv}
-        ids = network.downstream_first()
-        if isinstance(lv, float):
-            return {"S": {i: lv for i in ids}}
-        by_id, items = lv
-        if by_id:
-            d = dict(items)
-            unknown = [k for k in d if k not in network]
-            if unknown:
-                raise ValueError(f"levels names stage {unknown[0]!r}, which is not in the network "
-                                 f"(stages {network.ids})")
-            missing = [i for i in ids if i not in d]
-            if missing:
-                raise ValueError(f"levels has no value for stage {missing[0]!r}")
-            return {"S": {i: d[i] for i in ids}}
-        if len(items) != len(ids):
-            raise ValueError(f"levels must have one value per stage, downstream first ({len(ids)} for "
-                             f"stages {ids}), got {len(items)}")
-        return {"S": {i: v for i, (_, v) in zip(ids, items)}}
+        if not isinstance(lv, float):
+            by_id, items = lv
+            lv = items if by_id else tuple(v for _, v in items)
+        return {"S": _per_stage("levels", lv, network, scalar_ok=True)}
 
     def initial_stock(self, network) -> dict:
         lv = self.params(network)["S"]

@@ -271,16 +271,21 @@ def case_scenario(system: CaseSystem, scenario: str, shutdown_start: int, shutdo
 _NETS: dict = {}
 
 
-def _network(system, dn_mode, periods):
-    key = (id(system), dn_mode, periods)
-    hit = _NETS.get(key)
+def cached_for(cache: dict, system, key: tuple, build, *, limit: int):
+    """``build()`` once per ``system`` object and ``key``: a small cache keyed by the system's
+    identity (checked, so a recycled id never returns another system's value), oldest out first."""
+    hit = cache.get((id(system),) + key)
     if hit is not None and hit[0] is system:
         return hit[1]
-    net = case_network(system, dn_mode, periods)
-    if len(_NETS) > 4:
-        _NETS.pop(next(iter(_NETS)))
-    _NETS[key] = (system, net)
-    return net
+    value = build()
+    if len(cache) > limit:
+        cache.pop(next(iter(cache)))
+    cache[(id(system),) + key] = (system, value)
+    return value
+
+
+def _network(system, dn_mode, periods):
+    return cached_for(_NETS, system, (dn_mode, periods), lambda: case_network(system, dn_mode, periods), limit=4)
 
 
 def run_case(system: CaseSystem, policy: CasePolicy, *, horizon: int, replications: int, seed: int,
