@@ -12,8 +12,16 @@ def open_app(page, voila_url: str, notebook: str, ready: str = ".ck-value"):
     (an element matching ``ready`` is visible).  Fails on a Python traceback in the page."""
     # Voila streams the page while the kernel runs the notebook: "load" fires only when every cell
     # has run, so wait for the response to start and then for the widgets themselves.
-    page.goto(f"{voila_url}voila/render/{notebook}", wait_until="commit", timeout=120_000)
-    page.wait_for_selector(ready, state="visible", timeout=120_000)
+    # One reload is allowed: on a loaded machine an app's first page now and then never receives its
+    # widgets (seen for network_simulator in 2 of 4 full suite runs; it renders in seconds alone).
+    for attempt in (1, 2):
+        page.goto(f"{voila_url}voila/render/{notebook}", wait_until="commit", timeout=120_000)
+        try:
+            page.wait_for_selector(ready, state="visible", timeout=90_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
     assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0 \
         or "Traceback" not in page.content(), f"{notebook} shows a traceback"
     return page
