@@ -28,7 +28,7 @@ demo: $(STAMP)
 	$(PY) -m casekit apps --port $(PORT)
 
 test: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest tests casekit --doctest-modules --nbval-lax --nbval-current-env notebooks
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -n 2 tests casekit --doctest-modules --nbval-lax --nbval-current-env notebooks
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --notebook-dir notebooks
