@@ -35,6 +35,9 @@ _DIFFERENCE = ("fill_rate", "bullwhip", "order_cycle_std", "recovery_days")
 _ROW_OF = {"fill_rate": "fill_rate", "total_cost": "total_cost_change", "bullwhip": "bullwhip",
            "emergency_cost": "emergency_transport_cost_change", "holding_cost": "holding_cost_change",
            "co2_kg": "co2_change", "order_cycle_std": "order_cycle_std", "recovery_days": "recovery_days"}
+_QUANTITY_LABEL = {"fill_rate": "Fill rate", "total_cost": "Total cost", "bullwhip": "Bullwhip ratio",
+                   "emergency_cost": "Emergency transport cost", "holding_cost": "Holding cost", "co2_kg": "CO2",
+                   "order_cycle_std": "Order-cycle std", "recovery_days": "Recovery time"}
 
 
 def lever_label(name: str) -> str:
@@ -156,11 +159,11 @@ def plot_lever_effects(case: str, abl: dict, quantities=("total_cost", "fill_rat
         ax.barh(y, np.nan_to_num(means), xerr=err, color=colours, capsize=3)
         paper_change = float(t3.loc[row, "change"])
         ax.plot([paper_change], [y[-1]], marker="D", color=PAPER_COLOUR, ls="none", markersize=8,
-                label=f"paper's hybrid: {paper_change:+.3g}")
+                label=f"paper's hybrid: {paper_change:+.3g}{' points' if q == 'fill_rate' else ' %'}")
         ax.axvline(0, color="k", lw=0.8)
         ax.set_yticks(y, names)
         ax.invert_yaxis()
-        ax.set_xlabel(f"{row_label(case, row).split(' (')[0]}: {change_unit(q)}")
+        ax.set_xlabel(f"{_QUANTITY_LABEL[q]}: {change_unit(q)}")
         ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
     return fig
