@@ -143,8 +143,8 @@ def plot_lever_effects(case: str, abl: dict, quantities=("total_cost", "fill_rat
     Returns the figure."""
     t3 = paper.table3(case)
     add = abl["add"]
-    fig, axes = plt.subplots(1, len(quantities), figsize=(5.5 * len(quantities), 0.5 + 0.42 * (add["lever"].nunique() + 1)),
-                             squeeze=False)
+    height = 0.5 + 0.42 * (add["lever"].nunique() + 1)
+    fig, axes = plt.subplots(1, len(quantities), figsize=(5.5 * len(quantities), height), squeeze=False)
     for ax, q in zip(axes[0], quantities):
         row = _ROW_OF[q]
         a = add[add["quantity"] == q].set_index("lever")
