@@ -31,7 +31,7 @@ register(Exercise(
            "outlets)? Answer \"raise\", \"lower\" or \"no clear change\" (the 95% interval of the paired "
            "change contains 0).",
     expected=lambda: direction("fmcg", "reallocation", "co2_kg"),
-    hint="CO2 here is kilograms per tonne-kilometre moved, by mode. A lateral transfer fixes a shortage "
+    hint="Transport CO2 is the tonne-kilometres moved times a factor per mode. A lateral transfer fixes a shortage "
          "without a new order from the plant: what does it add to the kilometres the goods travel?",
     kind="predict",
 ))
