@@ -1,239 +1,393 @@
-"""Case-study widgets (chapters 18-19) and the case dashboard app: pick a case, policy and scenario;
-see Table 3 and a before/after chart."""
+"""Case-study widgets and charts (chapters 18-19) and the case dashboard app.
+
+The dashboard (:func:`case_dashboard`, app ``notebooks/apps/case_dashboard.ipynb``) sets the
+paper's Table 3 beside casekit's measurement of it: pick a case, tick levers of the paper's
+layered framework (:mod:`casekit.framework`) and press Run; the calibrated traditional baseline
+and the ticked levers are simulated on the same random numbers.  Every number it shows is
+:func:`case_dashboard_state`, a plain function a test calls too.
+
+The charts (:func:`plot_table3`, :func:`plot_lever_effects`) are what the case notebooks draw:
+readable labels, 95% confidence intervals as error bars, the paper's figure beside the measured
+one, and colours by improvement (green = the row moved in its better direction, whatever the
+sign: a fill-rate gain is green, a cost rise red; grey = the interval contains 0).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import html
+from dataclasses import dataclass, field
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
-from casekit.cases import SCENARIOS
-from casekit.validate import check_choice
+from casekit import metrics, paper
+from casekit.validate import check_choice, check_int
 
 from casekit.widgets._common import labelled, readout, set_readout, show_error
 
+GREEN, RED, GREY = "#1a7f37", "#b42318", "#8c8c8c"
+PAPER_COLOUR = "#4c72b0"
 
-def run_case_study(case: str, scenario: str, replications: int, seed: int = 1, horizon_days: int = 120,
-                   outlets: int = 200):
-    """The comparison the widget shows (a plain function, so a test can call it too)."""
-    from casekit.cases import electronics, fmcg
+#: Quantities of the framework's Table 3 runs and how a change of each is expressed.
+_DIFFERENCE = ("fill_rate", "bullwhip", "order_cycle_std", "recovery_days")
+_ROW_OF = {"fill_rate": "fill_rate", "total_cost": "total_cost_change", "bullwhip": "bullwhip",
+           "emergency_cost": "emergency_transport_cost_change", "holding_cost": "holding_cost_change",
+           "co2_kg": "co2_change", "order_cycle_std": "order_cycle_std", "recovery_days": "recovery_days"}
+_QUANTITY_LABEL = {"fill_rate": "Fill rate", "total_cost": "Total cost", "bullwhip": "Bullwhip ratio",
+                   "emergency_cost": "Emergency transport cost", "holding_cost": "Holding cost", "co2_kg": "CO2",
+                   "order_cycle_std": "Order-cycle std", "recovery_days": "Recovery time"}
 
-    if case == "fmcg":
-        return fmcg.run(outlets=outlets, horizon_days=horizon_days, replications=replications, seed=seed,
-                        scenario=scenario)
-    return electronics.run(horizon_days=horizon_days, replications=replications, seed=seed, scenario=scenario)
+
+def lever_label(name: str) -> str:
+    """A lever's name as a reader sees it: ``"co2_network_design"`` -> ``"CO2 network design"``."""
+    return name.replace("_", " ").replace("co2", "CO2")
 
 
-def case_explorer(case: str = "electronics", scenario: str = "none", replications: int = 5) -> W.VBox:
-    """Dropdowns for case and scenario, a replications slider; readouts of both policies' fill rate
-    and total cost; the before/after bar chart of every metric's change."""
-    case_w = labelled(W.Dropdown(options=["electronics", "fmcg"], value=case, description="case"), "case")
-    sc_w = labelled(W.Dropdown(options=["none", "supplier_shutdown", "demand_surge"], value=scenario,
-                               description="scenario"), "scenario")
-    rep_w = labelled(W.IntSlider(value=replications, min=2, max=30, description="replications",
-                                 continuous_update=False), "replications")
-    fr_t = readout("fill-traditional", "Fill rate, traditional:", fmt=".4f")
-    fr_h = readout("fill-hybrid", "Fill rate, hybrid:", fmt=".4f")
-    tc_t = readout("cost-traditional", "Total cost per day, traditional:", fmt=",.0f")
-    tc_h = readout("cost-hybrid", "Total cost per day, hybrid:", fmt=",.0f")
-    out = W.Output()
+def row_label(case: str, row: str) -> str:
+    """A Table 3 row as the paper prints it (e.g. ``"Fill Rate (%)"``)."""
+    return str(paper.table3(case).loc[row, "indicator"])
 
-    def update(_=None):
-        res = run_case_study(case_w.value, sc_w.value, rep_w.value).results()
-        set_readout(fr_t, res["traditional"]["fill_rate"]["mean"])
-        set_readout(fr_h, res["hybrid"]["fill_rate"]["mean"])
-        set_readout(tc_t, res["traditional"]["total_cost"]["mean"])
-        set_readout(tc_h, res["hybrid"]["total_cost"]["mean"])
-        out.clear_output(wait=True)
-        with out:
-            ch = {m: v["mean"] for m, v in res["change_pct"].items() if v["mean"] is not None}
-            fig, ax = plt.subplots(figsize=(7, 3.2))
-            ax.barh(list(ch), list(ch.values()), color=["tab:green" if v < 0 else "tab:red" for v in ch.values()])
-            ax.axvline(0, color="k", lw=0.8)
-            ax.set_xlabel("hybrid vs traditional (%)")
-            plt.show()
 
-    for w in (case_w, sc_w, rep_w):
-        w.observe(update, names="value")
-    update()
-    return W.VBox([W.HBox([case_w, sc_w, rep_w]), fr_t, fr_h, tc_t, tc_h, out])
+def change_unit(quantity: str) -> str:
+    """How a change of ``quantity`` is expressed: points of fill rate, a difference, or a % change."""
+    return {"fill_rate": "change in points", "bullwhip": "difference", "order_cycle_std": "difference (points)",
+            "recovery_days": "difference (days)"}.get(quantity, "% change vs traditional")
+
+
+def paired_change(base: np.ndarray, other: np.ndarray, quantity: str):
+    """Paired change of ``quantity`` from ``base`` to ``other`` (per replication, common random
+    numbers) and its 95% interval ``(mean, low, high)``: a difference for fill rate (points),
+    bullwhip, order-cycle std and recovery days, a % change for costs and CO2 (replications with
+    a zero baseline left out)."""
+    a, b = np.asarray(base, dtype=float), np.asarray(other, dtype=float)
+    if quantity in _DIFFERENCE:
+        d = b - a
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            d = 100 * (b - a) / np.abs(a)
+    d = d[np.isfinite(d)]
+    return metrics.mean_ci(d) if d.size >= 2 else (np.nan, np.nan, np.nan)
+
+
+def _colour(metric: str, change: float, ci) -> str:
+    """Green when the change clearly moves the row in its better direction, red when clearly worse,
+    grey when its interval contains 0 (or nothing was measured)."""
+    if ci is None or not np.all(np.isfinite(ci)) or ci[0] <= 0 <= ci[1]:
+        return GREY
+    return GREEN if metrics.improved(metric, change) else RED
+
+
+# --------------------------------------------------------------------------------------------
+# the case notebooks' charts
+# --------------------------------------------------------------------------------------------
+
+def plot_table3(case: str, verdicts: pd.DataFrame, *, title: str | None = None):
+    """The paper's Table 3 beside casekit's measurement, one panel per row.
+
+    Level rows (fill rate, bullwhip, order-cycle std, recovery) show the traditional and the
+    hybrid value: the paper's bar beside casekit's mean with its 95% interval.  Change rows show
+    the paper's printed % change beside casekit's paired change with its 95% interval.  casekit's
+    hybrid (or change) bar is green when it moves the row in its better direction, red when it
+    moves it the other way, grey when the interval contains 0.  ``verdicts`` is
+    :func:`casekit.framework.verdict_table`.  Returns the figure.
+    """
+    t3 = paper.table3(case)
+    rows = list(verdicts.index)
+    fig, axes = plt.subplots(2, (len(rows) + 1) // 2, figsize=(13, 6))
+    for ax, row in zip(axes.ravel(), rows):
+        v, p = verdicts.loc[row], t3.loc[row]
+        ax.set_title(str(p["indicator"]).replace(" (", "\n("), fontsize=9)
+        measured = isinstance(v.get("hybrid_ci"), tuple)
+        if not measured:
+            ax.text(0.5, 0.5, "not measured\nin this run", ha="center", va="center", transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            continue
+        colour = _colour(p["metric"], v["change"], v["change_ci"])
+        if p["kind"] == "change":
+            x, labels = [0, 1], ["paper", "casekit"]
+            ax.bar(0, p["hybrid"], color=PAPER_COLOUR, alpha=0.6)
+            ax.bar(1, v["change"], color=colour,
+                   yerr=[[v["change"] - v["change_ci"][0]], [v["change_ci"][1] - v["change"]]], capsize=4)
+            ax.axhline(0, color="k", lw=0.8)
+            ax.set_ylabel("% change vs traditional", fontsize=8)
+        else:
+            x, labels = [0, 1, 2.5, 3.5], ["paper\ntrad.", "casekit\ntrad.", "paper\nhybrid", "casekit\nhybrid"]
+            tci = v["traditional_ci"]
+            ax.bar([0, 2.5], [p["traditional"], p["hybrid"]], color=PAPER_COLOUR, alpha=0.6)
+            ax.bar(1, v["traditional"], color=GREY, yerr=[[v["traditional"] - tci[0]], [tci[1] - v["traditional"]]],
+                   capsize=4)
+            ax.bar(3.5, v["hybrid"], color=colour,
+                   yerr=[[v["hybrid"] - v["hybrid_ci"][0]], [v["hybrid_ci"][1] - v["hybrid"]]], capsize=4)
+            ax.set_ylabel(str(p["unit"]), fontsize=8)
+            if row == "fill_rate":
+                lo = min(p["traditional"], p["hybrid"], tci[0], v["hybrid_ci"][0])
+                ax.set_ylim(max(0.0, lo - 5), 100)
+        ax.set_xticks(x, labels, fontsize=8)
+        ax.set_xlabel(f"verdict: {v['verdict']}", fontsize=8)
+    for ax in axes.ravel()[len(rows):]:
+        ax.set_visible(False)
+    fig.suptitle(title or f"{paper.table3(case).attrs['case_title']}: the paper's Table 3 (blue) beside "
+                 "casekit's measurement (95% intervals)", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def plot_lever_effects(case: str, abl: dict, quantities=("total_cost", "fill_rate")):
+    """Each lever switched on alone over the traditional baseline (the ``add`` frame of
+    :func:`casekit.framework.ablation`), then all levers (the hybrid): the paired change of each
+    quantity with its 95% interval as error bars, the paper's hybrid change marked beside the
+    hybrid bar.  Green = better for that row, red = worse, grey = the interval contains 0.
+    Returns the figure."""
+    t3 = paper.table3(case)
+    add = abl["add"]
+    height = 0.5 + 0.42 * (add["lever"].nunique() + 1)
+    fig, axes = plt.subplots(1, len(quantities), figsize=(5.5 * len(quantities), height), squeeze=False)
+    for ax, q in zip(axes[0], quantities):
+        row = _ROW_OF[q]
+        a = add[add["quantity"] == q].set_index("lever")
+        full = paired_change(abl["traditional"].values[q], abl["hybrid"].values[q], q)
+        means = np.r_[a["change"].to_numpy(dtype=float), full[0]]
+        lows = np.r_[a["ci_low"].to_numpy(dtype=float), full[1]]
+        highs = np.r_[a["ci_high"].to_numpy(dtype=float), full[2]]
+        names = [lever_label(n) for n in a.index] + ["all levers (hybrid)"]
+        colours = [_colour(t3.loc[row, "metric"], m, (lo, hi)) for m, lo, hi in zip(means, lows, highs)]
+        y = np.arange(len(names))
+        err = np.nan_to_num(np.vstack([means - lows, highs - means]))
+        ax.barh(y, np.nan_to_num(means), xerr=err, color=colours, capsize=3)
+        paper_change = float(t3.loc[row, "change"])
+        ax.plot([paper_change], [y[-1]], marker="D", color=PAPER_COLOUR, ls="none", markersize=8,
+                label=f"paper's hybrid: {paper_change:+.3g}{' points' if q == 'fill_rate' else ' %'}")
+        ax.axvline(0, color="k", lw=0.8)
+        ax.set_yticks(y, names)
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{_QUANTITY_LABEL[q]}: {change_unit(q)}")
+        ax.legend(loc="best", fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
 # --------------------------------------------------------------------------------------------
 # The case dashboard (Voila app ``notebooks/apps/case_dashboard.ipynb``)
 # --------------------------------------------------------------------------------------------
 
-#: Sizes the dashboard simulates: small, so a selection renders in a few seconds.
-DASHBOARD_SIZES = {"replications": 8, "horizon_days": 180, "outlets": 300, "seed": 1}
-CASES = ("electronics", "fmcg")
-POLICIES = ("traditional", "hybrid")
-
-#: Metrics of the before/after chart (Figure-4 style): traditional = 100.
-FIGURE4_METRICS = ("fill_rate", "backorders", "total_cost", "holding_cost", "shortage_cost",
-                   "emergency_transport_cost", "bullwhip_ratio", "co2_kg")
+#: Sizes the dashboard simulates: small, so a run answers in seconds (the text under the controls
+#: states them; the case notebooks take the same small defaults and run full size with papermill).
+DASHBOARD_SIZES = {"replications": 3, "horizon_days": 90, "outlets": 100, "seed": 1}
 
 
 @dataclass(frozen=True)
 class DashboardState:
-    """What the dashboard shows for one selection: the comparison, its Table 3, and the
-    selected policy's fill rate, total cost per day and CO2 per day (means with 95% CIs)."""
+    """What the dashboard shows for one selection.
+
+    Attributes
+    ----------
+    case : str
+    levers : tuple
+        The ticked levers with their prerequisites (:func:`casekit.framework.resolve`); empty for
+        the traditional baseline alone.
+    sizes : dict
+        Replications, horizon (days after the warm-up), outlets (FMCG) and seed of the run.
+    table : DataFrame
+        One row per Table 3 row: the paper's traditional and hybrid figures, casekit's traditional
+        and with-levers values with 95% intervals, the paired change and the verdict
+        (:func:`casekit.framework.verdict_table`; without levers, the baseline beside the paper).
+    fill_rate_traditional, fill_rate : float
+        Mean fill rate (%) of the baseline and with the ticked levers.
+    total_cost_change : float
+        Mean paired change of total cost (%) with the ticked levers (0 without levers).
+    """
 
     case: str
-    scenario: str
-    policy: str
-    comparison: object
-    results: dict
+    levers: tuple
+    sizes: dict
+    table: pd.DataFrame = field(repr=False)
+    fill_rate_traditional: float
     fill_rate: float
-    total_cost: float
-    co2_kg: float
-
-    def table(self):
-        return self.comparison.table()
+    total_cost_change: float
 
 
-_CACHE: dict = {}
+_STATE_CACHE: dict = {}
+_STATE_CACHE_LIMIT = 32
 
 
-def case_dashboard_state(case: str = "electronics", scenario: str = "none", policy: str = "hybrid", *,
+def _baseline_table(case: str, trad) -> pd.DataFrame:
+    t3 = paper.table3(case)
+    rows = []
+    from casekit import framework as fw
+
+    for row in fw.ROWS:
+        p = t3.loc[row]
+        rec = {"row": row, "unit": p["unit"], "paper_traditional": p["traditional"], "paper_hybrid": p["hybrid"],
+               "verdict": "tick levers and press Run"}
+        if p["kind"] == "level" and trad.values[row].notna().sum() >= 2:
+            m = metrics.mean_ci(trad.values[row].dropna().to_numpy())
+            rec.update(traditional=m[0], traditional_ci=(m[1], m[2]))
+        rows.append(rec)
+    return pd.DataFrame(rows).set_index("row")
+
+
+def case_dashboard_state(case: str = "electronics", levers=(), *,
                          replications: int = DASHBOARD_SIZES["replications"],
                          horizon_days: int = DASHBOARD_SIZES["horizon_days"],
-                         outlets: int = DASHBOARD_SIZES["outlets"], seed: int = DASHBOARD_SIZES["seed"]
-                         ) -> DashboardState:
+                         outlets: int = DASHBOARD_SIZES["outlets"], seed: int = DASHBOARD_SIZES["seed"],
+                         recovery: bool = False) -> DashboardState:
     """The pure function behind :func:`case_dashboard` (the browser test calls it too).
 
-    Runs :func:`run_case_study` (both policies on common random numbers) for ``case`` and
-    ``scenario`` and picks out ``policy``'s numbers.  Runs are cached per selection, so switching
-    the policy, or back to an earlier case, is instant.
+    Simulates the calibrated traditional baseline of ``case`` and, if ``levers`` are given, the
+    baseline with those levers on, on the same random numbers (:func:`casekit.framework.evaluate`),
+    and sets the paper's Table 3 beside both.  ``recovery=True`` adds the supplier-shutdown runs
+    that measure recovery time (twice the work).  Results are kept for the last
+    32 selections, so going back to one is instant.
     """
-    check_choice("case", case, CASES)
-    check_choice("scenario", scenario, SCENARIOS)
-    check_choice("policy", policy, POLICIES)
-    key = (case, scenario, int(replications), int(horizon_days), int(outlets), int(seed))
-    if key not in _CACHE:
-        _CACHE[key] = run_case_study(case, scenario, replications, seed=seed, horizon_days=horizon_days,
-                                     outlets=outlets)
-    comp = _CACHE[key]
-    res = comp.results()
-    sel = res[policy]
-    return DashboardState(case, scenario, policy, comp, res, sel["fill_rate"]["mean"],
-                          sel["total_cost"]["mean"], sel["co2_kg"]["mean"])
+    from casekit import framework as fw
+
+    case = check_choice("case", case, fw.CASES)
+    on = fw.resolve(case, levers)
+    sizes = {"replications": check_int("replications", replications, minimum=2),
+             "horizon_days": check_int("horizon_days", horizon_days, minimum=60),
+             "outlets": check_int("outlets", outlets, minimum=8, maximum=2000),
+             "seed": check_int("seed", seed, minimum=0)}
+    if not isinstance(recovery, bool):
+        raise TypeError(f"recovery must be True or False, got {recovery!r}")
+    key = (case, on, tuple(sizes.values()), recovery)
+    if key in _STATE_CACHE:
+        return _STATE_CACHE[key]
+    cal = fw.load_calibration(case)
+    system = fw.case_system(case, horizon_days=sizes["horizon_days"], outlets=sizes["outlets"],
+                            dispersion_scale=cal["dispersion_scale"])
+    kw = dict(system=system, horizon_days=sizes["horizon_days"], replications=sizes["replications"],
+              seed=sizes["seed"], calibration=cal, recovery=recovery)
+    trad = fw.evaluate(case, (), **kw)
+    fr_t = float(trad.values["fill_rate"].mean())
+    if on:
+        other = fw.evaluate(case, on, **kw)
+        table = fw.verdict_table(case, trad, other)
+        fr = float(other.values["fill_rate"].mean())
+        cost = float(paired_change(trad.values["total_cost"], other.values["total_cost"], "total_cost")[0])
+    else:
+        table, fr, cost = _baseline_table(case, trad), fr_t, 0.0
+    st = DashboardState(case, on, sizes, table, fr_t, fr, cost)
+    if len(_STATE_CACHE) >= _STATE_CACHE_LIMIT:
+        _STATE_CACHE.pop(next(iter(_STATE_CACHE)))
+    _STATE_CACHE[key] = st
+    return st
 
 
-def _fmt(v, ci=None, digits=4):
-    if v is None:
-        return "n/a"
-    f = f"{{:,.{digits}f}}" if abs(v) < 10 else "{:,.1f}"
-    s = f.format(v)
-    if ci is not None and ci[0] is not None:
-        s += f" <small>[{f.format(ci[0])}, {f.format(ci[1])}]</small>"
-    return s
+def _num(v, digits=3) -> str:
+    return "—" if v is None or (isinstance(v, float) and not np.isfinite(v)) or pd.isna(v) else f"{v:.{digits}g}"
 
 
-def _table3_html(st: DashboardState) -> str:
-    """Table 3 as measured: both policies (95% CIs), the change in %, the paper's direction."""
-    import html
-
-    from casekit.cases import METRICS, PAPER_CLAIMS
-
-    tab = st.table()
-    res = st.results
-    rows = []
-    for m in METRICS:
-        t, h, c = res["traditional"][m], res["hybrid"][m], res["change_pct"][m]
-        hl = " style='background:#eef5ff'"
-        rows.append(
-            f"<tr><td>{html.escape(m)}</td>"
-            f"<td{hl if st.policy == 'traditional' else ''}>{_fmt(t['mean'], (t['ci_low'], t['ci_high']))}</td>"
-            f"<td{hl if st.policy == 'hybrid' else ''}>{_fmt(h['mean'], (h['ci_low'], h['ci_high']))}</td>"
-            f"<td>{_fmt(c['mean'], (c['ci_low'], c['ci_high']), 1)}</td>"
-            f"<td>hybrid {PAPER_CLAIMS[m]}</td><td>{html.escape(str(tab.loc[m, 'measured_direction']))}</td></tr>")
-    return ("<table class='ck-table3'><tr><th>metric (per day)</th><th>traditional [95% CI]</th>"
-            "<th>hybrid [95% CI]</th><th>change % [95% CI]</th><th>paper's claim</th><th>measured</th></tr>"
-            + "".join(rows) + "</table>")
+def _with_ci(v, ci) -> str:
+    if not isinstance(ci, tuple):
+        return "—"
+    return f"{_num(v)} <small>[{_num(ci[0])}, {_num(ci[1])}]</small>"
 
 
-def _figure4(st: DashboardState):
-    """Before (traditional = 100) and after (hybrid) for the key metrics, and the selected
-    policy's system-wide daily on-hand stock and backorders (first replication)."""
-    res = st.results
-    fig, (ax, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [1.3, 1]})
-    names = [m for m in FIGURE4_METRICS if res["traditional"][m]["mean"]]
-    y = np.arange(len(names))
-    after = [100 * res["hybrid"][m]["mean"] / res["traditional"][m]["mean"] for m in names]
-    ax.barh(y + 0.2, [100] * len(names), height=0.4, color="0.65", label="before: traditional")
-    ax.barh(y - 0.2, after, height=0.4, color="tab:blue", label="after: hybrid")
-    ax.set_yticks(y, names)
-    ax.invert_yaxis()
-    ax.axvline(100, color="k", lw=0.8)
-    ax.set_xlabel("index, traditional = 100")
-    ax.legend(loc="lower right", fontsize=8)
-    ax.set_title(f"{st.case}, scenario {st.scenario}: before / after")
-    run = getattr(st.comparison, st.policy)
-    s = run.series
-    days = np.arange(len(s["on_hand"]))
-    ax2.plot(days, s["on_hand"], label="on hand")
-    ax2.plot(days, s["backorders"], label="backorders", color="tab:red")
-    ax2.set_xlabel("day")
-    ax2.set_ylabel("units, whole system")
-    ax2.set_title(f"{st.policy}: daily stock (replication 1)")
-    ax2.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
+def table3_html(case: str, table: pd.DataFrame) -> str:
+    """The dashboard's table: each Table 3 row as the paper prints it, the paper's traditional and
+    hybrid figures beside casekit's (95% intervals), the paired change coloured by improvement
+    (green = better for that row whatever the sign, red = worse, grey = interval contains 0) and
+    the verdict."""
+    t3 = paper.table3(case)
+    out = ["<table class='ck-table3'><tr><th>Table 3 row</th><th>paper: traditional</th><th>paper: hybrid</th>"
+           "<th>casekit: traditional [95% CI]</th><th>casekit: with the levers [95% CI]</th>"
+           "<th>change [95% CI]</th><th>verdict</th></tr>"]
+    for row, v in table.iterrows():
+        p = t3.loc[row]
+        ci = v.get("change_ci")
+        colour = _colour(p["metric"], v.get("change"), ci if isinstance(ci, tuple) else None)
+        unit = "points" if row == "fill_rate" else "%" if p["kind"] == "change" else ""
+        change = _with_ci(v.get("change"), ci) + (f" {unit}" if unit and isinstance(ci, tuple) else "")
+        out.append(f"<tr data-row='{row}'><td>{html.escape(str(p['indicator']))}</td>"
+                   f"<td>{_num(v['paper_traditional'])}</td><td>{_num(v['paper_hybrid'])}</td>"
+                   f"<td>{_with_ci(v.get('traditional'), v.get('traditional_ci'))}</td>"
+                   f"<td>{_with_ci(v.get('hybrid'), v.get('hybrid_ci'))}</td>"
+                   f"<td style='color:{colour}'>{change}</td><td>{html.escape(str(v['verdict']))}</td></tr>")
+    return "".join(out) + "</table>"
 
 
-def case_dashboard(case: str = "electronics", scenario: str = "none", policy: str = "hybrid") -> W.VBox:
-    """Case, policy and scenario selectors; the selected policy's fill rate, total cost and CO2;
-    both policies' fill rate and total cost; Table 3 live (CIs, change %, the paper's direction);
-    a Figure-4-style before/after chart.  Every number is :func:`case_dashboard_state`."""
-    case_w = labelled(W.Dropdown(options=list(CASES), value=case, description="case"), "case")
-    pol_w = labelled(W.Dropdown(options=list(POLICIES), value=policy, description="policy"), "policy")
-    sc_w = labelled(W.Dropdown(options=list(SCENARIOS), value=scenario, description="scenario"), "scenario")
-    sz = DASHBOARD_SIZES
-    sizes = W.HTML(f"<small>Sizes: {sz['replications']} replications x {sz['horizon_days']} days (after a "
-                   f"warm-up), FMCG with {sz['outlets']} of the 2,000 outlets, electronics with all 20 SKUs, "
-                   f"seed {sz['seed']}. The chapter 18/19 notebooks run the full sizes.</small>")
-    r_fill = readout("fill-rate", "Fill rate, selected policy:", fmt=".4f")
-    r_cost = readout("total-cost", "Total cost per day, selected policy:", fmt=",.1f")
-    r_co2 = readout("co2", "CO2 per day (kg CO2e), selected policy:", fmt=",.1f")
-    fr_t = readout("fill-traditional", "Fill rate, traditional:", fmt=".4f")
-    fr_h = readout("fill-hybrid", "Fill rate, hybrid:", fmt=".4f")
-    tc_t = readout("cost-traditional", "Total cost per day, traditional:", fmt=",.1f")
-    tc_h = readout("cost-hybrid", "Total cost per day, hybrid:", fmt=",.1f")
-    table = W.HTML()
+def sizes_text(case: str, sizes: dict, recovery: bool) -> str:
+    """What a run simulated, in words, from its sizes."""
+    what = (f"{sizes['outlets']:,} of the case's 2,000 outlets" if case == "fmcg" else "all SKUs of the case")
+    rec = ("with a supplier shutdown run for recovery time" if recovery
+           else "without the supplier-shutdown runs (recovery time not measured)")
+    return (f"This run: {sizes['replications']} replications of {sizes['horizon_days']} days after a warm-up, "
+            f"{what}, seed {sizes['seed']}, {rec}.")
+
+
+def case_dashboard(case: str = "electronics", levers=()) -> W.VBox:
+    """Case selector, the framework's levers as checkboxes grouped by layer, Run; the fill rate of
+    the baseline and with the ticked levers, the total cost change, the paper's Table 3 beside the
+    measured one (coloured by improvement) and its chart.  Every number is
+    :func:`case_dashboard_state`."""
+    from casekit import framework as fw
+
+    case_w = labelled(W.Dropdown(options=list(fw.CASES), value=case, description="case"), "case")
+    recovery_w = labelled(W.Checkbox(value=False, description="measure recovery after a supplier shutdown (slower)",
+                                     indent=False, layout=W.Layout(width="auto")), "recovery")
+    run = labelled(W.Button(description="Run", button_style="primary"), "run")
+    all_b = labelled(W.Button(description="all levers (the hybrid)"), "all")
+    none_b = labelled(W.Button(description="none (traditional)"), "none")
+    lever_box = W.HBox()
+    boxes: dict = {}
+    sizes = W.HTML()
     message = W.HTML()
     message.add_class("ck-message")
+    fr_t = readout("fill-traditional", "Fill rate, traditional (%):", fmt=".2f")
+    fr = readout("fill-rate", "Fill rate, with the ticked levers (%):", fmt=".2f")
+    cost = readout("cost-change", "Total cost, change vs traditional (%):", fmt="+.2f")
+    table = W.HTML()
     out = W.Output()
 
+    def build_boxes(selected=()):
+        boxes.clear()
+        for n in fw.levers(case_w.value):
+            boxes[n] = labelled(W.Checkbox(value=n in selected, description=lever_label(n), indent=False),
+                                f"lever-{n}")
+        lever_box.children = [W.VBox([W.HTML(f"<b>{layer}</b>"), *[boxes[n] for n in names if n in boxes]])
+                              for layer, names in fw.LAYERS.items() if any(n in boxes for n in names)]
+
     def update(_=None):
+        on = [n for n, b in boxes.items() if b.value]
         message.value = "<i>Simulating...</i>"
         try:
-            st = case_dashboard_state(case_w.value, sc_w.value, pol_w.value)
+            st = case_dashboard_state(case_w.value, on, recovery=recovery_w.value)
         except Exception as exc:  # never a traceback in the app
             show_error(message, exc, "Cannot run this selection")
             return
-        set_readout(r_fill, st.fill_rate)
-        set_readout(r_cost, st.total_cost)
-        set_readout(r_co2, st.co2_kg)
-        res = st.results
-        set_readout(fr_t, res["traditional"]["fill_rate"]["mean"])
-        set_readout(fr_h, res["hybrid"]["fill_rate"]["mean"])
-        set_readout(tc_t, res["traditional"]["total_cost"]["mean"])
-        set_readout(tc_h, res["hybrid"]["total_cost"]["mean"])
-        table.value = _table3_html(st)
+        set_readout(fr_t, st.fill_rate_traditional)
+        set_readout(fr, st.fill_rate)
+        set_readout(cost, st.total_cost_change)
+        table.value = table3_html(st.case, st.table)
+        sizes.value = f"<small>{html.escape(sizes_text(st.case, st.sizes, recovery_w.value))}</small>"
         out.clear_output(wait=True)
-        with out:
-            _figure4(st)
-            plt.show()
-        message.value = ""
+        if st.levers:
+            with out:
+                plot_table3(st.case, st.table, title=f"{paper.table3(st.case).attrs['case_title']}: paper (blue) "
+                            f"beside casekit with {len(st.levers)} lever(s) on (95% intervals)")
+                plt.show()
+        ticked = ", ".join(lever_label(n) for n in st.levers) or "none: the traditional baseline alone"
+        message.value = f"<small>Levers on (with what they need): {html.escape(ticked)}</small>"
 
-    for w in (case_w, pol_w, sc_w):
-        w.observe(update, names="value")
+    def set_all(value):
+        for b in boxes.values():
+            b.value = value
+
+    def on_case(_):
+        build_boxes()
+        update()
+
+    build_boxes(fw.resolve(case_w.value, levers) if levers else ())
+    case_w.observe(on_case, names="value")
+    run.on_click(update)
+    all_b.on_click(lambda _: set_all(True))
+    none_b.on_click(lambda _: set_all(False))
     update()
-    return W.VBox([W.HBox([case_w, pol_w, sc_w]), sizes, message, r_fill, r_cost, r_co2,
-                   W.HBox([W.VBox([fr_t, tc_t]), W.VBox([fr_h, tc_h])]),
-                   W.HTML("<b>Table 3, measured (per day; 95% confidence intervals)</b>"), table, out])
+    return W.VBox([W.HBox([case_w, recovery_w]), lever_box, W.HBox([run, all_b, none_b]), sizes, message,
+                   fr_t, fr, cost, table, out])
 
 
 #: Sizes of the lever dashboard's runs (kept small so a click answers in seconds).
