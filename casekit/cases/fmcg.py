@@ -160,19 +160,25 @@ def traditional_policy(system: CaseSystem, *, service_level: float = 0.95, lot_d
 def _exact_ss_table(csl: float, leads, k: float = K_OUTLET, grid=None):
     """Exact safety stock ss(mu, L) = r - E[X] of negative binomial lead-time demand over L days,
     on a log grid of daily means (interpolated per outlet)."""
+    grid = np.geomspace(0.2, 60, 24) if grid is None else np.asarray(grid, dtype=float)
+    tab = {int(L): _exact_ss_column(float(csl), int(L), float(k), tuple(grid.tolist())) for L in leads}
+    return grid, tab
+
+
+@lru_cache(maxsize=512)
+def _exact_ss_column(csl: float, L: int, k: float, grid: tuple) -> np.ndarray:
+    """One column of :func:`_exact_ss_table` (kept: the ablation asks for the same few many times)."""
     from casekit.distributions import demand_distribution
     from casekit.leadtime import lead_time_demand
     from casekit.safety_stock import reorder_point
 
-    grid = np.geomspace(0.2, 60, 24) if grid is None else grid
-    tab = {}
-    for L in leads:
-        vals = []
-        for m in grid:
-            X = lead_time_demand(demand_distribution("nbinom", m, 1 + m / k), int(L))
-            vals.append(reorder_point(X, csl) - X.mean())
-        tab[int(L)] = np.array(vals)
-    return grid, tab
+    vals = []
+    for m in grid:
+        X = lead_time_demand(demand_distribution("nbinom", m, 1 + m / k), L)
+        vals.append(reorder_point(X, csl) - X.mean())
+    out = np.array(vals)
+    out.setflags(write=False)
+    return out
 
 
 def blended_forecast(system: CaseSystem, *, promotions: bool = True,
