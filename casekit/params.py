@@ -78,7 +78,7 @@ def _bound_value(bound, values: dict):
 
     try:
         return ev(ast.parse(bound, mode="eval").body)
-    except LookupError:
+    except (LookupError, ArithmeticError):     # a parameter it names is unknown or not a number
         return None
 
 
