@@ -286,7 +286,15 @@ def check_values(spec: dict, values: dict, *, skip_unknown: bool = False) -> lis
 def check_parameters(spec: dict, namespace: dict) -> None:
     """Check every parameter named in ``spec`` against its rule, reading values from ``namespace``
     (a notebook passes ``globals()``).  Raises one :class:`ParameterError` listing every parameter
-    that breaks its rule, each with its value and what is allowed."""
+    that breaks its rule, each with its value and what is allowed.
+
+    >>> spec = {"replications": Int(2, 500), "n_periods": Int(min="4 * window"), "window": Int(min=2)}
+    >>> check_parameters(spec, {"replications": 20, "n_periods": 156, "window": 13})
+    >>> check_parameters(spec, {"replications": 0, "n_periods": 40, "window": 13})
+    Traceback (most recent call last):
+    ...
+    casekit.params.ParameterError: 2 parameters are not allowed: replications must be an integer from 2 to 500, got 0; n_periods must be an integer >= 4 * window (= 52), got 40
+    """
     if not isinstance(namespace, dict):
         raise TypeError(f"namespace must be a dict such as globals(), got {type(namespace).__name__}")
     problems = check_values(spec, namespace)
