@@ -6,7 +6,8 @@ optimization / forecasting -> policies -> simulation -> metrics -> cases; widget
 top and hold no model logic.
 """
 
-from casekit._record import record, recorded
+from casekit._record import record, record_results, recorded
+from casekit.params import check_parameters
 
 __version__ = "0.1.0"
-__all__ = ["record", "recorded", "__version__"]
+__all__ = ["record", "record_results", "recorded", "check_parameters", "__version__"]

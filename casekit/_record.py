@@ -1,6 +1,7 @@
-"""``casekit.record``: what a notebook reports to ``casekit run`` (results.json).
+"""``casekit.record`` and ``casekit.record_results``: what a notebook reports to ``casekit run`` (results.json).
 
-A notebook calls ``casekit.record("reorder_point", r)``; when the notebook runs under
+A notebook calls ``casekit.record("reorder_point", r)``, or lists everything a run reports in one
+place at its end with ``casekit.record_results({"reorder_point": r, ...})``; when the notebook runs under
 ``casekit run`` the environment variable ``CASEKIT_RESULTS`` names a JSON file and each call
 merges ``{name: value}`` into it, replacing the file atomically (a reader never sees half of it).
 ``casekit run`` then writes results.json from it with the run's ``status``; the names ``status``
@@ -69,6 +70,33 @@ def record(name: str, value) -> object:
         data[name] = plain
         write_json_atomic(path, data)
     return value
+
+
+def record_results(results: dict) -> None:
+    """Record every ``{name: value}`` of ``results`` at once: the one place a notebook lists what a
+    run reports (see :func:`record`).  All values are checked before any is recorded, so a bad value
+    leaves results.json as it was.
+
+    Parameters
+    ----------
+    results : dict
+        ``{name: value}``; names are non-empty strings other than ``status`` and ``error``, values
+        what :func:`record` accepts.
+    """
+    if not isinstance(results, dict) or not results:
+        raise TypeError(f"results must be a non-empty dict {{name: value}}, got {results!r}")
+    for name, value in results.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"results: every name must be a non-empty string, got {name!r}")
+        if name in RESERVED_NAMES:
+            raise ValueError(f"results: name {name!r} is reserved for the run's own {name} field in "
+                             "results.json; choose another name")
+        try:
+            _plain(value)
+        except TypeError as exc:
+            raise TypeError(f"results[{name!r}] {exc}") from None
+    for name, value in results.items():
+        record(name, value)
 
 
 def write_json_atomic(path, data: dict) -> None:

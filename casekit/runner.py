@@ -9,8 +9,9 @@ also has an ``error`` line).  results.json is replaced atomically, so a reader n
 Parameters are data, never code: each value must be a number, a string, true/false, None or a list
 of these (:func:`parse_value`, :func:`check_value`), and papermill injects it as a Python literal that
 is checked to read back as the same value.  Parameter names are checked against the notebook's
-``parameters`` cell *before* anything executes; a value the notebook itself rejects ends the run with
-the notebook's own message (:class:`RunError`), not a traceback wall.  Only the notebooks and apps of
+``parameters`` cell, and values against the notebook's parameter spec (:mod:`casekit.params`), *before*
+anything executes; a value the notebook itself rejects later ends the run with the notebook's own
+message (:class:`RunError`), not a traceback wall.  Only the notebooks and apps of
 the curriculum run unless ``allow_any_notebook=True``.
 """
 
@@ -143,6 +144,18 @@ def check_parameters(notebook: Path, parameters: dict) -> dict[str, dict]:
         raise RunRefused(f"unknown parameter {', '.join(map(repr, unknown))} for {notebook.name}; "
                        f"valid parameters: {', '.join(valid) or '(none)'}")
     return valid
+
+
+def check_allowed(notebook: Path, valid: dict[str, dict], parameters: dict, where: str = "") -> None:
+    """Raise :class:`RunRefused` when ``parameters`` (on top of the notebook's defaults) break the
+    notebook's own parameter spec (:func:`casekit.params.notebook_spec`): the line names each
+    parameter, its value and what is allowed, before any kernel starts."""
+    from casekit.params import ParameterError, check_notebook_values
+
+    defaults = {name: info["default"] for name, info in valid.items()}
+    problems = check_notebook_values(notebook, defaults, parameters)
+    if problems:
+        raise RunRefused(f"{notebook.name}{where}: {ParameterError(problems)}")
 
 
 def resolve_notebook(notebook, allow_any_notebook: bool = False) -> Path:
@@ -282,12 +295,13 @@ def run_notebook(notebook, parameters: dict | None = None, out_dir=None, *,
 
     notebook = resolve_notebook(notebook, allow_any_notebook)
     parameters = dict(parameters or {})
-    check_parameters(notebook, parameters)
+    valid = check_parameters(notebook, parameters)
     for name, value in parameters.items():
         try:
             injected_source(name, value)
         except TypeError as exc:
             raise RunRefused(str(exc)) from None
+    check_allowed(notebook, valid, parameters)
     out = prepare_out_dir(out_dir, notebook)
     executed = out / notebook.name
     html = out / (notebook.stem + ".html")

@@ -21,8 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from casekit._record import RESERVED_NAMES
-from casekit.runner import (RunRefused, check_parameters, check_value, parse_value, prepare_out_dir,
-                            resolve_notebook)
+from casekit.runner import (RunRefused, check_allowed, check_parameters, check_value, parse_value,
+                            prepare_out_dir, resolve_notebook)
 
 
 def parse_grid(text: str) -> dict[str, list]:
@@ -151,15 +151,15 @@ def sweep(notebook, grid: dict[str, list], parameters: dict | None = None, out_d
     """Run ``notebook`` at every point of ``grid`` (fixed ``parameters`` added to each) on Dask.
 
     A notebook outside the curriculum (unless ``allow_any_notebook``), unknown parameter names,
-    values that are not plain data and an unwritable ``out_dir`` stop the sweep before any run
-    starts (:class:`casekit.runner.RunRefused`).
+    values that are not plain data or that the notebook's parameter spec refuses at any grid point,
+    and an unwritable ``out_dir`` stop the sweep before any run starts (:class:`casekit.runner.RunRefused`).
     """
     notebook = resolve_notebook(notebook, allow_any_notebook)
     parameters = dict(parameters or {})
     overlap = set(parameters) & set(grid)
     if overlap:
         raise ValueError(f"parameters {sorted(overlap)} are given both in the grid and with -p")
-    check_parameters(notebook, {**parameters, **grid})
+    valid = check_parameters(notebook, {**parameters, **grid})
     try:
         for name, values in grid.items():
             if type(values) is not list or not values:
@@ -170,8 +170,11 @@ def sweep(notebook, grid: dict[str, list], parameters: dict | None = None, out_d
             check_value(name, value)
     except TypeError as exc:
         raise RunRefused(str(exc)) from None
-    out = prepare_out_dir(out_dir, notebook, kind="sweeps").resolve()
     points = grid_points(grid)
+    for point in points:          # every run's values against the notebook's spec, before any run starts
+        shown = ", ".join(f"{k}={v!r}" for k, v in point.items())
+        check_allowed(notebook, valid, {**parameters, **point}, where=f" at grid point {shown}")
+    out = prepare_out_dir(out_dir, notebook, kind="sweeps").resolve()
     start = time.perf_counter()
     client, cluster = _client(dask, workers)
     try:

@@ -66,22 +66,44 @@ def test_unknown_parameter_stops_before_execution_with_one_line(repo_root, tmp_p
     assert not (tmp_path / "x" / "00_welcome.ipynb").exists(), "nothing may execute"
 
 
-def test_bad_value_ends_with_the_notebooks_own_message(repo_root, tmp_path):
+def test_bad_value_is_refused_before_execution_with_the_notebooks_rule(repo_root, tmp_path):
+    """The welcome notebook's parameter spec refuses mean_demand -3 before a kernel starts."""
     out = tmp_path / "bad"
+    r = casekit("run", WELCOME, "-p", "mean_demand", "-3", "--out", str(out), cwd=repo_root)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert lines == ["casekit run: 00_welcome.ipynb: mean_demand must be a number > 0, got -3"], r.stderr
+    assert not out.exists(), "nothing may execute"
+
+
+def _failing_notebook(path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    params = nbformat.v4.new_code_cell("demand = 5.0")
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(
+        "import casekit\nif demand > 100:\n    raise ValueError(f'demand must be <= 100, got {demand!r}')\n"
+        "casekit.record('service_level', 0.9)")]
+    nbformat.write(nb, str(path))
+
+
+def test_bad_value_ends_with_the_notebooks_own_message(repo_root, tmp_path):
+    nb, out = tmp_path / "fails.ipynb", tmp_path / "bad"
+    _failing_notebook(nb)
     out.mkdir()
     # a previous run's files in the same --out must not survive beside this run's
     (out / "results.json").write_text(json.dumps({"service_level": 0.5, "status": "complete"}))
-    (out / "00_welcome.html").write_text("<html>STALE-RUN-MARKER</html>")
-    r = casekit("run", WELCOME, "-p", "mean_demand", "-3", "--out", str(out), cwd=repo_root)
+    (out / "fails.html").write_text("<html>STALE-RUN-MARKER</html>")
+    r = casekit("run", str(nb), "--allow-any-notebook", "-p", "demand", "300.0", "--out", str(out), cwd=repo_root)
     assert r.returncode == 1
     last = r.stderr.strip().splitlines()[-1]
-    assert last.startswith("casekit run: 00_welcome.ipynb stopped in cell")
-    assert "ValueError: mean_demand must be > 0, got -3.0" in last
+    assert last.startswith("casekit run: fails.ipynb stopped in cell")
+    assert "ValueError: demand must be <= 100, got 300.0" in last
     assert "Traceback" not in r.stderr
     results = json.loads((out / "results.json").read_text())
     assert results["status"] == "failed" and "service_level" not in results
-    assert "mean_demand must be > 0, got -3.0" in results["error"]
-    assert "STALE-RUN-MARKER" not in (out / "00_welcome.html").read_text()
+    assert "demand must be <= 100, got 300.0" in results["error"]
+    assert "STALE-RUN-MARKER" not in (out / "fails.html").read_text()
 
 
 @pytest.mark.parametrize("text,value", [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from casekit.catalog import app_paths, curriculum_paths, notebook_title
 from casekit.exercises import exercises
+from casekit.params import notebook_spec
 
 ROOT = Path(__file__).resolve().parent.parent
 CURRICULUM = curriculum_paths()
@@ -59,6 +61,28 @@ def test_first_code_cell_is_tagged_parameters(path):
     assert code and "parameters" in code[0].get("metadata", {}).get("tags", []), \
         f"{path.name}: the first code cell must be tagged 'parameters'"
     assert re.search(r"^\s*seed\s*=", _source(code[0]), re.M), f"{path.name}: no seed parameter"
+
+
+# Chapters that still check their parameters line by line and record results cell by cell; they
+# move to one check_parameters call and one record_results call next, then leave this set.
+NOT_YET_ONE_CALL = {"11", "13", "14", "15", "16", "17", "18", "19", "20"}
+
+
+@pytest.mark.parametrize("path", [p for p in CURRICULUM if p.name[:2] not in NOT_YET_ONE_CALL], ids=lambda p: p.name)
+def test_parameters_checked_in_one_call_and_results_recorded_in_one_place(path):
+    code = [c for c in _nb(path)["cells"] if c["cell_type"] == "code"]
+    assert "check_parameters(" in _source(code[1]), \
+        f"{path.name}: the cell after the parameters must check them all with one check_parameters call"
+    spec = notebook_spec(path)
+    assert spec is not None, f"{path.name}: casekit run cannot read the parameter spec without running it"
+    tree = ast.parse(_source(code[0]))
+    names = {t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets if isinstance(t, ast.Name)}
+    assert set(spec) == names, f"{path.name}: spec and parameters cell differ: {sorted(set(spec) ^ names)}"
+    rest = "\n".join(_source(c) for c in code[2:])
+    assert not re.search(r"\bcheck_(int|real|positive|nonnegative|probability|choice|array)\(", rest), \
+        f"{path.name}: parameters are checked in the one check_parameters call"
+    assert "casekit.record(" not in rest, f"{path.name}: results are recorded in one record_results call"
+    assert rest.count("record_results(") == 1, f"{path.name}: one record_results call"
 
 
 @pytest.mark.parametrize("path", CURRICULUM, ids=lambda p: p.name)
