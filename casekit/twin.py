@@ -48,7 +48,7 @@ from casekit.simulation.fast import FastEngine
 from casekit.validate import check_choice, check_int, check_nonnegative, check_real, check_seed
 
 __all__ = ["TwinState", "TwinProjection", "twin_state", "state_from_pipeline", "project", "compare_levers",
-           "SCENARIOS", "LEVERS", "HOUR", "DAY", "RECENT_DAYS"]
+           "what_if", "SCENARIOS", "LEVERS", "HOUR", "DAY", "RECENT_DAYS"]
 
 HOUR, DAY = 3600, 86400
 #: Days of receipts behind the twin's observed lead times.
@@ -204,6 +204,18 @@ class TwinProjection:
         q = np.quantile(x, quantiles, axis=0).T
         return pd.DataFrame(q, columns=[f"q{round(100 * p)}" for p in quantiles],
                             index=pd.Index(np.arange(x.shape[1]) / 24, name="day")).assign(mean=x.mean(axis=0))
+
+    def summary(self) -> dict:
+        """The headline numbers: network ``fill_rate``, mean ``units_short`` per future,
+        ``stores_out`` (stores with ``p_stockout >= 0.5``), ``first_store_out`` and its
+        ``stockout_day`` (the earliest median stockout day; ``""`` and NaN when no store is
+        likely to run out)."""
+        s = self.stores()
+        out = s[s["p_stockout"] >= 0.5]
+        first = out["stockout_day"].idxmin() if len(out) and out["stockout_day"].notna().any() else ""
+        return {"fill_rate": self.fill_rate, "units_short": float(s["units_short"].sum()),
+                "stores_out": int(len(out)), "first_store_out": first,
+                "stockout_day": float(out.loc[first, "stockout_day"]) if first else float("nan")}
 
     def stores(self) -> pd.DataFrame:
         """Per store: ``p_stockout`` (share of replications in which some demand goes unmet from
@@ -443,6 +455,19 @@ def project(state: TwinState, days: int = 7, *, scenario: str = "as planned", le
         ni[:, t + 1, :] = (eng.on[row_of] - eng.bo[row_of]).T
     groups = tuple(zip(st["node"], st["sku"]))
     return TwinProjection(state, scenario, lever, days, replications, seed, groups, ni, dem, short)
+
+
+def what_if(events: pd.DataFrame, policy: pd.DataFrame, day: float, *, state: TwinState | None = None,
+            **kwargs) -> TwinProjection:
+    """The control tower's "what if, from now": the twin started at the end of ``day`` (days since
+    the stream's start; ``state`` when already built for that moment) and projected with
+    :func:`project`'s keyword arguments."""
+    day = check_real("day", day)
+    if state is None:
+        state = twin_state(events, policy, day * DAY)
+    elif state.now != int(day * DAY):
+        raise ValueError(f"state is for now = {state.now} s, not day {day:g} ({int(day * DAY)} s)")
+    return project(state, **kwargs)
 
 
 def compare_levers(state: TwinState, days: int = 7, *, scenario: str = "supplier stops tomorrow",
