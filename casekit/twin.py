@@ -147,7 +147,7 @@ def state_from_pipeline(pipeline, policy: pd.DataFrame | None = None) -> TwinSta
 
 
 def twin_state(events: pd.DataFrame, policy: pd.DataFrame, now: float) -> TwinState:
-    """Replay ``events`` with ``ts <= now`` through a new pipeline and return its state.
+    """Send ``events`` with ``ts <= now`` through a new pipeline (in one batch) and return its state.
 
     Raises ``ValueError`` naming ``now`` when it lies before the stream's first event."""
     from casekit.streaming import Pipeline
@@ -158,7 +158,9 @@ def twin_state(events: pd.DataFrame, policy: pd.DataFrame, now: float) -> TwinSt
     if not now >= first:
         raise ValueError(f"now must be at or after the stream's first event (ts = {first:g} s), got {now:g}")
     cut = int(np.searchsorted(np.maximum.accumulate(ts.fillna(-np.inf).to_numpy()), now, side="right"))
-    pipe = Pipeline(policy).run(events.iloc[:cut], speed=6 * 3600.0)
+    pipe = Pipeline(policy)
+    pipe.process(events.iloc[:cut])          # one batch: the state does not depend on the batching
+    pipe.flush()
     state = state_from_pipeline(pipe, policy)
     return TwinState(int(now), state.stock, state.open_orders)
 
