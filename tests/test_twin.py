@@ -132,3 +132,31 @@ def test_twin_started_before_the_stream_names_now(data):
 def test_too_large_projection_refused_with_its_size():
     with pytest.raises(ValueError, match=r"replications=100000 .* too large"):
         project(tiny_state(), days=28, replications=100_000)
+
+
+def test_what_if_panel_shows_errors_escaped_without_traceback(monkeypatch):
+    import ipywidgets as W
+
+    from casekit.widgets import streaming as ws
+
+    def boom(*args, **kwargs):
+        raise ValueError("bad <img src=x> horizon")
+
+    monkeypatch.setattr(ws, "what_if", boom)
+    day_w, node_w = W.IntSlider(value=10), W.Dropdown(options=["network"], value="network")
+    panel = ws.what_if_panel(None, None, day_w, node_w, _states={10: tiny_state()})
+    run = [w for box in panel.children if isinstance(box, W.HBox) for w in box.children if isinstance(w, W.Button)]
+    run[0].click()
+    errors = [w.value for w in panel.children if isinstance(w, W.HTML) and "ck-error" in w.value]
+    assert len(errors) == 1 and "<img" not in errors[0] and "Cannot run the twin: bad &lt;img" in errors[0]
+
+
+def test_what_if_is_project_from_the_days_state():
+    st = tiny_state()
+    a = project(st, 2, replications=5, seed=3)
+    from casekit.twin import what_if
+
+    b = what_if(None, None, 10, state=st, days=2, replications=5, seed=3)
+    assert np.array_equal(a.net_inventory, b.net_inventory)
+    with pytest.raises(ValueError, match="state is for now"):
+        what_if(None, None, 9, state=st, days=2)
