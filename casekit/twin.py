@@ -19,15 +19,19 @@ before events happen.  Here the copy is built in two steps:
      ``lambda = rate / units_per_customer`` per hour and each buys ``1 + Poisson(units_per_customer
      - 1)`` units, so ``D = N + Poisson(N (u - 1))`` with ``N ~ Poisson(lambda)`` (exact pmf);
      ``demand="deterministic"`` uses the constant rate instead;
-   * an open order arrives at the start of the hour in which its latest ETA falls (an overdue
-     one in the first hour);
-   * new orders follow the (R, nQ) rule reviewed every hour and take the policy's lead time
-     (gamma, cv ``lead_time_cv``, rounded to whole hours; ``lead_time_cv=0``: fixed);
+   * an open order whose ETA the carrier has updated arrives at the start of the hour in which
+     its latest ETA falls (an overdue one in the first hour); one with only its planned ETA has a
+     random lead time (gamma, cv ``lead_time_cv``) conditioned on not having arrived yet;
+   * new orders follow the (R, nQ) rule reviewed every hour and take the store's recently
+     observed mean lead time (``lead_times="observed"``; or the policy's, ``"planned"``), gamma
+     with cv ``lead_time_cv`` rounded to whole hours (``lead_time_cv=0``: fixed);
    * a scenario from :data:`SCENARIOS` starts "tomorrow" (24 hours from now) and lasts to the
      end of the horizon; a lever from :data:`LEVERS` changes the policy from now on.
 
-Every store-SKU is its own one-stage network (the stores share no stock), simulated on the same
-engine with its own random stream, so the levers see the same demand (common random numbers).
+The store-SKUs share no stock: each is a one-stage network, and all of them are stepped together
+by one engine, one demand stream each, so every lever and scenario run with one seed sees the
+same demand (common random numbers).  What the twin cannot know: a delay that no receipt or ETA
+update has revealed yet, and shrinkage between RFID counts.
 """
 
 from __future__ import annotations

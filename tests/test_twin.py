@@ -160,3 +160,14 @@ def test_what_if_is_project_from_the_days_state():
     assert np.array_equal(a.net_inventory, b.net_inventory)
     with pytest.raises(ValueError, match="state is for now"):
         what_if(None, None, 9, state=st, days=2)
+
+
+@pytest.mark.parametrize("rate, u", [(1.2, 1.0), (4.78, 2.0), (4.06, 3.0)])
+def test_hourly_demand_has_the_compound_poisson_moments(rate, u):
+    """D = sum of N ~ Poisson(rate / u) purchases of 1 + Poisson(u - 1) units: E D = rate and
+    Var D = (rate / u) E[X^2] with E[X^2] = (u - 1) + u^2 (the compound Poisson variance)."""
+    from casekit.twin import _demand
+
+    d = _demand(rate, u, deterministic=False)
+    assert d.mean() == pytest.approx(rate, rel=1e-9)
+    assert d.var() == pytest.approx(rate / u * ((u - 1) + u ** 2), rel=1e-7)
