@@ -41,7 +41,7 @@ Two classical values (Birge & Louveaux, *Introduction to Stochastic Programming*
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pulp
@@ -49,7 +49,7 @@ from scipy import sparse, stats
 from scipy.optimize import linprog
 
 from casekit.optimization import _highs
-from casekit.validate import (check_array, check_int, check_positive,
+from casekit.validate import (check_array, check_int, check_nonnegative, check_positive,
                               check_probability, check_seed)
 
 __all__ = [
@@ -66,6 +66,8 @@ __all__ = [
     "evaluate_design",
     "saa_gap",
     "value_of_information",
+    "StockPlacement",
+    "place_stock",
     "MAX_MILP_VARIABLES",
     "MAX_LP_VARIABLES",
 ]
@@ -569,3 +571,112 @@ def value_of_information(instance: StockPositioningInstance, n_scenarios: int = 
     ws = float(scenarios.prob @ np.array([sol.objective for sol in ws_each]))
     return ValueOfInformation(rp.objective, eev, ws, eev - rp.objective, rp.objective - ws, rp.design, ev.design,
                               len(scenarios))
+
+
+# ----------------------------------------------------------------------------- a lever: stock per node
+@dataclass(frozen=True)
+class StockPlacement:
+    """Units of stock per node chosen by the two-stage model (:func:`place_stock`).
+
+    ``stock`` (units, one per node, in ``nodes`` order), the SAA ``objective`` (holding cost of the
+    stock plus expected transfer and shortage cost over the scenarios), ``proven_optimal``
+    (HiGHS proved it: PuLP ``sol_status == 1``), and the ``instance`` and ``scenarios`` solved.
+    """
+
+    nodes: tuple
+    stock: np.ndarray
+    objective: float
+    proven_optimal: bool
+    period: float
+    instance: StockPositioningInstance = field(repr=False)
+    scenarios: Scenarios = field(repr=False)
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame({"stock": self.stock}, index=pd.Index(self.nodes, name="node"))
+
+
+def place_stock(demand_mean, holding_cost, shortage_cost, *, demand_cv=0.3, lead_time_mean=1.0, lead_time_cv=0.0,
+                disruption_prob=0.0, period: float | None = None, transfer_cost: float | None = None,
+                module: float = 1.0, nodes=None, scenarios: Scenarios | None = None, n_scenarios: int = 30,
+                seed=None, time_limit: float = 30.0) -> StockPlacement:
+    """How much stock each node should hold, positioned by the two-stage stochastic programme.
+
+    Each of the m nodes holds stock ``S_i`` (first stage, whole ``module`` s) before a period of
+    ``T`` days whose demand, lead times and disruptions are uncertain; in each scenario it then
+    serves its own demand (and, with ``transfer_cost``, other nodes' at that cost per unit), is
+    resupplied at its mean daily demand once its lead time has passed, ``q_iw = mu_i max(0, T -
+    L_iw)`` (nothing when disrupted), and pays ``shortage_cost`` per unit short.  This is
+    :func:`solve_extensive` on an instance with m sites = m customers and no fixed costs, solved
+    on ``scenarios`` or on ``n_scenarios`` sampled with ``seed`` (SAA).
+
+    Parameters
+    ----------
+    demand_mean : (m,) mean demand per day at each node.
+    holding_cost : (m,) ``h_i`` per unit of stock placed (for the period).
+    shortage_cost : (m,) ``p_i`` per unit short.
+    demand_cv : float or (m,) coefficient of variation of a period's demand (gamma).
+    lead_time_mean, lead_time_cv : float or (m,) replenishment lead time (days; gamma).
+    disruption_prob : float or (m,) probability that a node receives nothing in the period.
+    period : ``T`` in days; default the longest mean lead time (at least 1 day).
+    transfer_cost : per unit moved between nodes; ``None``: none are moved.
+    module : stock is placed in whole multiples of this many units.
+    nodes : names of the nodes (default 0..m-1).
+
+    Returns
+    -------
+    StockPlacement
+        ``stock`` per node; refused with a ``ValueError`` naming the parameter and the size when
+        the extensive form would exceed :data:`MAX_MILP_VARIABLES` variables; ``RuntimeError``
+        when HiGHS finds no solution within ``time_limit`` seconds.
+
+    Examples
+    --------
+    One node, certain lead time equal to the period (no resupply in it): the SAA newsvendor.
+
+    >>> res = place_stock([10.0], [1.0], [4.0], demand_cv=0.3, lead_time_mean=5, seed=0, n_scenarios=40)
+    >>> res.proven_optimal, res.period, res.stock.shape
+    (True, 5.0, (1,))
+    """
+    mu = check_array("demand_mean", demand_mean, ndim=1, nonnegative=True, min_size=1)
+    m = mu.size
+
+    def per_node(name, value):
+        arr = np.full(m, check_nonnegative(name, value)) if np.ndim(value) == 0 \
+            else check_array(name, value, ndim=1, nonnegative=True)
+        if arr.size != m:
+            raise ValueError(f"{name} must have one entry per node ({m}), got {arr.size}")
+        return np.array(arr, dtype=float)
+
+    h = per_node("holding_cost", holding_cost)
+    p = per_node("shortage_cost", shortage_cost)
+    cv = per_node("demand_cv", demand_cv)
+    lt = per_node("lead_time_mean", lead_time_mean)
+    lt_cv = per_node("lead_time_cv", lead_time_cv)
+    dp = per_node("disruption_prob", disruption_prob)
+    T = max(float(lt.max()), 1.0) if period is None else check_positive("period", period)
+    module = check_positive("module", module)
+    if transfer_cost is None:
+        cost = np.where(np.eye(m, dtype=bool), 0.0, p[None, :] + 1.0)      # a transfer never pays
+    else:
+        cost = np.where(np.eye(m, dtype=bool), 0.0, check_positive("transfer_cost", transfer_cost))
+    names = tuple(range(m)) if nodes is None else tuple(nodes)
+    if len(names) != m:
+        raise ValueError(f"nodes must name the {m} nodes, got {len(names)} names")
+    # the most a node could ever usefully hold: the largest total demand of the period, generously
+    top = np.maximum(np.ceil(mu.sum() * T * (1.0 + 6.0 * cv.max()) / module), 1.0)
+    inst = StockPositioningInstance(
+        fixed_cost=np.zeros(m), holding_cost=h, module=module, max_modules=np.full(m, top), transport_cost=cost,
+        penalty=p, demand_mean=mu * T, demand_cv=cv, disruption_prob=dp, lead_time_mean=lt, lead_time_cv=lt_cv,
+        resupply_rate=mu, period=T, name="place-stock")
+    if scenarios is None:
+        n_scenarios = check_int("n_scenarios", n_scenarios, minimum=2)
+        size = 2 * m + n_scenarios * (m * m + m)
+        if size > MAX_MILP_VARIABLES:
+            raise ValueError(f"n_scenarios={n_scenarios} is too large for {m} nodes: the extensive form would have "
+                             f"{size:,} variables (casekit refuses more than {MAX_MILP_VARIABLES:,})")
+        scenarios = sample_scenarios(inst, n_scenarios, seed=seed)
+    sol = solve_extensive(inst, scenarios, time_limit=time_limit)
+    return StockPlacement(names, sol.design.stock(inst).astype(float), sol.objective, sol.proven_optimal, T, inst,
+                          scenarios)

@@ -1015,6 +1015,44 @@ class Pipeline:
                              "inventory_position": ip, "reorder_point": self.R[G],
                              "orders_placed": self.n_orders[G].astype(int)})
 
+    def open_orders(self) -> pd.DataFrame:
+        """Purchase orders placed and not yet received, one row per order: ``shipment``, ``node``,
+        ``sku``, ``qty``, ``ordered_ts``, ``eta`` (the latest ETA the carrier sent, seconds) and
+        ``eta_updates`` (ETA events after the first, planned one; 0: only the plan is known).
+
+        An order is matched to its shipment by the shipment's first ETA event, which the
+        supplier sends when the order is placed (same time, node and SKU); an order whose
+        telemetry was never seen keeps ``shipment = -1`` and the planned ETA (order time plus the
+        policy's lead time).  Only events already applied count (those still waiting in the
+        reorder window do not), so per (node, SKU) the quantities add up to :meth:`state`'s
+        ``on_order``.
+        """
+        cols = ["shipment", "node", "sku", "qty", "ordered_ts", "eta", "eta_updates"]
+        po = self.purchase_orders()
+        if not len(po):
+            return pd.DataFrame(columns=cols)
+        ev = self.store.query(
+            "SELECT e.event_id, e.ts, t.type, e.node_id, e.sku_id, e.value, e.shipment FROM events e "
+            "JOIN types t USING (type_id) WHERE t.type IN ('eta', 'receipt') AND e.ts < ? "
+            "ORDER BY e.ts, e.event_id", (float(self.frontier),))
+        eta = ev[ev["type"] == "eta"]
+        first = eta.groupby("shipment", sort=False).agg(ordered_ts=("ts", "first"), node_id=("node_id", "first"),
+                                                         sku_id=("sku_id", "first"), eta=("value", "last"),
+                                                         n_eta=("value", "size"))
+        received = set(ev.loc[ev["type"] == "receipt", "shipment"].tolist())
+        g = pd.Categorical(po["node"], self.nodes).codes * self.n_skus + pd.Categorical(po["sku"], self.skus).codes
+        key = pd.Series(first.index.to_numpy(), index=pd.MultiIndex.from_arrays(
+            [first["ordered_ts"].to_numpy(np.int64), (first["node_id"] * self.n_skus + first["sku_id"]).to_numpy()]))
+        key = key[~key.index.duplicated()]
+        ship = key.reindex(pd.MultiIndex.from_arrays([po["ts"].to_numpy(np.int64), g])).fillna(-1).to_numpy(np.int64)
+        eta_s = first["eta"].reindex(ship).to_numpy(float)
+        planned = po["ts"].to_numpy(float) + self.lead_time[g]
+        out = pd.DataFrame({"shipment": ship, "node": po["node"].to_numpy(), "sku": po["sku"].to_numpy(),
+                            "qty": po["qty"].to_numpy(float), "ordered_ts": po["ts"].to_numpy(np.int64),
+                            "eta": np.where(np.isnan(eta_s), planned, eta_s),
+                            "eta_updates": first["n_eta"].reindex(ship).fillna(1).to_numpy(np.int64) - 1})
+        return out[~out["shipment"].isin(received)].reset_index(drop=True)
+
     def summary(self) -> dict:
         """Totals: events received / accepted (of which pending in the reorder window) / rejected (by
         reason), orders, alerts, fill rate."""

@@ -150,3 +150,42 @@ def test_saa_accepts_generator_and_seed_sequence():
     b = saa_gap(tiny_instance(), 4, 2, 50, seed=np.random.SeedSequence(9))
     assert a.upper == b.upper
     saa_gap(tiny_instance(), 4, 2, 50, seed=np.random.default_rng(1))
+
+
+# ----------------------------------------------------------------------------- place_stock, the lever's entry
+from casekit.stochastic import place_stock  # noqa: E402
+
+
+def test_place_stock_one_node_is_the_saa_newsvendor():
+    """Lead time = period: nothing is resupplied, so the stock S minimises h S + p mean((D_w - S)+)
+    over the sampled demands, found here by trying every whole S."""
+    h, p = 1.0, 4.0
+    res = place_stock([10.0], [h], [p], demand_cv=0.3, lead_time_mean=5.0, n_scenarios=40, seed=3)
+    d = res.scenarios.demand[:, 0]
+    S = np.arange(0, int(d.max()) + 2)
+    cost = h * S + p * np.maximum(d[None, :] - S[:, None], 0).mean(axis=1)
+    assert res.proven_optimal and res.period == 5.0
+    assert res.stock[0] == S[np.argmin(cost)]
+    assert res.objective == pytest.approx(cost.min(), rel=1e-9)
+
+
+def test_place_stock_two_nodes_with_transfers_equals_enumeration():
+    res = place_stock([4.0, 2.0], [1.0, 1.5], [6.0, 9.0], demand_cv=0.5, lead_time_mean=[2.0, 3.0],
+                      lead_time_cv=0.4, disruption_prob=[0.1, 0.2], transfer_cost=0.5, module=5.0,
+                      n_scenarios=10, seed=8, nodes=("DC1", "DC2"))
+    inst, sc = res.instance, res.scenarios
+    best = np.inf
+    for k in itertools.product(*[range(0, int(km) + 1) for km in inst.max_modules]):
+        design = Design(np.ones(2, dtype=int), np.array(k))
+        best = min(best, design.first_stage_cost(inst) + float(sc.prob @ evaluate_design(inst, design, sc)))
+    assert res.objective == pytest.approx(best, rel=1e-8)
+    assert list(res.to_frame().index) == ["DC1", "DC2"] and (res.stock % 5 == 0).all()
+
+
+@pytest.mark.parametrize("kw, name", [({"n_scenarios": 1}, "n_scenarios"), ({"holding_cost": [1.0, 2.0]}, "holding_cost"),
+                                      ({"demand_cv": -0.1}, "demand_cv"), ({"module": 0}, "module"),
+                                      ({"nodes": ("a", "b")}, "nodes")])
+def test_place_stock_bad_input_names_the_parameter(kw, name):
+    args = {"demand_mean": [5.0], "holding_cost": [1.0], "shortage_cost": [3.0], "seed": 0, **kw}
+    with pytest.raises(ValueError, match=name):
+        place_stock(**args)

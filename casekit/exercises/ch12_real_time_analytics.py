@@ -62,3 +62,33 @@ register(Exercise(
          "deviation.",
     rtol=0, atol=5e-4, kind="derive",
 ))
+
+
+def _first_short_hour():
+    import pandas as pd
+
+    from casekit.twin import DAY, HOUR, TwinState, project
+
+    now = 10 * DAY
+    stock = pd.DataFrame({"node": ["S"], "sku": ["A"], "on_hand": [50.0], "backorders": [0.0], "on_order": [30.0],
+                          "reorder_point": [10.0], "order_quantity": [40.0], "lead_time_hours": [24.0],
+                          "observed_lead_time_hours": [24.0], "demand_per_hour": [2.0], "units_per_customer": [1.0],
+                          "shortage_cost": [1.0]})
+    orders = pd.DataFrame({"shipment": [1], "node": ["S"], "sku": ["A"], "qty": [30.0], "ordered_ts": [now - DAY],
+                           "eta": [now + 5 * HOUR], "eta_updates": [1]})
+    pr = project(TwinState(now, stock, orders), days=3, replications=2, seed=0, demand="deterministic",
+                 lead_time_cv=0.0)
+    return int(np.flatnonzero(pr.short[0, :, 0] > 0)[0])
+
+
+register(Exercise(
+    name="12.5",
+    prompt="The twin starts a store with 50 units on hand and a shipment of 30 arriving at the start of hour 5; "
+           "it sells exactly 2 units every hour. Its (R, nQ) policy (R = 10, Q = 40) reviews the inventory "
+           "position after each hour's sales and a new order takes 24 hours. By hand, in which hour "
+           "(counting the first hour as 0) does the first unit go short?",
+    expected=_first_short_hour,
+    hint="The position counts what is on hand and on its way. Find the hour after which it first reaches R, "
+         "when the new order arrives, and whether the units already there last until then.",
+    rtol=0, atol=0, kind="derive",
+))

@@ -71,3 +71,28 @@ register(Exercise(
          "facilities the optimum keeps closed.",
     rtol=0, atol=0.01, kind="diagnose",
 ))
+
+
+def _two_scenario_vss():
+    """VSS of one site stocking for demand 50 or 150 (equally likely), h = 1, p = 4."""
+    from casekit.stochastic import Scenarios, StockPositioningInstance, value_of_information
+
+    inst = StockPositioningInstance(
+        fixed_cost=[0.0], holding_cost=[1.0], module=1.0, max_modules=[200], transport_cost=[[0.0]],
+        penalty=[4.0], demand_mean=[100.0], demand_cv=[0.5], disruption_prob=[0.0], lead_time_mean=[1.0],
+        lead_time_cv=[0.0], resupply_rate=[0.0], period=1.0, name="two-scenario")
+    sc = Scenarios(np.array([[50.0], [150.0]]), np.ones((2, 1)), np.zeros((2, 1)), np.array([0.5, 0.5]))
+    return float(value_of_information(inst, scenarios=sc).vss)
+
+
+register(Exercise(
+    name="13.4",
+    prompt="One site stocks units at a cost of 1 each before demand is known; demand is 50 or 150, equally "
+           "likely, and each unit short costs 4. The expected-value plan stocks for the average demand of "
+           "100. By hand, what is the value of the stochastic solution (VSS): how much does the best plan "
+           "for the two scenarios save, in expected cost, over the expected-value plan?",
+    expected=_two_scenario_vss,
+    hint="Cost each plan in both scenarios and weight by 1/2. For the best plan, ask when one more unit pays: "
+         "it costs 1 for sure and saves 4 only if demand exceeds the stock.",
+    rtol=0, atol=1e-6, kind="derive",
+))

@@ -1,8 +1,8 @@
 """Chapter 12 widget and the control-tower app: the replayed stream, KPIs, alerts ranked by impact,
-drill-down network -> node -> SKU.
+drill-down network -> node -> SKU, and the digital twin's "what if, from now" panel.
 
-Every number shown is :func:`casekit.streaming.dashboard_state` of the controls (the pure
-function the browser test also calls).
+Every number shown is :func:`casekit.streaming.dashboard_state` of the controls, or for the panel
+:func:`casekit.twin.what_if` (the pure functions the browser test also calls).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from casekit.streaming import dashboard_state
+from casekit.twin import LEVERS, SCENARIOS, twin_state, what_if
 from casekit.widgets._common import labelled, readout, set_readout, show_error
 
 _STYLE = {"description_width": "120px"}
@@ -37,8 +38,91 @@ def _alerts_html(alerts, n=8) -> str:
             "<th>expected cost if unresolved</th></tr>" + "".join(rows) + "</table>")
 
 
-def control_tower(events=None, policy=None, day: int = 7) -> W.VBox:
-    """Replay the stream to the end of ``day``; drill down by node and SKU.
+def _stores_html(stores) -> str:
+    rows = []
+    for node, r in stores.iterrows():
+        day = "-" if np.isnan(r.stockout_day) else f"{r.stockout_day:.2f}"
+        rows.append(f"<tr><td>{html.escape(str(node))}</td><td style='text-align:right'>{r.p_stockout:.0%}</td>"
+                    f"<td style='text-align:right'>{day}</td><td style='text-align:right'>{r.units_short:,.0f}</td>"
+                    f"<td style='text-align:right'>{r.fill_rate:.3f}</td></tr>")
+    return ("<table class='ck-twin-table'><tr><th>store</th><th>chance of a stockout</th>"
+            "<th>stockout day (median, from now)</th><th>units short (mean)</th><th>fill rate</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+def what_if_panel(events, policy, day_w, node_w, *, seed: int = 0, _states=None) -> W.VBox:
+    """The twin's panel: from the end of the day chosen in ``day_w``, project the stores under a
+    scenario and a lever (:func:`casekit.twin.what_if`) when the button is pressed; the fan chart
+    follows the node chosen in ``node_w``."""
+    states = {} if _states is None else _states          # twin states by day: a replay each is slow
+
+    def state_for(day):
+        if day not in states:
+            if len(states) >= 4:
+                states.pop(next(iter(states)))
+            states[day] = twin_state(events, policy, day * DAY)
+        return states[day]
+
+    scen_w = labelled(W.Dropdown(options=list(SCENARIOS), value="supplier stops tomorrow", description="scenario",
+                                 style=_STYLE), "twin-scenario")
+    lever_w = labelled(W.Dropdown(options=list(LEVERS), value="as is", description="lever", style=_STYLE),
+                       "twin-lever")
+    days_w = labelled(W.IntSlider(value=5, min=1, max=14, description="days ahead", continuous_update=False,
+                                  style=_STYLE), "twin-days")
+    reps_w = labelled(W.IntSlider(value=100, min=20, max=400, step=20, description="replications",
+                                  continuous_update=False, style=_STYLE), "twin-replications")
+    run = labelled(W.Button(description="Run the twin", button_style="primary"), "twin-run")
+    r_fill = readout("twin-fill-rate", "Projected fill rate:", fmt=".4f")
+    r_short = readout("twin-units-short", "Projected units short (mean):", fmt=",.0f")
+    r_out = readout("twin-stores-out", "Stores likely to run out (p >= 50%):", fmt=",d")
+    r_day = readout("twin-stockout-day", "First store out, median day from now:", fmt=".2f")
+    title = W.HTML()
+    message = W.HTML()
+    table = W.HTML()
+    plot = W.Output()
+
+    def update(_=None):
+        node = None if node_w.value == NETWORK else node_w.value
+        try:
+            pr = what_if(events, policy, day_w.value, state=state_for(day_w.value), days=days_w.value,
+                         scenario=scen_w.value, lever=lever_w.value, replications=reps_w.value, seed=seed)
+        except ValueError as exc:          # never a traceback in the app
+            show_error(message, exc, "Cannot run the twin")
+            return
+        show_error(message, None)
+        sm = pr.summary()
+        title.value = (f"<b>From the end of day {day_w.value}: {html.escape(scen_w.value)}, lever "
+                       f"{html.escape(lever_w.value)}</b> ({pr.replications} futures, seed {seed})")
+        set_readout(r_fill, sm["fill_rate"])
+        set_readout(r_short, sm["units_short"])
+        set_readout(r_out, sm["stores_out"])
+        set_readout(r_day, sm["stockout_day"])
+        table.value = _stores_html(pr.stores())
+        with plot:
+            plot.clear_output(wait=True)
+            fan = pr.fan(node)
+            d = day_w.value + fan.index.to_numpy()
+            fig, ax = plt.subplots(figsize=(9, 2.8))
+            ax.fill_between(d, fan["q5"], fan["q95"], alpha=0.25, label="90% of futures")
+            ax.fill_between(d, fan["q25"], fan["q75"], alpha=0.4, label="50% of futures")
+            ax.plot(d, fan["q50"], lw=1.5, label="median")
+            ax.axhline(0, color="grey", lw=0.8)
+            ax.set_xlabel("day")
+            ax.set_ylabel("net inventory (units)")
+            ax.set_title(f"{node or 'network'}: projected stock", fontsize=9)
+            ax.legend(fontsize=7)
+            fig.tight_layout()
+            plt.show()
+
+    run.on_click(update)
+    return W.VBox([W.HTML("<h3>What if, from now? The digital twin</h3>"),
+                   W.HBox([scen_w, lever_w]), W.HBox([days_w, reps_w, run]), message, title,
+                   W.HBox([W.VBox([r_fill, r_short]), W.VBox([r_out, r_day])]), plot, table])
+
+
+def control_tower(events=None, policy=None, day: int = 7, *, twin: bool = True) -> W.VBox:
+    """Replay the stream to the end of ``day``; drill down by node and SKU; with ``twin``, the
+    "what if, from now" panel below (:func:`what_if_panel`).
 
     ``events`` and ``policy`` default to the shipped stream (:func:`casekit.datasets.events.load_events`).
     """
@@ -105,6 +189,9 @@ def control_tower(events=None, policy=None, day: int = 7) -> W.VBox:
     for w in (day_w, node_w, sku_w):
         w.observe(update, names="value")
     update()
-    return W.VBox([W.HBox([day_w, node_w, sku_w]), message,
-                   W.HBox([W.VBox([r_events, r_fill, r_ip]), W.VBox([r_po, r_alerts, r_top])]),
-                   plot, W.HTML("<b>Alerts ranked by expected cost if unresolved</b>"), table])
+    parts = [W.HBox([day_w, node_w, sku_w]), message,
+             W.HBox([W.VBox([r_events, r_fill, r_ip]), W.VBox([r_po, r_alerts, r_top])]),
+             plot, W.HTML("<b>Alerts ranked by expected cost if unresolved</b>"), table]
+    if twin:
+        parts.append(what_if_panel(events, policy, day_w, node_w))
+    return W.VBox(parts)

@@ -37,3 +37,31 @@ def test_control_tower_replays_and_drills_down(page, voila_url):
     assert not page.ck_errors, page.ck_errors
     page.wait_for_timeout(1000)
     screenshot(page, "control_tower")
+
+
+def test_control_tower_what_if_panel_shows_the_twin(page, voila_url):
+    """The digital twin's panel: from the end of day 7, the numbers are casekit.twin.what_if's."""
+    from casekit.twin import what_if
+
+    d = load_events()
+    open_app(page, voila_url, "control_tower.ipynb")
+    set_slider(page, "twin-days", 3)
+    select_option(page, "twin-lever", "order quantities x2")
+    page.locator(".ck-twin-run").click()
+    pr = what_if(d.events, d.policy, 7, days=3, scenario="supplier stops tomorrow", lever="order quantities x2",
+                 replications=100, seed=0)
+    sm = pr.summary()
+    wait_for_value(page, "twin-fill-rate", sm["fill_rate"], timeout_ms=90_000)
+    wait_for_value(page, "twin-units-short", sm["units_short"])
+    wait_for_value(page, "twin-stores-out", sm["stores_out"])
+
+    select_option(page, "twin-scenario", "as planned")
+    select_option(page, "twin-lever", "as is")
+    page.locator(".ck-twin-run").click()
+    sm = what_if(d.events, d.policy, 7, days=3, scenario="as planned", lever="as is", replications=100,
+                 seed=0).summary()
+    wait_for_value(page, "twin-fill-rate", sm["fill_rate"], timeout_ms=60_000)
+    wait_for_value(page, "twin-units-short", sm["units_short"])
+    assert page.locator(".ck-twin-table").count() == 1, "the twin's store table did not render"
+    assert not page.ck_errors, page.ck_errors
+    screenshot(page, "control_tower_twin")
