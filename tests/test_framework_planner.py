@@ -136,3 +136,29 @@ def test_transport_mode_lever_chooses_per_lane_by_landed_cost(fmcg_small):
 def test_bad_input_names_the_parameter(name, value):
     with pytest.raises(ValueError, match=name):
         fw.calibrate("electronics", grid={name: (value,)}, replications=2, horizon_days=60)
+
+
+def test_stored_calibration_says_why_a_target_is_missed():
+    import json
+
+    stored = json.loads(fw.CALIBRATION_PATH.read_text())
+    for case in fw.CASES:
+        assert set(stored[case]["parameters"]) == set(fw.FREE_PARAMETERS)
+        for row, f in stored[case]["fit"].items():
+            assert f["within"] or f["reason"]
+        ocs = stored[case]["fit"]["order_cycle_std"]
+        if not ocs["within"]:
+            assert "demand CV" in ocs["reason"]
+
+
+def test_write_calibration_writes_the_file_in_one_step(tmp_path):
+    import json
+
+    path = tmp_path / "cal.json"
+    path.write_text(json.dumps({"fmcg": {"parameters": {"service_level": 0.9}}}))
+    out = fw.write_calibration(path, cases=("electronics",), grid={"ma_window": (2,)}, start={"service_level": 0.9},
+                               replications=2, horizon_days=60, sweeps=1)
+    stored = json.loads(path.read_text())
+    assert stored["electronics"]["parameters"] == out["electronics"]["parameters"]
+    assert stored["fmcg"] == {"parameters": {"service_level": 0.9}}          # other cases kept
+    assert [p.name for p in tmp_path.iterdir()] == ["cal.json"]              # no temporary file left
