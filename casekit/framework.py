@@ -7,17 +7,45 @@ alone over the traditional baseline, or switched off alone from the full hybrid.
 all levers on.  Every lever changes the inputs of one simulation engine
 (:mod:`casekit.simulation`, via :func:`casekit.cases.run_case`), never the engine itself.
 
+The traditional baseline
+------------------------
+"Traditional" is a competent classical planner with the traditional information set (local data,
+historical averages, no shared point-of-sale data, no promotion knowledge):
+
+* downstream, continuous-review (r, Q) per node **optimised** by the classical-models chapter's
+  :func:`casekit.rq.optimize_rq` (exact, negative binomial lead-time demand; :func:`optimized_rq`),
+  on the average demand of the last ``ma_window`` months of history;
+* upstream, order-up-to every 30 days on the local position, whose level is **re-estimated at
+  every review** from a moving average of the orders observed from downstream over the last
+  ``ma_window`` reviews: the forecast updating that Chen, Drezner, Ryan & Simchi-Levi (2000)
+  identify as a source of bullwhip (Var(q)/Var(D) >= 1 + 2L/p + 2L²/p², L the lead time in review
+  periods, p the window); the engine runs it through an :class:`~casekit.policies.OrderUpTo` level
+  callback (:class:`_Planner`);
+* truck, and reactive emergency shipments for backorders above two days of demand.
+
+Calibration
+-----------
+Six quantities neither the paper nor the case data state are free (:data:`FREE_PARAMETERS`, each
+with an allowed range, :data:`PARAMETER_RANGES`): the planner's service target, the largest outlet
+lot, the moving-average window, the demand dispersion, the upstream lead-time spread and the
+shutdown length.  :func:`calibrate` fits them by a seeded coordinate search on common random
+numbers apart from the evaluation seeds, at a reduced size, then checks the fit at full size.
+
 Layers and levers (:data:`LEVERS`)
 ----------------------------------
 forecasting
     ``blend``: planning from a blended forecast (inverse-MSE weights of a seasonal / life-cycle
-    plan and a recent moving average) instead of the two-year historical average; targets become
+    plan and a recent moving average) instead of the moving average of history; targets become
     daily order-up-to levels that follow the forecast.
+    ``refit`` (needs ``blend``): the blend is re-fitted on realised errors as data arrive: every
+    28 days the weights of the planned forecast and a live 28-day moving average of the node's own
+    demand are re-estimated (inverse MSE of each one's errors since the last re-fit; equal to start).
     ``promotions`` (FMCG): the plan knows the promotion calendar and the estimated uplift.
     ``cannibalisation`` (FMCG): the plan knows the substitute's promotions and their loss.
 tactical
-    ``exact_safety_stock``: the downstream safety stock is the exact quantile of negative
-    binomial lead-time demand instead of the normal approximation z σ √L.
+    ``exact_safety_stock`` (needs ``blend``): the forecast-driven targets' safety stock is the exact
+    quantile of negative binomial lead-time demand instead of the normal approximation z σ √L
+    (the baseline's (r, Q) optimisation is exact already).
     ``safety_stock_placement``: the upstream buffer is sized for lead-time variability as well
     as demand (where the supply risk sits), instead of demand alone.
     ``co2_network_design`` (FMCG): plant-to-warehouse flows by rail (two more days, lower CO2).
@@ -26,10 +54,13 @@ simulation
     (candidates :data:`TUNING_CANDIDATES`, seeds separate from evaluation) for lowest total cost.
 operational
     ``dynamic_safety_stock``: the safety stock follows the forecast day by day (needs ``blend``).
-    ``echelon_position``: upstream nodes see point-of-sale data and order on the echelon position.
+    ``echelon_position``: upstream nodes see point-of-sale data and order on the echelon position
+    from the forecast (instead of a moving average of the orders they receive).
     ``review_period``: upstream planning weekly instead of monthly.
-    ``consolidation``: downstream order batching from the economic order quantity / interval
-    instead of a fixed lot of days.
+    ``consolidation`` (needs ``blend``): each outlet's review interval from the economic order
+    interval sqrt(2K / (h D)) instead of weekly.
+    ``transport_mode`` (FMCG): per plant-to-warehouse lane, truck or rail by landed cost with CO2
+    priced (:func:`choose_lane_modes`; ``co2_network_design``, when on, fixes rail everywhere).
     ``reallocation`` (FMCG): weekly lateral transfers between regional warehouses.
     ``capacity_preallocation`` (electronics): half of a shut-down supplier's orders are met by a
     reserved domestic backup.
@@ -45,6 +76,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -84,10 +116,13 @@ class Lever:
 
 LEVERS = {lv.name: lv for lv in (
     Lever("blend", "forecasting", "blended forecast (plan + moving average) drives daily targets"),
+    Lever("refit", "forecasting", "blend weights re-fitted on realised forecast errors as data arrive",
+          requires=("blend",)),
     Lever("promotions", "forecasting", "promotion calendar and uplift in the plan", ("fmcg",), ("blend",)),
     Lever("cannibalisation", "forecasting", "substitute promotions and their loss in the plan", ("fmcg",),
           ("blend",)),
-    Lever("exact_safety_stock", "tactical", "exact negative binomial lead-time-demand quantile"),
+    Lever("exact_safety_stock", "tactical", "exact negative binomial quantile in the forecast-driven targets",
+          requires=("blend",)),
     Lever("safety_stock_placement", "tactical", "upstream buffer sized for lead-time variability"),
     Lever("co2_network_design", "tactical", "rail instead of truck into the warehouses", ("fmcg",)),
     Lever("policy_tuning", "simulation", "service level tuned by simulation on common random numbers"),
@@ -95,7 +130,9 @@ LEVERS = {lv.name: lv for lv in (
           requires=("blend",)),
     Lever("echelon_position", "operational", "point-of-sale data shared, echelon ordering upstream"),
     Lever("review_period", "operational", "weekly instead of monthly upstream planning"),
-    Lever("consolidation", "operational", "economic order batching downstream"),
+    Lever("consolidation", "operational", "economic review interval for the forecast-driven outlet orders",
+          requires=("blend",)),
+    Lever("transport_mode", "operational", "per-lane mode choice by landed cost with CO2 priced", ("fmcg",)),
     Lever("reallocation", "operational", "weekly lateral transfers between warehouses", ("fmcg",)),
     Lever("capacity_preallocation", "operational", "reserved backup capacity for a shut-down supplier",
           ("electronics",)),
@@ -110,7 +147,7 @@ def levers(case: str) -> tuple:
     """The levers that apply to ``case`` (the hybrid of that case is all of them on).
 
     >>> levers("electronics")[:3]
-    ('blend', 'exact_safety_stock', 'safety_stock_placement')
+    ('blend', 'refit', 'exact_safety_stock')
     """
     case = check_choice("case", case, CASES)
     return tuple(n for n, lv in LEVERS.items() if case in lv.cases)
@@ -150,27 +187,69 @@ def _module(case):
     return {"electronics": electronics, "fmcg": fmcg}[case]
 
 
-#: The case data's free parameters (not given by the paper, nor by the case data set), which
-#: :func:`calibrate` fits: the traditional planner's cycle-service target (the paper states only
-#: its outcome), the dispersion of daily demand (negative binomial k; the paper states none),
-#: and the length of the supplier shutdown (the paper names the disruption, not its length).
+#: The case data's free parameters and the grids :func:`calibrate` searches.  Neither the paper nor
+#: the case data sets state them:
+#:
+#: * ``service_level``: the traditional planner's cycle-service target β (the paper reports only the
+#:   resulting fill rate); it sets the backorder cost the (r, Q) optimiser prices, h β / (1 - β);
+#: * ``max_lot_days``: the largest outlet lot in days of demand (shelf space and shelf life);
+#: * ``ma_window``: the number of monthly reviews the upstream planner's moving average spans (the
+#:   classical source of bullwhip, Chen et al. 2000; it also sets the downstream planning mean);
+#: * ``dispersion_scale``: multiplies the negative binomial k of daily demand (the paper gives no
+#:   dispersion);
+#: * ``lead_time_sigma_scale``: multiplies the log-sd of the upstream lead times (the paper calls
+#:   them uncertain but gives no spread);
+#: * ``shutdown_days``: the supplier shutdown's length (the paper names the disruption, not its length).
 FREE_PARAMETERS = {
-    "service_level": (0.80, 0.85, 0.90, 0.95),
+    "service_level": (0.6, 0.7, 0.75, 0.8, 0.825, 0.85, 0.875, 0.9, 0.95),
+    "max_lot_days": (7, 10, 14, 21, 30),
+    "ma_window": (1, 2, 3, 4, 6, 9, 12),
+    "shutdown_days": (7, 10, 14, 21, 30),
     "dispersion_scale": (0.5, 1.0, 2.0),
-    "shutdown_days": (14, 21, 30),
+    "lead_time_sigma_scale": (0.5, 1.0, 2.0),
 }
 
-_DEFAULT = {"service_level": 0.95, "dispersion_scale": 1.0, "shutdown_days": 21}
+_DEFAULT = {"service_level": 0.95, "dispersion_scale": 1.0, "lead_time_sigma_scale": 1.0, "shutdown_days": 21,
+            "ma_window": 6, "max_lot_days": 30}
+
+#: Allowed range of every free parameter (inclusive); :func:`calibrate` and :func:`evaluate` refuse others.
+PARAMETER_RANGES = {"service_level": (0.5, 0.995), "dispersion_scale": (0.1, 10.0),
+                    "lead_time_sigma_scale": (0.0, 4.0), "shutdown_days": (1, 120), "ma_window": (1, 24),
+                    "max_lot_days": (1, 90)}
 
 
-def case_system(case: str, *, horizon_days: int = 365, outlets: int = 2000, dispersion_scale: float = 1.0):
+def _check_free(name, value):
+    lo, hi = PARAMETER_RANGES[name]
+    try:
+        ok = lo <= float(value) <= hi
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number in [{lo}, {hi}], got {value!r}") from None
+    if not ok:
+        raise ValueError(f"{name} must be in [{lo}, {hi}], got {value!r}")
+    if name in ("shutdown_days", "ma_window", "max_lot_days") and float(value) != int(value):
+        raise ValueError(f"{name} must be a whole number in [{lo}, {hi}], got {value!r}")
+    return value
+
+
+def case_system(case: str, *, horizon_days: int = 365, outlets: int = 2000, dispersion_scale: float | None = None,
+                lead_time_sigma_scale: float | None = None):
     """The case's physical system (:func:`casekit.cases.fmcg.build_system` or the electronics
-    one), with its demand dispersion k multiplied by ``dispersion_scale`` (a free parameter)."""
+    one), with its demand dispersion k multiplied by ``dispersion_scale`` and the log-sd of the
+    upstream lead times multiplied by ``lead_time_sigma_scale`` (free parameters; ``None``: the
+    calibrated value, :func:`load_calibration`)."""
     case = check_choice("case", case, CASES)
+    if dispersion_scale is None or lead_time_sigma_scale is None:
+        cal = load_calibration(case)
+        dispersion_scale = cal["dispersion_scale"] if dispersion_scale is None else dispersion_scale
+        lead_time_sigma_scale = (cal["lead_time_sigma_scale"] if lead_time_sigma_scale is None
+                                 else lead_time_sigma_scale)
+    _check_free("dispersion_scale", dispersion_scale)
+    _check_free("lead_time_sigma_scale", lead_time_sigma_scale)
     mod = _module(case)
     s = mod.build_system(outlets, horizon_days=horizon_days) if case == "fmcg" else mod.build_system(horizon_days)
-    if dispersion_scale != 1.0:
-        s2 = replace(s, dispersion=float(s.dispersion) * float(dispersion_scale))
+    if dispersion_scale != 1.0 or lead_time_sigma_scale != 1.0:
+        s2 = replace(s, dispersion=float(s.dispersion) * float(dispersion_scale),
+                     lead_up_sigma=np.asarray(s.lead_up_sigma, dtype=float) * float(lead_time_sigma_scale))
         for a in ("days", "outlets", "skus"):
             if hasattr(s, a):
                 object.__setattr__(s2, a, getattr(s, a))
@@ -181,19 +260,39 @@ def case_system(case: str, *, horizon_days: int = 365, outlets: int = 2000, disp
 _FORECASTS: dict = {}
 
 
-def _forecast(case, system, on):
-    """Daily planning demand per downstream node, shape (days, N): the historical mean (flat)
-    unless ``blend`` is on (kept per system and forecasting levers: building it is the slow part)."""
-    key = (case, tuple(n for n in on if LEVERS[n].layer == "forecasting"))
-    return cached_for(_FORECASTS, system, key, lambda: _build_forecast(case, system, on), limit=16)
+def _forecast(case, system, on, history_days=180):
+    """Daily planning demand per downstream node, shape (days, N): the average of the last
+    ``history_days`` days of history (flat: the traditional planner's moving average when the
+    year starts) unless ``blend`` is on (kept per system and forecasting levers: building it is the
+    slow part)."""
+    key = (case, tuple(n for n in on if LEVERS[n].layer == "forecasting" and n != "refit"),
+           history_days if "blend" not in on else 0)
+    return cached_for(_FORECASTS, system, key, lambda: _build_forecast(case, system, on, history_days), limit=16)
 
 
-def _build_forecast(case, system, on):
+def recent_mean(case: str, system, days: int) -> np.ndarray:
+    """Average daily demand per downstream node over the last ``days`` days of the sales history
+    (FMCG: a region-SKU's sales split over its outlets by size, as :func:`casekit.cases.fmcg._hist_mean`)."""
+    case = check_choice("case", case, CASES)
+    days = check_int("days", days, minimum=7, maximum=728)
     mod = _module(case)
-    mu = mod._hist_mean(system)
+    if case == "electronics":
+        dem = mod._data()["demand"]
+        Y = dem.pivot(index="date", columns="sku", values="units")[system.skus["sku"]]
+        return Y.iloc[-days:].mean(axis=0).to_numpy(float)
+    o = system.outlets
+    sales = mod._data()["sales"].sort_values("date")
+    m = sales.groupby(["region", "sku"])["units"].apply(lambda u: u.iloc[-days:].mean())
+    size_sum = mod._data()["outlets"].groupby(["region", "sku"])["size"].sum()
+    key = list(zip(o["region"], o["sku"]))
+    return np.array([m[k] for k in key]) * o["size"].to_numpy() / np.array([size_sum[k] for k in key])
+
+
+def _build_forecast(case, system, on, history_days=180):
+    mod = _module(case)
     D = system.days.size
     if "blend" not in on:
-        return np.tile(mu, (D, 1))
+        return np.tile(recent_mean(case, system, history_days), (D, 1))
     if case == "electronics":
         return mod.rolling_forecast(system)[0]
     return _fmcg_forecast(system, "promotions" in on, "cannibalisation" in on)
@@ -205,6 +304,9 @@ def _fmcg_forecast(system, promotions, cannibalisation):
     return fmcg.blended_forecast(system, promotions=promotions, cannibalisation=cannibalisation)[0]
 
 
+_SS_TABLES: dict = {}
+
+
 def _ss_exact(means, spans, csl, k):
     """Exact safety stock r - E[X] of negative binomial demand (mean m per day, Var = m + m^2/k)
     over ``spans`` days, for an array of means (interpolated on a log grid per span)."""
@@ -213,8 +315,12 @@ def _ss_exact(means, spans, csl, k):
     means = np.asarray(means, dtype=float)
     spans = np.broadcast_to(np.asarray(spans, dtype=int), means.shape[-1:])
     hi = max(60.0, float(means.max()) * 1.2)
-    grid = np.geomspace(0.1, hi, 28)
-    grid, tab = _exact_ss_table(csl, sorted(set(spans.tolist())), k=k, grid=grid)
+    key = (float(csl), tuple(sorted(set(spans.tolist()))), float(k), hi)
+    if key not in _SS_TABLES:                 # building a table is slow: one per (csl, spans, k, range)
+        if len(_SS_TABLES) > 64:
+            _SS_TABLES.pop(next(iter(_SS_TABLES)))
+        _SS_TABLES[key] = _exact_ss_table(csl, list(key[1]), k=k, grid=np.geomspace(0.1, hi, 28))
+    grid, tab = _SS_TABLES[key]
     out = np.zeros_like(means)
     x = np.log(np.clip(means, grid[0], grid[-1]))
     for L in set(spans.tolist()):
@@ -230,26 +336,244 @@ def _ss(means, spans, csl, k, exact):
     return z * np.sqrt((means + means ** 2 / k) * spans)
 
 
-def build_policy(case: str, system, on=(), *, service_level: float = 0.95, tuning_seed: int = 10_000,
-                 tuning_replications: int = 3, tuning_horizon: int = 120):
+# ---------------------------------------------------------------------------------------------
+# the classical planner: (r, Q) optimised per outlet class, upstream order-up-to re-estimated
+# from a moving average of the orders it observes
+# ---------------------------------------------------------------------------------------------
+
+_RQ_CACHE: dict = {}
+
+#: Width of the demand classes the outlets are grouped into for (r, Q) optimisation: means within a
+#: factor of 1.1 share one optimisation (at the class's geometric centre, at most 5 % off).
+RQ_CLASS_RATIO = 1.1
+
+#: Largest downstream lot, in days of mean demand (shelf space and shelf life): where the economic
+#: lot is longer, the planner takes the best (r, Q) with Q at this cap.  Reorder points are kept
+#: >= 0 as well: with emergency shipments clearing backorders above two days of demand, a planned
+#: negative reorder point would never trigger an order.
+MAX_LOT_DAYS = 30
+
+
+def optimized_rq(mean, lead_time, holding_cost, service_level: float, fixed_cost: float, dispersion: float,
+                 max_lot_days: float = None):
+    """(r, Q) per downstream node from the classical-models chapter's :func:`casekit.rq.optimize_rq`.
+
+    Daily demand is negative binomial with mean m_j and Var = m_j + m_j²/k over the lane's lead time
+    L_j (days); h_j is the holding cost per unit-day.  The planner states a cycle-service target β
+    (``service_level``) rather than a backorder cost, so the backorder cost per unit-day it optimises
+    with is the one that makes β the newsvendor critical ratio: p_j = h_j β / (1 - β).  Nodes are
+    grouped by (lead time, holding cost, demand class of width :data:`RQ_CLASS_RATIO`) and each
+    group is optimised once (exactly, Federgruen–Zheng) at its class centre; results are cached.
+    Constraints Q <= ``max_lot_days`` (default :data:`MAX_LOT_DAYS`) days of demand and r >= 0: when the unconstrained optimum
+    breaks one, Q is set to min(Q*, cap) and r is the best r >= 0 for that Q (:func:`casekit.rq.rq_cost_grid`).
+
+    Returns ``(r, Q)`` arrays, one value per node.
+
+    >>> r, Q = optimized_rq([1.5], [2], [20.0], 150 / 170, 100.0, 1e9)   # ~Poisson: Snyder & Shen Ex. 5.8
+    >>> int(r[0]), int(Q[0])
+    (3, 5)
+    """
+    from casekit.rq import optimize_rq, rq_cost_grid
+
+    csl = check_probability("service_level", service_level)
+    if not 0 < csl < 1:
+        raise ValueError(f"service_level must be strictly between 0 and 1, got {csl!r}")
+    mean = np.asarray(mean, dtype=float)
+    L = np.broadcast_to(np.asarray(lead_time, dtype=int), mean.shape)
+    h = np.broadcast_to(np.asarray(holding_cost, dtype=float), mean.shape)
+    k = float(dispersion)
+    cap_days = float(MAX_LOT_DAYS if max_lot_days is None else max_lot_days)
+    cls = np.round(np.log(np.maximum(mean, 0.02)) / np.log(RQ_CLASS_RATIO)).astype(int)
+    r = np.zeros(mean.shape)
+    Q = np.zeros(mean.shape)
+    keys = {}
+    for j, key in enumerate(zip(cls.tolist(), L.tolist(), np.round(h, 10).tolist())):
+        keys.setdefault(key, []).append(j)
+    for (c, lt, hj), idx in keys.items():
+        m = RQ_CLASS_RATIO ** c
+        ck = (m, lt, hj, csl, float(fixed_cost), k, cap_days)
+        if ck not in _RQ_CACHE:
+            p_impl = hj * csl / (1 - csl)
+            demand = stats.nbinom(k, k / (k + m))
+            res = optimize_rq(demand, int(lt), hj, p_impl, float(fixed_cost))
+            rr, qq = float(res.reorder_point), float(res.order_quantity)
+            cap = max(1.0, np.floor(cap_days * m))
+            if qq > cap or rr < 0:          # constrained: C(r, Q) is convex in Q on r(Q) and in r for a fixed Q
+                qq = min(qq, cap)
+                hi = int(np.ceil(m * lt + 8 * np.sqrt(lt * (m + m * m / k)) + 10))
+                grid = rq_cost_grid(range(0, hi + 1), [int(qq)], demand, int(lt), hj, p_impl, float(fixed_cost))
+                rr = float(grid.iloc[:, 0].idxmin())
+            if len(_RQ_CACHE) > 20_000:
+                _RQ_CACHE.clear()
+            _RQ_CACHE[ck] = (rr, qq)
+        r[idx], Q[idx] = _RQ_CACHE[ck]
+    return r, Q
+
+
+class _Planner:
+    """The ``levels(t, view)`` callback (:class:`casekit.policies.OrderUpTo`) of a case's
+    downstream and upstream stages, for rules whose targets depend on what happened in the run.
+
+    Downstream, one of: the (r, Q) rule (``r``, ``Q``: the target is the position plus the lots
+    the rule orders, so the engine orders exactly those), a precomputed daily target ``target``
+    (days, N), or, with ``refit``, a blend re-fitted on realised errors (see :func:`build_policy`).
+    Upstream (``up`` given): periodic order-up-to whose level is re-estimated at every review from a
+    moving average of the orders the node has received from its downstream nodes over the last
+    ``window`` reviews (Chen, Drezner, Ryan & Simchi-Levi 2000):
+
+        S_m(t) = m̂_m(t) · cover_m + const_m,   m̂_m(t) = (orders received in the last window·R days) / (window·R)
+
+    with m̂ starting from the historical daily mean (``prior``).  One planner serves one run: the
+    engine is given a fresh one each time (:attr:`CasePolicy.planner` is a factory).
+    """
+
+    def __init__(self, *, n, parent, every, offset, r=None, Q=None, target=None, refit=None, up=None):
+        self.n, self.parent = n, np.asarray(parent)
+        self.every, self.offset = np.asarray(every), np.asarray(offset)
+        self.r, self.Q, self.target, self.refit, self.up = r, Q, target, refit, up
+        self.plans_upstream = up is not None
+        self._rows = None
+
+    def _start(self, view):
+        from casekit.cases._system import _dn_id, _up_id
+
+        where = {s: i for i, s in enumerate(view.stage_ids)}
+        self._dn = np.array([where[_dn_id(j)] for j in range(self.n)])
+        B = view.position.shape[1]
+        self._B = B
+        self._out = np.zeros((len(view.stage_ids), B))
+        if self.up is not None:
+            u = self.up
+            M = u["prior"].size
+            self._up = np.array([where[_up_id(m)] for m in range(M)])
+            self._G = np.eye(M)[self.parent].T                     # (M, N): which upstream node serves j
+            self._hist = np.tile((u["prior"] * u["review"])[None, :, None], (u["window"], 1, B))
+            self._ptr = 0
+            self._acc = np.zeros((M, B))
+            self._up_level = (u["prior"] * u["cover"] + u["const"])[:, None] * np.ones((1, B))
+        if self.refit is not None:
+            f = self.refit
+            W = f["window"]
+            self._buf = np.tile(f["daily"][0][None, :, None], (W, 1, B))
+            self._sum = self._buf.sum(axis=0)
+            self._sse = np.zeros((2, B))
+            self._w = np.full(B, f["weight"])
+        self._rows = True
+
+    def __call__(self, t, view):
+        if self._rows is None or t == 0:
+            self._start(view)
+        pos = view.position[self._dn]
+        if self.refit is not None:
+            f = self.refit
+            D = view.demand_received[self._dn]
+            ma = self._sum / f["window"]
+            self._sse[0] += ((D - f["daily"][t][:, None]) ** 2).sum(axis=0)
+            self._sse[1] += ((D - ma) ** 2).sum(axis=0)
+            slot = t % f["window"]
+            self._sum += D - self._buf[slot]
+            self._buf[slot] = D
+            if t > 0 and t % f["every"] == 0:                # inverse-MSE weight of the planned forecast
+                tot = self._sse.sum(axis=0)
+                self._w = np.where(tot > 0, self._sse[1] / np.where(tot > 0, tot, 1), self._w)
+                self._sse[:] = 0.0
+            ma = self._sum / f["window"]
+            S = np.round(self._w[None, :] * f["cover"][t][:, None] + (1 - self._w[None, :]) * ma * f["span"][:, None]
+                         + f["ss"][t][:, None])
+            q = np.round(np.maximum(S - pos, 0.0))
+        elif self.r is not None:
+            r, Q = self.r[:, None], self.Q[:, None]
+            q = np.where(pos <= r, (np.floor((r - pos) / Q) + 1) * Q, 0.0)
+            S = pos + q
+        else:
+            S = np.broadcast_to(self.target[t][:, None], pos.shape)
+            q = np.round(np.maximum(S - pos, 0.0))
+        out = self._out
+        out[self._dn] = S
+        if self.up is not None:
+            u = self.up
+            q = q * (((t - self.offset) % self.every) == 0)[:, None]
+            self._acc += self._G @ q
+            if t % u["review"] == 0:
+                if t > 0:
+                    self._hist[self._ptr % u["window"]] = self._acc
+                    self._ptr += 1
+                    m_hat = self._hist.mean(axis=0) / u["review"]
+                    self._up_level = np.round(m_hat * u["cover"][:, None] + u["const"][:, None])
+                self._acc[:] = 0.0
+            out[self._up] = self._up_level
+        return out
+
+
+#: Illustrative planning rates for the ``transport_mode`` lever (not from the paper or the data set):
+#: freight in EUR per tonne-km by mode and the carbon price in EUR per kg CO2e.
+FREIGHT_PER_TONNE_KM = {"truck": 0.10, "rail": 0.06}
+CARBON_PRICE_PER_KG = 0.10
+
+
+def choose_lane_modes(system, *, carbon_price: float = CARBON_PRICE_PER_KG):
+    """Per plant -> warehouse lane (FMCG), the mode among those the case data lists for it
+    (``datasets/fmcg/lanes.csv``: truck or rail) with the lowest landed cost per unit:
+
+        freight_mode · w · d_mode + carbon_price · e_mode · w · d_mode + h_up · (extra days of transit)
+
+    with w the unit weight in tonnes, d the lane's km by that mode, e the emission factor
+    (kg CO2e per tonne-km) and h_up the warehouse holding cost per unit-day (the pipeline stock
+    the slower mode adds).  Returns ``[(mode, extra_days)]`` per warehouse."""
+    from casekit.cases import fmcg
+
+    d = fmcg._data()
+    lanes = d["lanes"][d["lanes"]["origin"] == "PLANT"]
+    wh = d["warehouses"]["warehouse"].tolist()
+    w = np.broadcast_to(np.asarray(system.weight_kg, dtype=float), (system.n,))
+    wu = np.bincount(system.parent, weights=w, minlength=system.m) / np.maximum(
+        np.bincount(system.parent, minlength=system.m), 1) / 1000
+    out = []
+    for m, name in enumerate(wh):
+        opts = lanes[lanes["destination"] == name].set_index("mode")
+        base = float(opts.loc["truck", "lead_time_days"])
+        best = None
+        for mode, row in opts.iterrows():
+            if mode not in FREIGHT_PER_TONNE_KM:
+                continue
+            km = float(row["distance_km"])
+            extra = int(row["lead_time_days"] - base)
+            cost = (FREIGHT_PER_TONNE_KM[mode] + carbon_price * system.factors[mode]) * wu[m] * km \
+                + float(system.h_up[m]) * extra
+            if best is None or cost < best[0]:
+                best = (cost, mode, extra)
+        out.append((best[1], best[2]))
+    return out
+
+
+def build_policy(case: str, system, on=(), *, service_level: float = 0.95, ma_window: int = 6,
+                 max_lot_days: float = MAX_LOT_DAYS, tuning_seed: int = 10_000, tuning_replications: int = 3, tuning_horizon: int = 120):
     """The case's :class:`~casekit.cases.CasePolicy` with the levers ``on`` (see
     :func:`resolve`) and the rest as in the traditional baseline.
 
-    Traditional (no lever): downstream (r, Q) from the two-year average (normal approximation,
-    lot of ``lot_days`` days: 14 FMCG, 30 electronics); upstream order-up-to every 30 days on the
-    local position from the same averages (demand variability only); truck; reactive expediting.
+    Traditional (no lever) = a competent classical planner with local data and historical averages:
+
+    * downstream: continuous-review (r, Q) per node, optimised by :func:`optimized_rq`
+      (:func:`casekit.rq.optimize_rq` on the negative binomial lead-time demand of the two-year
+      average, backorder cost implied by the cycle-service target ``service_level``);
+    * upstream: order-up-to every 30 days on the local position, the level re-estimated at each
+      review from a moving average of the orders received from downstream over the last
+      ``ma_window`` reviews (:class:`_Planner`), covering lead time + review period, plus z σ √(L+R)
+      from the historical demand variance and half the downstream lots;
+    * truck, reactive expediting (emergency shipments for backorders above two days of demand).
     """
     from casekit.cases import CasePolicy, run_case
 
     on = resolve(case, on)
     csl = check_probability("service_level", service_level)
+    ma_window = check_int("ma_window", ma_window, minimum=1, maximum=36)
     if "policy_tuning" in on:
         rest = tuple(n for n in on if n != "policy_tuning")
         mod = _module(case)
         tuning_horizon = min(tuning_horizon, system.days.size - mod.LOOKAHEAD - mod.WARMUP)
         costs = {}
         for c in TUNING_CANDIDATES:
-            pol = build_policy(case, system, rest, service_level=c)
+            pol = build_policy(case, system, rest, service_level=c, ma_window=ma_window, max_lot_days=max_lot_days)
             r = run_case(system, pol, horizon=tuning_horizon, replications=tuning_replications, seed=tuning_seed,
                          warmup=mod.WARMUP)
             k = r.kpis
@@ -257,26 +581,27 @@ def build_policy(case: str, system, on=(), *, service_level: float = 0.95, tunin
         csl = min(costs, key=costs.get)
     mod = _module(case)
     k = float(system.dispersion)
-    lot_days = 14 if case == "fmcg" else 30
     N, M = system.n, system.m
-    F = _forecast(case, system, on)
+    F = _forecast(case, system, on, history_days=min(30 * ma_window, 728))
     T = system.days.size - mod.LOOKAHEAD
     t = np.arange(T)[:, None]
     L = system.lead_dn.astype(int)
     onehot = np.eye(M)[system.parent]
     mu = F[:T].mean(axis=0)
     exact = "exact_safety_stock" in on
+    refit = None
     if "blend" not in on:
-        # (r, Q): constant reorder point, fixed or economic lot
-        Q = (np.sqrt(2 * system.K_dn * mu / system.h_dn) if "consolidation" in on else mu * lot_days)
+        # classical (r, Q) optimised per outlet class (the normal approximation's z σ √L when the
+        # exact quantile lever is off would be a second, cruder rule: the optimiser is exact already)
+        r_opt, Q = optimized_rq(mu, L, system.h_dn, csl, system.K_dn, k, max_lot_days)
+        level = np.round(r_opt)
         Q = np.maximum(np.round(Q), 1.0)
-        level = np.round(mu * L + _ss(mu, L, csl, k, exact))
-        kind, rev, dn_stock = "rQ", 1, level + Q / 2
+        kind, rev, dn_stock = "rQ", np.ones(N, dtype=int), level + Q / 2
     else:
         if "consolidation" in on:
             rev = np.clip(np.round(np.sqrt(2 * system.K_dn / (system.h_dn * np.maximum(mu, 1e-3)))), 1, 14).astype(int)
         else:
-            rev = np.full(N, lot_days // 2 if case == "fmcg" else 7, dtype=int)
+            rev = np.full(N, 7, dtype=int)
         cum = np.vstack([np.zeros((1, N)), np.cumsum(F, axis=0)])
         cover = cum[t + 1 + L[None, :] + rev[None, :], np.arange(N)] - cum[t + 1, np.arange(N)]
         span = L + rev
@@ -284,10 +609,20 @@ def build_policy(case: str, system, on=(), *, service_level: float = 0.95, tunin
               else np.broadcast_to(_ss(mu, span, csl, k, exact), (T, N)))
         level = np.round(cover + ss)
         Q, kind, dn_stock = None, "order_up_to", level
+        if "refit" in on:
+            w0 = 0.5
+            refit = {"daily": F[:T], "cover": cover, "span": span.astype(float), "ss": np.asarray(ss),
+                     "window": 28, "every": 28, "weight": w0}
     # upstream
     review = 7 if "review_period" in on else 30
     rail = "co2_network_design" in on
-    Lu = system.lead_up_median + (2 if rail else 0)
+    extra_up = np.full(M, 2 if rail else 0)
+    up_modes = ["rail" if rail else "truck"] * M
+    if "transport_mode" in on and not rail:
+        chosen = choose_lane_modes(system)
+        up_modes = [c[0] for c in chosen]
+        extra_up = np.array([c[1] for c in chosen])
+    Lu = system.lead_up_median + extra_up
     span_u = np.ceil(Lu).astype(int) + review
     var_d = (mu + mu ** 2 / k) @ onehot
     mean_m = mu @ onehot
@@ -297,6 +632,8 @@ def build_policy(case: str, system, on=(), *, service_level: float = 0.95, tunin
     else:
         sd_u = np.sqrt(span_u * var_d)
     echelon = "echelon_position" in on
+    lot_extra = (Q / 2) @ onehot if Q is not None else np.zeros(M)
+    up_plan = None
     if echelon:
         Fm = F @ onehot
         cm = np.vstack([np.zeros((1, M)), np.cumsum(Fm, axis=0)])
@@ -304,15 +641,26 @@ def build_policy(case: str, system, on=(), *, service_level: float = 0.95, tunin
         stock = dn_stock if np.ndim(dn_stock) == 2 else np.broadcast_to(dn_stock, (T, N))
         up_level = np.round(stock @ onehot + fut + z * sd_u[None, :])
     else:
-        extra = (Q / 2) @ onehot if Q is not None else 0.0
-        up_level = np.round(mean_m * span_u + z * sd_u + extra)
+        up_level = np.round(mean_m * span_u + z * sd_u + lot_extra)
+        up_plan = {"prior": mean_m, "cover": span_u.astype(float), "const": z * sd_u + lot_extra,
+                   "review": review, "window": ma_window}
+    planner = None
+    if up_plan is not None or refit is not None:
+        planner = partial(_Planner, n=N, parent=system.parent, every=rev, offset=(-np.arange(N)) % rev,
+                          r=level if kind == "rQ" else None, Q=Q, target=level if refit is None and kind != "rQ"
+                          else None, refit=refit, up=up_plan)
     threshold = 2 * float(np.median(mod._hist_mean(system)))
+    modes_differ = len(set(up_modes)) > 1 or (up_modes[0] != ("rail" if rail else "truck"))
+    from casekit.cases._system import PLANT, _up_id
+    lane_modes = tuple(((PLANT, _up_id(m)), up_modes[m], int(extra_up[m])) for m in range(M)) if modes_differ else ()
     return CasePolicy("+".join(on) or "traditional", kind, level, Q, up_level, review, echelon,
-                      up_mode="rail" if rail else "truck", up_extra_days=2 if rail else 0, dn_review=rev,
+                      up_mode="rail" if rail else "truck", up_extra_days=2 if rail else 0,
+                      dn_review=rev if kind != "rQ" else 1,
                       expedite_threshold=threshold, reallocate="reallocation" in on,
                       backup_share=0.5 if "capacity_preallocation" in on else 0.0, backup_lead=3,
-                      backup_mode="truck", backup_km=400.0,
-                      info={"levers": on, "service_level": float(csl)})
+                      backup_mode="truck", backup_km=400.0, planner=planner, lane_modes=lane_modes,
+                      info={"levers": on, "service_level": float(csl), "ma_window": ma_window,
+                            "up_modes": tuple(up_modes)})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -336,9 +684,14 @@ class Table3Run:
     replication; columns fill_rate (%), total_cost (holding + ordering + shortage), holding_cost,
     ordering_cost, shortage_cost, emergency_cost, reallocation_cost, co2_kg, bullwhip (orders
     the upstream echelon places / customer demand, per :data:`BUCKET` days), order_cycle_std
-    (std of the upstream echelon's orders per bucket, in % of the mean demand per bucket: the
-    paper does not state its unit), recovery_days (after a supplier
-    shutdown, against the no-disruption run on the same random numbers))."""
+    (std of the upstream echelon's orders per bucket, in **days of mean daily demand**: the paper
+    does not state its unit), demand_cv (coefficient of variation of customer demand per bucket, %),
+    recovery_days (after a supplier shutdown, against the no-disruption run on the same random
+    numbers)).
+
+    Because bullwhip and order-cycle std are read off the same bucketed order stream,
+    order_cycle_std = BUCKET · sqrt(bullwhip) · demand_cv / 100 (up to the orders' and demand's
+    means differing): for a given demand, the two rows are not independent."""
 
     case: str
     levers: tuple
@@ -356,6 +709,7 @@ def _table3_values(run, shock, shutdown_end, review_periods):
     bw = metrics.bucketed_bullwhip(up[:, None, :], dem[:, None, :], bucket=BUCKET, review_periods=review_periods)
     ocs = metrics.order_cycle_std(up[:, None, :], bucket=BUCKET, review_periods=review_periods)
     mean_daily = dem.mean(axis=1)
+    db = metrics.aggregate_to_buckets(dem, BUCKET)[0]
     out = pd.DataFrame({
         "fill_rate": 100 * met.sum(axis=1) / dem.sum(axis=1),
         "total_cost": (k["holding_cost"] + k["ordering_cost"] + k["shortage_cost"]).to_numpy(),
@@ -365,7 +719,8 @@ def _table3_values(run, shock, shutdown_end, review_periods):
         "reallocation_cost": k0["transfer_cost"].to_numpy(),
         "co2_kg": k["co2_kg"].to_numpy(),
         "bullwhip": np.asarray(bw.network, dtype=float),
-        "order_cycle_std": 100 * ocs.per_echelon[:, 0] / (BUCKET * mean_daily),
+        "order_cycle_std": ocs.per_echelon[:, 0] / mean_daily,
+        "demand_cv": 100 * db.std(axis=-1, ddof=1) / db.mean(axis=-1),
     })
     if shock is not None:
         s_dem, s_met = shock.simulation.totals["demand"], shock.simulation.totals["met"]
@@ -394,13 +749,17 @@ def evaluate(case: str, on=(), *, system=None, horizon_days: int = 365, replicat
     case = check_choice("case", case, CASES)
     on = resolve(case, on)
     check_int("replications", replications, minimum=2)
-    cal = load_calibration(case) if calibration is None else calibration
-    sl = cal["service_level"] if service_level is None else service_level
-    sd = int(cal["shutdown_days"] if shutdown_days is None else shutdown_days)
+    cal = {**_DEFAULT, **(load_calibration(case) if calibration is None else calibration)}
+    for name in _DEFAULT:
+        _check_free(name, cal[name])
+    sl = _check_free("service_level", cal["service_level"] if service_level is None else service_level)
+    sd = int(_check_free("shutdown_days", cal["shutdown_days"] if shutdown_days is None else shutdown_days))
     ds = cal["dispersion_scale"] if dispersion_scale is None else dispersion_scale
     if system is None:
-        system = case_system(case, horizon_days=horizon_days, outlets=outlets, dispersion_scale=ds)
-    pol = build_policy(case, system, on, service_level=sl)
+        system = case_system(case, horizon_days=horizon_days, outlets=outlets, dispersion_scale=ds,
+                             lead_time_sigma_scale=cal["lead_time_sigma_scale"])
+    pol = build_policy(case, system, on, service_level=sl, ma_window=int(cal["ma_window"]),
+                       max_lot_days=float(cal["max_lot_days"]))
     mod = _module(case)
     start = min(90, horizon_days // 3)
     kw = dict(horizon=horizon_days, replications=replications, seed=seed, warmup=mod.WARMUP)
@@ -525,8 +884,9 @@ def ablation(case: str, *, replications: int = 30, horizon_days: int = 365, seed
     """
     case = check_choice("case", case, CASES)
     cal = load_calibration(case) if calibration is None else calibration
-    system = case_system(case, horizon_days=horizon_days, outlets=outlets,
-                         dispersion_scale=cal["dispersion_scale"])
+    cal = {**_DEFAULT, **cal}
+    system = case_system(case, horizon_days=horizon_days, outlets=outlets, dispersion_scale=cal["dispersion_scale"],
+                         lead_time_sigma_scale=cal["lead_time_sigma_scale"])
     kw = dict(system=system, horizon_days=horizon_days, replications=replications, seed=seed, calibration=cal,
               recovery=recovery)
     trad = evaluate(case, (), **kw)
@@ -558,63 +918,157 @@ CALIBRATION_PATH = Path(__file__).resolve().parent.parent / "datasets" / "framew
 #: Calibration targets: Table 3's traditional column rows (casekit.paper row keys).
 _TARGET_ROWS = ("fill_rate", "bullwhip", "order_cycle_std", "recovery_days")
 
+#: The rows the search scores.  Order-cycle std is not scored: on the same bucketed order stream it
+#: equals BUCKET · sqrt(bullwhip) · CV of bucket demand, so once bullwhip is fitted it is fixed by the
+#: case's demand; :func:`calibrate` reports whether the paper's pair is consistent with that demand.
+FIT_ROWS = ("fill_rate", "bullwhip", "recovery_days")
+
+#: Order in which the coordinate search visits the free parameters.
+_SEARCH_ORDER = ("ma_window", "service_level", "max_lot_days", "shutdown_days", "dispersion_scale",
+                 "lead_time_sigma_scale")
+
 
 def load_calibration(case: str) -> dict:
     """The calibrated free parameters of ``case`` (:data:`FREE_PARAMETERS`) from
-    :data:`CALIBRATION_PATH`, or the uncalibrated defaults when the file has no entry."""
+    :data:`CALIBRATION_PATH`, or the uncalibrated defaults for any the file does not hold."""
     case = check_choice("case", case, CASES)
+    out = dict(_DEFAULT)
     if CALIBRATION_PATH.exists():
         d = json.loads(CALIBRATION_PATH.read_text())
         if case in d:
-            return {k: d[case]["parameters"][k] for k in FREE_PARAMETERS}
-    return dict(_DEFAULT)
+            out.update({k: v for k, v in d[case]["parameters"].items() if k in FREE_PARAMETERS})
+    return out
 
 
-def calibrate(case: str, *, grid: dict | None = None, replications: int = 6, horizon_days: int = 365,
-              seed: int = 20_000, outlets: int = 300) -> dict:
+def _fit_table(targets, measured, ci=None, demand_cv=None, hybrid=None):
+    fit = {}
+    for row in _TARGET_ROWS:
+        m = measured[row]
+        f = {"target": targets[row], "measured": m, "tolerance": TOLERANCE[row],
+             "within": bool(abs(m - targets[row]) <= TOLERANCE[row])}
+        if ci is not None:
+            f["ci_low"], f["ci_high"] = ci[row]
+        if not f["within"]:
+            f["reason"] = _reason(row, targets, measured, demand_cv, hybrid)
+        fit[row] = f
+    return fit
+
+
+def _reason(row, targets, measured, demand_cv, hybrid=None):
+    if row == "order_cycle_std" and demand_cv is not None:
+        need = 100 * targets["order_cycle_std"] / (BUCKET * np.sqrt(targets["bullwhip"]))
+        at = BUCKET * np.sqrt(targets["bullwhip"]) * demand_cv / 100
+        txt = (f"order-cycle std (days of demand) = {BUCKET} x sqrt(bullwhip) x CV of {BUCKET}-day demand; the "
+               f"paper's pair (bullwhip {targets['bullwhip']:g}, std {targets['order_cycle_std']:g}) needs a demand CV "
+               f"of {need:.1f} %, the case's demand has {demand_cv:.1f} %, so at bullwhip {targets['bullwhip']:g} the "
+               f"std is {at:.2f}")
+        if hybrid is not None:
+            txt += (f"; the paper's own columns disagree too: std²/bullwhip (proportional to the demand's variance, "
+                    f"the same for both policies) is {targets['order_cycle_std'] ** 2 / targets['bullwhip']:.1f} "
+                    f"traditional vs {hybrid['order_cycle_std'] ** 2 / hybrid['bullwhip']:.1f} hybrid")
+        return txt
+    return (f"not reached together with the other targets by the search over {list(FREE_PARAMETERS)} "
+            f"(best compromise of the scored rows {list(FIT_ROWS)})")
+
+
+def calibrate(case: str, *, grid: dict | None = None, start: dict | None = None, replications: int = 6,
+              horizon_days: int = 365, seed: int = 20_000, outlets: int = 300, sweeps: int = 2,
+              check_replications: int = 0, check_outlets: int = 2000, check_seed: int = 1) -> dict:
     """Fit the free parameters (:data:`FREE_PARAMETERS`) so the traditional baseline reproduces
     the paper's traditional column (targets read from :func:`casekit.paper.table3`).
 
-    Grid search on random numbers ``seed`` (kept apart from the evaluation seeds, which start at
-    1): for every combination, the traditional baseline is simulated and scored by
-    Σ_rows ((measured - target) / tolerance)², tolerances :data:`TOLERANCE`.  Returns
-    ``{"parameters", "fit": {row: {"target", "measured", "tolerance", "within"}}, "score", "grid",
-    "seed", "replications", "horizon_days", "outlets"}``.
-    """
-    import itertools
+    Procedure (seeded, on common random numbers ``seed``, kept apart from the evaluation seeds,
+    which start at 1): a **coordinate search** from ``start`` (default the stored calibration):
+    for each free parameter in turn (:data:`_SEARCH_ORDER`), every value of its ``grid`` is tried
+    with the others fixed and the best kept; ``sweeps`` passes, stopping early when a pass changes
+    nothing.  Each trial simulates the traditional baseline (``replications`` x ``horizon_days``,
+    ``outlets`` FMCG outlets: a reduced size for speed) and scores it by
+    Σ_rows ((measured - target) / tolerance)² over :data:`FIT_ROWS`, tolerances :data:`TOLERANCE`.
+    With ``check_replications`` > 0 the fitted parameters are then checked at full size
+    (``check_outlets``) on the evaluation seed ``check_seed``: ``"fit"`` holds that check with 95 %
+    intervals, ``"search_fit"`` the search's own numbers.  A target missed says why (``"reason"``).
 
+    Returns ``{"parameters", "fit", "search_fit", "score", "grid", "trials", "seed", "replications",
+    "horizon_days", "outlets", "check"}``.
+    """
     case = check_choice("case", case, CASES)
     grid = dict(FREE_PARAMETERS if grid is None else grid)
-    for k in grid:
+    for k, values in grid.items():
         check_choice("grid", k, tuple(FREE_PARAMETERS))
+        for v in values:
+            _check_free(k, v)
+    p = {**load_calibration(case), **(start or {})}
+    for k, v in p.items():
+        _check_free(k, v)
+    check_int("sweeps", sweeps, minimum=1)
     t3 = paper.table3(case)
     targets = {r: metrics.check_metric_value(t3.loc[r, "metric"], float(t3.loc[r, "traditional"]))
                for r in _TARGET_ROWS}
-    best = None
-    systems = {}
-    for combo in itertools.product(*grid.values()):
-        p = {**_DEFAULT, **dict(zip(grid, combo))}
-        ds = p["dispersion_scale"]
-        if ds not in systems:
-            systems[ds] = case_system(case, horizon_days=horizon_days, outlets=outlets, dispersion_scale=ds)
-        r = evaluate(case, (), system=systems[ds], horizon_days=horizon_days, replications=replications, seed=seed,
-                     calibration=p)
-        meas = {row: float(r.values[row].mean()) for row in _TARGET_ROWS}
-        score = sum(((meas[row] - targets[row]) / TOLERANCE[row]) ** 2 for row in _TARGET_ROWS)
-        if best is None or score < best[0]:
-            best = (score, p, meas)
-    score, p, meas = best
-    fit = {row: {"target": targets[row], "measured": meas[row], "tolerance": TOLERANCE[row],
-                 "within": abs(meas[row] - targets[row]) <= TOLERANCE[row]} for row in _TARGET_ROWS}
-    return {"parameters": {k: (float(v) if k != "shutdown_days" else int(v)) for k, v in p.items()}, "fit": fit,
-            "score": float(score), "grid": {k: list(v) for k, v in grid.items()}, "seed": seed,
-            "replications": replications, "horizon_days": horizon_days, "outlets": outlets}
+    systems, seen = {}, {}
+
+    def trial(q):
+        key = tuple(sorted(q.items()))
+        if key not in seen:
+            sk = (q["dispersion_scale"], q["lead_time_sigma_scale"])
+            if sk not in systems:
+                systems[sk] = case_system(case, horizon_days=horizon_days, outlets=outlets, dispersion_scale=sk[0],
+                                          lead_time_sigma_scale=sk[1])
+            r = evaluate(case, (), system=systems[sk], horizon_days=horizon_days, replications=replications,
+                         seed=seed, calibration=q)
+            meas = {row: float(r.values[row].mean()) for row in (*_TARGET_ROWS, "demand_cv")}
+            score = sum(((meas[row] - targets[row]) / TOLERANCE[row]) ** 2 for row in FIT_ROWS)
+            seen[key] = (score, meas)
+        return seen[key]
+
+    best = trial(p)
+    for _ in range(sweeps):
+        moved = False
+        for name in _SEARCH_ORDER:
+            for v in grid.get(name, ()):
+                q = {**p, name: v}
+                res = trial(q)
+                if res[0] < best[0] - 1e-12:
+                    best, p, moved = res, q, True
+        if not moved:
+            break
+    score, meas = best
+    params = {k: (int(v) if k in ("shutdown_days", "ma_window", "max_lot_days") else float(v)) for k, v in p.items()}
+    hybrid = {r: float(t3.loc[r, "hybrid"]) for r in ("bullwhip", "order_cycle_std")}
+    out = {"parameters": params, "search_fit": _fit_table(targets, meas, demand_cv=meas["demand_cv"], hybrid=hybrid),
+           "score": float(score), "grid": {k: list(v) for k, v in grid.items()}, "trials": len(seen), "seed": seed,
+           "replications": replications, "horizon_days": horizon_days, "outlets": outlets, "check": None}
+    out["fit"] = out["search_fit"]
+    if check_replications:
+        r = evaluate(case, (), horizon_days=horizon_days, replications=check_replications, seed=check_seed,
+                     outlets=check_outlets, calibration=params)
+        ci = {row: metrics.mean_ci(r.values[row].to_numpy())[1:] for row in _TARGET_ROWS}
+        cm = {row: float(r.values[row].mean()) for row in (*_TARGET_ROWS, "demand_cv")}
+        out["fit"] = _fit_table(targets, cm, {k: (float(a), float(b)) for k, (a, b) in ci.items()}, cm["demand_cv"],
+                                hybrid)
+        out["check"] = {"replications": check_replications, "outlets": check_outlets, "seed": check_seed,
+                        "horizon_days": horizon_days, "demand_cv": cm["demand_cv"]}
+    return out
 
 
-def write_calibration(path: Path | str = CALIBRATION_PATH, **kw) -> dict:
-    """Run :func:`calibrate` for both cases and write the result as JSON (regenerates the file)."""
-    out = {case: calibrate(case, **kw) for case in CASES}
-    Path(path).write_text(json.dumps(out, indent=1, default=float) + "\n")
+def write_calibration(path: Path | str = CALIBRATION_PATH, cases=CASES, **kw) -> dict:
+    """Run :func:`calibrate` for ``cases`` and write the result as JSON (atomically: a temporary
+    file in the same folder, then renamed; cases not run keep their stored entry)."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    out = json.loads(path.read_text()) if path.exists() else {}
+    for case in cases:
+        out[case] = calibrate(case, **kw)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".calibration-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(out, indent=1, default=float) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
     return out
 
 
@@ -628,7 +1082,7 @@ ROW_QUANTITY = {"fill_rate": "fill_rate", "total_cost_change": "total_cost", "bu
                 "co2_change": "co2_kg", "order_cycle_std": "order_cycle_std", "recovery_days": "recovery_days"}
 
 _QUNIT = {"fill_rate": "points", "total_cost": "%", "bullwhip": "", "emergency_cost": "%", "holding_cost": "%",
-          "co2_kg": "%", "order_cycle_std": "points", "recovery_days": "days"}
+          "co2_kg": "%", "order_cycle_std": "days of demand", "recovery_days": "days"}
 
 
 def movers(frame: pd.DataFrame) -> pd.DataFrame:

@@ -47,15 +47,22 @@ def elec():
 
 
 def test_traditional_baseline_is_classical(elec):
-    p = fw.build_policy("electronics", elec, ())
+    p = fw.build_policy("electronics", elec, (), service_level=0.9, ma_window=2)
     assert p.kind == "rQ" and p.up_review == 30 and not p.up_echelon and p.up_mode == "truck"
     assert p.expedite_threshold is not None and p.backup_share == 0 and not p.reallocate
-    # reorder point = mean lead-time demand + z sigma sqrt(L) from the historical average (normal approximation)
+    assert p.planner is not None and p.planner().plans_upstream     # moving-average upstream planner
+    # (r, Q) = the classical-models chapter's exact optimum (casekit.rq.optimize_rq) for the SKU's
+    # demand class, backorder cost h β / (1 - β), unless the lot cap or r >= 0 binds
     from scipy import stats
-    mu = p.level * 0 + fw._module("electronics")._hist_mean(elec)
-    L = elec.lead_dn
-    sd = np.sqrt(mu + mu ** 2 / elec.dispersion)
-    np.testing.assert_allclose(p.level, np.round(mu * L + stats.norm.ppf(0.95) * sd * np.sqrt(L)))
+
+    from casekit.rq import optimize_rq
+    mu = fw.recent_mean("electronics", elec, 60)
+    j = int(np.argmax(mu))
+    m = fw.RQ_CLASS_RATIO ** round(np.log(mu[j]) / np.log(fw.RQ_CLASS_RATIO))
+    k, h = elec.dispersion, elec.h_dn[j]
+    res = optimize_rq(stats.nbinom(k, k / (k + m)), int(elec.lead_dn[j]), h, h * 0.9 / 0.1, elec.K_dn)
+    assert res.order_quantity <= fw.MAX_LOT_DAYS * m and res.reorder_point >= 0
+    assert (p.level[j], p.Q[j]) == (res.reorder_point, res.order_quantity)
 
 
 @pytest.mark.parametrize("lever, field, value", [
@@ -68,11 +75,12 @@ def test_one_lever_alone_changes_its_own_field(elec, lever, field, value):
     assert p.kind == base.kind
 
 
-def test_exact_safety_stock_lever_changes_only_the_reorder_points(elec):
-    base = fw.build_policy("electronics", elec, ())
+def test_exact_safety_stock_lever_changes_only_the_forecast_targets(elec):
+    assert fw.resolve("electronics", ["exact_safety_stock"]) == ("blend", "exact_safety_stock")
+    base = fw.build_policy("electronics", elec, ["blend"])
     p = fw.build_policy("electronics", elec, ["exact_safety_stock"])
-    assert p.kind == "rQ" and not np.array_equal(p.level, base.level)
-    np.testing.assert_array_equal(p.Q, base.Q)
+    assert p.kind == base.kind == "order_up_to" and not np.array_equal(p.level, base.level)
+    np.testing.assert_array_equal(p.dn_review, base.dn_review)
 
 
 def test_exact_safety_stock_matches_the_negative_binomial_quantile():
@@ -130,7 +138,7 @@ def test_verdict_table_takes_the_paper_figures_from_casekit_paper():
 # ------------------------------------------------------------------ running on the engine
 
 def test_evaluate_is_reproducible_and_reports_every_row(elec):
-    cal = {"service_level": 0.9, "dispersion_scale": 1.0, "shutdown_days": 14}
+    cal = {**fw.load_calibration("electronics"), "service_level": 0.9, "shutdown_days": 14}
     kw = dict(system=elec, horizon_days=120, replications=2, seed=3, calibration=cal)
     a = fw.evaluate("electronics", (), **kw)
     b = fw.evaluate("electronics", (), **kw)
@@ -147,7 +155,8 @@ def test_evaluate_refuses_one_replication(elec):
 
 
 def test_calibration_is_reproducible_on_a_small_instance():
-    kw = dict(grid={"service_level": (0.85, 0.95)}, replications=2, horizon_days=90, seed=20_000)
+    kw = dict(grid={"service_level": (0.85, 0.95)}, start={"service_level": 0.85}, replications=2, horizon_days=90,
+              seed=20_000)
     a = fw.calibrate("electronics", **kw)
     b = fw.calibrate("electronics", **kw)
     assert a == b

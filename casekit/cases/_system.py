@@ -117,6 +117,8 @@ class CasePolicy:
     backup_mode: str = "truck"
     backup_km: float = 400.0
     info: dict = field(default_factory=dict)
+    planner: object = None       # factory of an OrderUpTo level callback for the downstream (and upstream) stages
+    lane_modes: tuple = ()       # ((origin stage, destination stage), mode, extra days): lane modes chosen per lane
 
 
 @dataclass(frozen=True)
@@ -210,13 +212,20 @@ def case_policy(system: CaseSystem, policy: CasePolicy):
         down = OrderUpTo({**{i: (lv[:, j] if lv.ndim == 2 else float(lv[j])) for j, i in enumerate(dn)},
                           **{i: 0.0 for i in up + (PLANT,)}})
     rev = np.broadcast_to(np.asarray(P.dn_review, dtype=int), (N,))
+    callback = None
+    if P.planner is not None:                    # a fresh planner (it keeps state) for every run
+        callback = P.planner()
+        down = OrderUpTo(callback)
     if (rev > 1).any():
         every = {i: int(rev[j]) for j, i in enumerate(dn)}
         offset = {i: int((-j) % rev[j]) for j, i in enumerate(dn)}
         down = Periodic(down, every, offset)
     ul = np.asarray(P.up_level, dtype=float)
-    upper = OrderUpTo({**{i: (ul[:, m] if ul.ndim == 2 else float(ul[m])) for m, i in enumerate(up)},
-                       **{i: 0.0 for i in dn}, PLANT: 0.0}, echelon=bool(P.up_echelon))
+    if callback is not None and getattr(callback, "plans_upstream", False):
+        upper = OrderUpTo(callback)
+    else:
+        upper = OrderUpTo({**{i: (ul[:, m] if ul.ndim == 2 else float(ul[m])) for m, i in enumerate(up)},
+                           **{i: 0.0 for i in dn}, PLANT: 0.0}, echelon=bool(P.up_echelon))
     upper = Periodic(upper, int(P.up_review), 0)
     plant = OrderUpTo(0.0)                       # passes every order straight through
     return Mixed({dn: down, up: upper, PLANT: plant})
@@ -239,6 +248,7 @@ def case_config(system: CaseSystem, policy: CasePolicy):
         ex = Expedite(S.emergency_cost, threshold=float(P.expedite_threshold), mode=S.emergency_mode,
                       distance_km={_dn_id(j): float(S.emergency_km[j]) for j in range(N)})
     modes = {(PLANT, u): TransportMode(P.up_mode, extra_periods=int(P.up_extra_days)) for u in up}
+    modes.update({tuple(lane): TransportMode(mode, extra_periods=int(extra)) for lane, mode, extra in P.lane_modes})
     transfers = None
     if P.reallocate and M > 1:
         transfers = Transfers(up, every=7, offset=0, trigger_periods=3.0, share=0.5, cost_per_unit=S.transfer_cost,
