@@ -786,7 +786,9 @@ def verdict(paper_value: float, paper_change: float, measured, change, tolerance
     change (hybrid - traditional, or the % change it prints) and ``change`` the measured paired
     change interval ``(mean, low, high)`` in the same unit.
 
-    * *reproduced*: the paper's hybrid figure lies within ``tolerance`` of the measured interval;
+    * *reproduced*: the paper's hybrid figure lies within ``tolerance`` of the measured interval
+      and the paired change does not clearly go the other way (a hybrid level that lands on the
+      paper's figure by moving away from it is not a reproduction);
     * otherwise, from the paired change interval: *no clear change* when it contains 0,
       *same direction, different size* when it lies on the paper's side of 0, *opposite* else.
 
@@ -796,14 +798,17 @@ def verdict(paper_value: float, paper_change: float, measured, change, tolerance
     'same direction, different size'
     >>> verdict(1.13, -0.32, (1.5, 1.4, 1.6), (0.1, 0.02, 0.2), 0.1)
     'opposite'
+    >>> verdict(4.0, -2.1, (3.66, 3.62, 3.70), (1.03, 1.00, 1.06), 0.5)   # right level, wrong way
+    'opposite'
     """
     _, lo, hi = (float(x) for x in measured)
     cm, clo, chi = (float(x) for x in change)
     if not tolerance >= 0:
         raise ValueError(f"tolerance must be >= 0, got {tolerance!r}")
-    if lo - tolerance <= paper_value <= hi + tolerance:
+    clear = not (clo <= 0 <= chi)
+    if lo - tolerance <= paper_value <= hi + tolerance and not (clear and np.sign(cm) != np.sign(paper_change)):
         return VERDICTS[0]
-    if clo <= 0 <= chi:
+    if not clear:
         return VERDICTS[2]
     return VERDICTS[1] if np.sign(cm) == np.sign(paper_change) else VERDICTS[3]
 

@@ -105,6 +105,9 @@ def test_verdicts_cover_the_four_outcomes():
     assert fw.verdict(97.0, 6.0, (93.0, 92.5, 93.5), (2.0, 1.5, 2.5), 1.0) == "same direction, different size"
     assert fw.verdict(97.0, 6.0, (91.0, 90.5, 91.5), (0.1, -0.2, 0.4), 1.0) == "no clear change"
     assert fw.verdict(97.0, 6.0, (89.0, 88.5, 89.5), (-2.0, -2.5, -1.5), 1.0) == "opposite"
+    # the paper's order-cycle std 6.1 -> 4.0 (FMCG): a hybrid at 3.66 that rose from 2.64 lands near
+    # the paper's level by moving the other way, which is no reproduction
+    assert fw.verdict(4.0, -2.1, (3.66, 3.62, 3.70), (1.03, 1.00, 1.06), 0.5) == "opposite"
     with pytest.raises(ValueError, match="tolerance"):
         fw.verdict(1.0, 1.0, (1, 1, 1), (1, 1, 1), -1.0)
 
