@@ -113,7 +113,7 @@ class _Spec:
         raise NotImplementedError
 
     def __repr__(self):
-        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if v not in (None, False))
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if v is not None and v is not False)
         return f"{type(self).__name__}({args})"
 
 
