@@ -8,6 +8,7 @@
     casekit apps [--port 8866] [--max-kernels N]
                                               serve the Voila app gallery (URL with its access token)
     casekit execute-all [--out DIR]           rerun every notebook (make notebooks)
+    casekit book [--out DIR] [--executed DIR] build the course book: the executed curriculum as HTML (make book)
 
 Every command works on the course folder: ``$CASEKIT_ROOT``, else the nearest folder from the
 current directory upwards that holds ``notebooks/NN_slug.ipynb`` (made by ``casekit init``, or a
@@ -135,6 +136,24 @@ def _cmd_execute_all(args) -> int:
     return 1 if failures else 0
 
 
+def _cmd_book(args) -> int:
+    from casekit.book import BookError, build_book
+    from casekit.runner import RunInterrupted
+
+    try:
+        book = build_book(args.out, args.executed)
+    except BookError as exc:
+        print(f"casekit book: {exc}", file=sys.stderr)
+        return 1
+    except RunInterrupted as exc:
+        print(f"casekit book: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(f"built the course book in {book.seconds:.1f} s: {len(book.chapters)} chapters "
+          f"({len(book.reused)} reused from {args.executed}, {len(book.executed)} executed now)")
+    print(f"  open {book.index.resolve()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="casekit", description="casekit: inventory-control curriculum tools")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -172,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("execute-all", help="rerun every notebook and app into --out")
     ex.add_argument("--out", type=Path, default=Path("build/notebooks"))
     ex.set_defaults(func=_cmd_execute_all)
+    book = sub.add_parser("book", help="build the course book: the executed curriculum as a static website")
+    book.add_argument("--out", type=Path, default=Path("build/book"))
+    book.add_argument("--executed", type=Path, default=Path("build/notebooks"),
+                      help="executed notebooks to reuse when newer than their source (make notebooks writes them)")
+    book.set_defaults(func=_cmd_book)
     return ap
 
 
