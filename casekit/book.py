@@ -4,7 +4,8 @@ Each chapter ``notebooks/NN_slug.ipynb`` becomes ``NN_slug.html`` with its outpu
 printed checks) as the last run produced them, so the book reads without a kernel.  Every page
 carries the same navigation: the contents page, the previous and the next chapter, and the whole
 table of contents; ``index.html`` lists the chapters in teaching order and ``apps.html`` the
-interactive apps with how to run them locally (they need a kernel, so the book cannot host them).
+interactive apps with how to run them locally (they need a kernel, so the book cannot host them);
+a chapter's own interactive controls are replaced by a note saying so.
 Links in the notebooks' text to a chapter (``NN_slug.ipynb``) or an app (``apps/name.ipynb``)
 point at their pages in the book.
 
@@ -122,6 +123,8 @@ STYLE = """
            display: flex; justify-content: space-between; }
 .ck-page { font: 16px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; }
 .ck-page li { margin: 0.3rem 0; }
+.ck-widget-note { font: 15px system-ui, sans-serif; background: #fff8e1; border: 1px solid #f0d58c;
+                  border-radius: 4px; padding: 0.5rem 0.8rem; }
 #ck-toc { list-style: none; padding-left: 0; }
 """
 
@@ -178,6 +181,11 @@ def _apps_page(apps: list[Path], chapters: list[Chapter]) -> str:
     return _standalone("casekit apps", body, chapters)
 
 
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+WIDGET_NOTE = ('<div class="ck-widget-note">Interactive controls appear here when you run this chapter '
+               'yourself: they need a running kernel (<a href="apps.html">how to run casekit locally</a>).</div>')
+
+
 def _error_output(nb: dict) -> str | None:
     for k, cell in enumerate(nb.get("cells", []), start=1):
         for out in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
@@ -199,6 +207,9 @@ def _chapter_page(executed: Path, chapters: list[Chapter], i: int) -> str:
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             cell.source = book_links(cell.source, pages)
+        for out in cell.get("outputs", []):       # a control needs a kernel: say so where it would be
+            if WIDGET_MIME in out.get("data", {}):
+                out["data"] = {"text/html": WIDGET_NOTE}
     body, _ = nbconvert.HTMLExporter(template_name="lab").from_notebook_node(
         nb, resources={"metadata": {"name": chapters[i].title}})
     header, footer = _nav(chapters, i)

@@ -47,7 +47,9 @@ def _course(tmp_path, second_outputs=None):
     table = new_output("execute_result", {"text/html": "<table><tr><th>kpi</th></tr><tr><td>0.95</td></tr></table>",
                                           "text/plain": "kpi 0.95"}, execution_count=1)
     plot = new_output("display_data", {"image/png": PNG, "text/plain": "<Figure>"})
-    specs = [("00_first.ipynb", "First steps", "Next: [the second chapter](01_second.ipynb).", [table]),
+    widget = new_output("display_data", {"application/vnd.jupyter.widget-view+json": {
+        "model_id": "abc", "version_major": 2, "version_minor": 0}, "text/plain": "VBox(children=(...))"})
+    specs = [("00_first.ipynb", "First steps", "Next: [the second chapter](01_second.ipynb).", [table, widget]),
              ("01_second.ipynb", "Second steps", "Try `apps/explorer.ipynb`.", second_outputs or [plot])]
     for name, title, text, outputs in specs:
         _chapter(root / "notebooks" / name, title, text, [])
@@ -93,6 +95,8 @@ def test_book_pages_tables_plots_and_links_resolve(tmp_path):
 
     first, second = site / "00_first.html", site / "01_second.html"
     assert "<td>0.95</td>" in first.read_text()                      # the table rendered as a table
+    assert "Interactive controls appear here when you run this chapter" in first.read_text()
+    assert "VBox(children" not in first.read_text()
     assert any(src.startswith("data:image/png;base64,") for src in _parse(second).imgs)   # the plot embedded
     assert 'href="01_second.html"' in first.read_text()              # the link in the text now points at the page
     assert 'class="ck-next" href="01_second.html"' in first.read_text()
