@@ -29,6 +29,7 @@ from casekit.catalog import app_paths, curriculum_paths, notebook_title
 __all__ = ["BookError", "Chapter", "Book", "toc", "build_book"]
 
 BOOK_TITLE = "casekit: multi-echelon inventory control under uncertainty"
+MARKER = ".casekit-book"
 
 
 class BookError(RuntimeError):
@@ -237,7 +238,8 @@ def build_book(out_dir="build/book", executed_dir="build/notebooks", *, root: Pa
     Parameters
     ----------
     out_dir : str or Path
-        The site's folder (created; its previous pages are replaced).
+        The site's folder (created; a previous book's pages in it are replaced, and a non-empty
+        folder that holds no book is refused).
     executed_dir : str or Path or None
         Where ``make notebooks`` put the executed chapters (``<stem>/<name>.ipynb``); a copy newer
         than its source is reused.  None executes every chapter.
@@ -262,8 +264,12 @@ def build_book(out_dir="build/book", executed_dir="build/notebooks", *, root: Pa
     if not chapters:
         raise BookError(f"no chapters (notebooks/NN_slug.ipynb) under {root}")
     out = Path(out_dir)
+    marker = out / MARKER
+    if out.is_dir() and any(out.iterdir()) and not marker.exists():
+        raise BookError(f"{out.resolve()} is not empty and holds no casekit book; choose another --out folder")
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.html"):
+    marker.write_text("built by casekit.book.build_book; its pages are replaced on the next build\n")
+    for old in out.glob("*.html"):       # pages of chapters that no longer exist must not linger
         old.unlink()
     reused, executed = [], []
     for i, chapter in enumerate(chapters):

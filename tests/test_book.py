@@ -131,3 +131,17 @@ def test_a_missing_or_stale_executed_copy_is_named(tmp_path):
 def test_book_links_leave_other_links_alone():
     text = "[paper](https://doi.org/x) [a chapter not in the book](99_none.ipynb) `code.ipynb`"
     assert book_links(text, {"00_first.html"}) == text
+
+
+def test_a_folder_that_is_not_a_book_is_never_emptied(tmp_path):
+    root, executed = _course(tmp_path)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.html").write_text("my page")
+    with pytest.raises(BookError, match=f"{mine} is not empty and holds no casekit book"):
+        build_book(mine, executed, root=root, execute_missing=False, log=None)
+    assert (mine / "notes.html").read_text() == "my page"
+    site = tmp_path / "site"
+    build_book(site, executed, root=root, execute_missing=False, log=None)
+    build_book(site, executed, root=root, execute_missing=False, log=None)    # a rebuild replaces its own pages
+    assert (site / "index.html").is_file()
