@@ -513,7 +513,7 @@ CARBON_PRICE_PER_KG = 0.10
 
 def choose_lane_modes(system, *, carbon_price: float = CARBON_PRICE_PER_KG):
     """Per plant -> warehouse lane (FMCG), the mode among those the case data lists for it
-    (``datasets/fmcg/lanes.csv``: truck or rail) with the lowest landed cost per unit:
+    (``casekit/datasets/fmcg/lanes.csv``: truck or rail) with the lowest landed cost per unit:
 
         freight_mode · w · d_mode + carbon_price · e_mode · w · d_mode + h_up · (extra days of transit)
 

@@ -181,7 +181,7 @@ def load_orlib_cap(name) -> FacilityLocationInstance:
     Parameters
     ----------
     name : str or path
-        ``"cap41"`` ... ``"cap134"`` (read from ``datasets/orlib``) or the path to a file in the
+        ``"cap41"`` ... ``"cap134"`` (read from ``casekit/datasets/orlib``) or the path to a file in the
         same format: line 1 ``m n``; m lines ``capacity fixed_cost``; then for each customer its
         demand followed by m costs of serving all of its demand from each warehouse (lines wrap).
 
