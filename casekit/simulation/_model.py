@@ -1049,6 +1049,38 @@ class Inputs:
                 out[k] += extra[t - a]
         return out
 
+    def proc_rows(self, t: int, a: int, b: int) -> np.ndarray:
+        """``proc(t)[a:b]``, computing only those rows."""
+        return self._rows(t, "proc", a, b)
+
+    def lane_rows(self, t: int, a: int, b: int) -> np.ndarray:
+        """``lane(t)[a:b]``, computing only those rows."""
+        return self._rows(t, "lane", a, b)
+
+    def _rows(self, t, kind, a, b):
+        t0, _, P, Lr = self._block(t // CHUNK)
+        const, rand, draws = ((self.proc_const, self.proc_rand, P) if kind == "proc"
+                              else (self.lane_const, self.lane_rand, Lr))
+        out = np.repeat(const[a:b, None], self.R, axis=1)
+        if draws is not None:
+            sel = np.flatnonzero((rand >= a) & (rand < b))
+            if sel.size:
+                out[rand[sel] - a] = draws[sel, t - t0]
+        for knd, k, ea, eb, extra in self.shifts:
+            if knd == kind and ea <= t < eb and a <= k < b:
+                out[k - a] += extra[t - ea]
+        return out
+
+    def cap_active(self, t: int) -> bool:
+        """False when :meth:`cap` would only repeat the stages' own capacities this period (no
+        capacity event under way), so an engine can apply those directly."""
+        if not self.has_cap:
+            return False
+        if any(a <= t < b for _, a, b, _ in self.cap_events):
+            return True
+        fin = self.comp.cap[np.isfinite(self.comp.cap)]
+        return bool(self.comp.integer and (fin != np.floor(fin)).any())
+
     def touches(self, kind: str, a: int, b: int) -> bool:
         """True when a processing (``"proc"``) or transit (``"lane"``) time of rows [a, b) is random
         or shifted by a scenario."""
