@@ -308,7 +308,9 @@ def run_case(system: CaseSystem, policy: CasePolicy, *, horizon: int, replicatio
     T = warmup + horizon
     if S.mu.shape[0] < T:
         raise ValueError(f"the system's demand profile covers {S.mu.shape[0]} days, need {T}")
-    net = _network(S, policy.dn_mode, T)
+    # one network per system and mode, for runs of any length (its demand paths cover the whole
+    # profile; a run reads their first T days), so it is built and compiled once
+    net = _network(S, policy.dn_mode, None)
     pol = case_policy(S, policy)
     cfg = case_config(S, policy)
     sc = case_scenario(S, scenario, shutdown_start, shutdown_days, surge)

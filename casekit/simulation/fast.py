@@ -237,10 +237,23 @@ class FastEngine:
         self.zero_b = np.zeros(B)
         self.need_pdel = any(lv.p_runs is None for lv in self.levels)
         self.need_ldel = any(lv.l_runs is None and lv.out != "none" for lv in self.levels)
-        # the rings of units under way are read only when some delay can be > 0
-        self.ring_used = self.need_ldel or any(dv for lv in self.levels for *_, dv in (lv.l_runs or ()))
-        self.pring_used = (self.need_pdel or self.backup is not None
-                           or any(dv for lv in self.levels for *_, dv in (lv.p_runs or ())))
+        # the rings of units under way are read only where some delay can be > 0: the lanes
+        # (stages) [lo, hi) of the rows that can hold units under way
+        lanes, stages = [], []
+        for lv in self.levels:
+            if lv.out != "none":
+                if lv.l_runs is None:
+                    lanes += [lv.la, lv.lb - 1]
+                else:
+                    lanes += [lv.la + r for ga, gb, dv in lv.l_runs if dv for r in (ga, gb - 1)]
+            if lv.p_runs is None or (self.backup is not None and self.backup[1][lv.a:lv.b].any()):
+                stages += [lv.a, lv.b - 1]
+            else:
+                stages += [lv.a + r for ga, gb, dv in lv.p_runs if dv for r in (ga, gb - 1)]
+        self.ring_used = bool(lanes)
+        self.ring_rows = slice(min(lanes), max(lanes) + 1) if lanes else slice(0, 0)
+        self.pring_used = bool(stages)
+        self.pring_rows = slice(min(stages), max(stages) + 1) if stages else slice(0, 0)
         self.any_K = bool((comp.K != 0).any())
         self._scratch()
 
@@ -270,17 +283,19 @@ class FastEngine:
         on, bo = self.on, self.bo
         flows = self.flows
         if self.ring_used:
-            arr = self.ring[slot]
-            self.buf += arr
-            self.tr -= arr
+            rr = self.ring_rows
+            arr = self.ring[slot, rr]
+            self.buf[rr] += arr
+            self.tr[rr] -= arr
             arr[:] = 0.0
         if self.pring_used:
-            done = self.pring[slot]
-            on += done
-            self.inproc -= done
-            self.outst -= done
+            pr = self.pring_rows
+            done = self.pring[slot, pr]
+            on[pr] += done
+            self.inproc[pr] -= done
+            self.outst[pr] -= done
             if flows:
-                self.receipts += done
+                self.receipts[pr] += done
             done[:] = 0.0
         if self.transfers:
             xa = self.xring[slot]
@@ -607,12 +622,15 @@ class FastEngine:
 
     def _inbound(self):
         """Units in transit to or waiting at each stage on its lanes from other stages (own units)."""
-        comp = self.comp
-        x = (self.tr + self.buf) / comp.lane_u[:, None]
-        real = comp.lane_sup >= 0
-        out = np.zeros((self.n, self.B))
-        np.add.at(out, comp.lane_cus[real], x[real])
-        return out
+        if not hasattr(self, "_to_stage"):
+            import scipy.sparse as sp
+
+            comp = self.comp
+            real = np.flatnonzero(comp.lane_sup >= 0)
+            # (n, L): stage <- its inbound lanes from other stages, 1 / units per unit
+            self._to_stage = sp.csr_matrix((1.0 / comp.lane_u[real], (comp.lane_cus[real], real)),
+                                           shape=(self.n, self.L))
+        return np.asarray(self._to_stage @ (self.tr + self.buf))
 
     def _transfer(self, t):
         comp, inp = self.comp, self.inp
@@ -658,9 +676,13 @@ class FastEngine:
     def period_cost(self, cm=None):
         """Step 5: (holding, shortage, ordering, emergency) cost of the period, each (B,)."""
         comp = self.comp
-        hold = comp.h @ self.on + comp.lane_hv @ self.buf + comp.comp_value @ self.inproc
+        hold = comp.h @ self.on + comp.lane_hv @ self.buf
+        if self.pring_used:
+            pr = self.pring_rows
+            hold += comp.comp_value[pr] @ self.inproc[pr]
         if self.ring_used:
-            hold += comp.lane_hv @ self.tr
+            rr = self.ring_rows
+            hold += comp.lane_hv[rr] @ self.tr[rr]
         if self.transfers:
             hold = hold + comp.h @ self.xtr
         dn = self.dn
