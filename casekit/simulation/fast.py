@@ -435,14 +435,22 @@ class FastEngine:
                 if S_t is not None and lv.moving_any:
                     S = np.where(lv.moving[:, None], S_t[a:b], pa_) if not lv.moving_all else S_t[a:b]
                     moving = True
-                qc = np.maximum(S - pos, 0.0)
+                qc = S - pos
+                np.maximum(qc, 0.0, out=qc)
                 if moving and integer:
                     qc = np.round(qc)
             elif c == 1:
                 qc = np.where(pos <= pa_, self.par_b[a:b] - pos, 0.0)
             elif c == 2:
                 Q = self.par_b[a:b]
-                qc = np.where(pos <= pa_, (np.floor((pa_ - pos) / Q) + 1) * Q, 0.0)
+                # (floor((r - pos) / Q) + 1) Q when pos <= r; the same expression is <= 0 when
+                # pos > r, so a maximum with 0 replaces the test (in place: no temporaries)
+                qc = pa_ - pos
+                qc /= Q
+                np.floor(qc, out=qc)
+                qc += 1.0
+                qc *= Q
+                np.maximum(qc, 0.0, out=qc)
             else:
                 rd = self.rd[a:b]
                 F, MSE = self.F[a:b], self.MSE[a:b]
