@@ -7,11 +7,12 @@ a run without and a run with the supplier shutdown on common random numbers).  E
 a fresh subprocess (imports and data loading included in "total").  Target: traditional +
 hybrid under 60 s per case (the notebook's own tables and plots come on top).
 
-With ``--before REF`` the same script also runs on the casekit of git ref REF (extracted with
-``git archive`` into a temporary folder) right after, and each line shows both and their ratio.
+The same script also runs on the casekit of git ref ``--before`` (default c0f4af2, the engine
+before its table sampler and pass cuts; extracted with ``git archive`` into a temporary folder;
+``--before none`` skips it) right after, and each line shows both and their ratio.
 
 usage: python benchmarks/bench_cases.py [--cases fmcg electronics] [--replications 30]
-                                        [--horizon 365] [--outlets 2000] [--before REF]
+                                        [--horizon 365] [--outlets 2000] [--before REF|none]
 """
 
 from __future__ import annotations
@@ -65,14 +66,15 @@ def main(argv=None) -> int:
     ap.add_argument("--replications", type=int, default=30)
     ap.add_argument("--horizon", type=int, default=365)
     ap.add_argument("--outlets", type=int, default=2000)
-    ap.add_argument("--before", default=None, help="git ref of a casekit to time beside this checkout")
+    ap.add_argument("--before", default="c0f4af2", help="git ref of a casekit to time beside this checkout "
+                                                         "('none': skip)")
     a = ap.parse_args(argv)
     tmp = Path(tempfile.mkdtemp(prefix="casekit-cases-"))
     run_dir = tmp / "run"                 # an empty working folder: no casekit importable from it
     run_dir.mkdir()
     try:
         before = None
-        if a.before:
+        if a.before and a.before.lower() != "none":
             before = tmp / "before"
             before.mkdir()
             arch = subprocess.run(["git", "archive", a.before, "casekit", "datasets"], cwd=ROOT, capture_output=True,
