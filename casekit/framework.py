@@ -97,7 +97,8 @@ from casekit.validate import check_choice, check_int, check_probability
 __all__ = ["Lever", "LEVERS", "LAYERS", "CASES", "TUNING_CANDIDATES", "levers", "resolve", "build_policy",
            "case_system", "Table3Run", "evaluate", "ROWS", "TOLERANCE", "verdict", "verdict_table",
            "ablation", "calibrate", "load_calibration", "write_calibration", "CALIBRATION_PATH", "FREE_PARAMETERS",
-           "BUCKET", "VERDICTS", "lstm_blend", "stochastic_buffers", "LSTM_OPTIONS", "PLACEMENT_SCENARIOS", "ROW_QUANTITY", "movers", "biggest_lever", "explain", "results"]
+           "BUCKET", "VERDICTS", "lstm_blend", "stochastic_buffers", "LSTM_OPTIONS", "PLACEMENT_SCENARIOS",
+           "ROW_QUANTITY", "movers", "biggest_lever", "explain", "results"]
 
 CASES = paper.CASES
 
@@ -518,8 +519,8 @@ def stochastic_buffers(system, demand_mean, demand_var, *, review: int, service_
         cv = np.sqrt(var * T) / np.maximum(mean_T, 1e-12)
         shape = 1.0 / np.maximum(cv, 1e-6) ** 2
         demand = rng.gamma(shape, mean_T / shape, size=(n_scenarios, M))
-        lead = np.maximum(np.ceil(L_med * np.exp(np.asarray(system.lead_up_sigma) * rng.standard_normal((n_scenarios, M)))),
-                          1) + extra
+        sigma = np.asarray(system.lead_up_sigma, dtype=float)
+        lead = np.maximum(np.ceil(L_med * np.exp(sigma * rng.standard_normal((n_scenarios, M)))), 1) + extra
         stops = np.asarray(system.shutdown_mask, dtype=bool) if len(system.shutdown_mask) else np.ones(M, bool)
         shut = (rng.random((n_scenarios, M)) < shutdown_days / 365) & stops
         normal = mu * np.maximum(0.0, T - lead)                # resupply when the supplier ships
@@ -777,8 +778,8 @@ def choose_lane_modes(system, *, carbon_price: float = CARBON_PRICE_PER_KG):
 
 
 def build_policy(case: str, system, on=(), *, service_level: float = 0.95, ma_window: int = 6,
-                 max_lot_days: float = MAX_LOT_DAYS, tuning_seed: int = 10_000, tuning_replications: int = 3, tuning_horizon: int = 120,
-                 shutdown_days: int | None = None):
+                 max_lot_days: float = MAX_LOT_DAYS, tuning_seed: int = 10_000, tuning_replications: int = 3,
+                 tuning_horizon: int = 120, shutdown_days: int | None = None):
     """The case's :class:`~casekit.cases.CasePolicy` with the levers ``on`` (see
     :func:`resolve`) and the rest as in the traditional baseline.
 
