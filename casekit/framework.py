@@ -419,6 +419,20 @@ def lstm_blend(case: str, system, *, promotions: bool = True, cannibalisation: b
                       lambda: _lstm_blend(case, system, promotions, cannibalisation), limit=8)
 
 
+_LSTM_SERIES: dict = {}
+
+
+def _lstm_member(case, days, train):
+    """The LSTM member's backtest errors and forecast for ``days``: they depend only on the case's
+    sales history and the days, not on the system simulated, so they are kept per (case, days)."""
+    key = (case, int(days[0]), int(days.size), tuple(sorted(LSTM_OPTIONS.items())))
+    if key not in _LSTM_SERIES:
+        if len(_LSTM_SERIES) > 8:
+            _LSTM_SERIES.pop(next(iter(_LSTM_SERIES)))
+        _LSTM_SERIES[key] = train()
+    return _LSTM_SERIES[key]
+
+
 def _lstm_blend(case, system, promotions, cannibalisation):
     from casekit.forecasting import inverse_mse_weights
 
@@ -432,10 +446,15 @@ def _lstm_blend(case, system, promotions, cannibalisation):
         Y = wide.to_numpy(float)
         test = np.arange(364 + 14, Y.shape[0])                  # the blend's backtest days
         ma = pd.DataFrame(Y).rolling(28).mean().shift(1).to_numpy()[test]
-        params, scale = _lstm_fit(Y[:test[0]], opts)
-        e_ma, e_l = Y[test] - ma, Y[test] - _lstm_one_step(params, scale, Y, test, opts)
-        params, scale = _lstm_fit(Y, opts)
-        rs = _lstm_week(params, scale, Y, system.days, opts)   # (days, region-SKU series)
+        e_ma = Y[test] - ma
+
+        def member():
+            params, scale = _lstm_fit(Y[:test[0]], opts)
+            e_l = Y[test] - _lstm_one_step(params, scale, Y, test, opts)
+            params, scale = _lstm_fit(Y, opts)
+            return e_l, _lstm_week(params, scale, Y, system.days, opts)      # (days, region-SKU series)
+
+        e_l, rs = _lstm_member(case, system.days, member)
         o = system.outlets
         col = {k: i for i, k in enumerate(wide.columns)}
         size_sum = mod._data()["outlets"].groupby(["region", "sku"])["size"].sum()
@@ -449,10 +468,14 @@ def _lstm_blend(case, system, promotions, cannibalisation):
         H, window = Y.shape[0], 56                              # rolling_forecast's hold-out and window
         ho = np.arange(H - 60, H)
         e_ma = Y[ho] - Y[H - 60 - window:H - 60].mean(axis=0)
-        params, scale = _lstm_fit(Y[:H - 60], opts)
-        e_l = Y[ho] - _lstm_week(params, scale, Y[:H - 60], ho, opts)
-        params, scale = _lstm_fit(Y, opts)
-        FL = _lstm_week(params, scale, Y, system.days, opts)
+
+        def member():
+            params, scale = _lstm_fit(Y[:H - 60], opts)
+            e_l = Y[ho] - _lstm_week(params, scale, Y[:H - 60], ho, opts)
+            params, scale = _lstm_fit(Y, opts)
+            return e_l, _lstm_week(params, scale, Y, system.days, opts)
+
+        e_l, FL = _lstm_member(case, system.days, member)
     mse_ma, mse_l = float(np.nanmean(np.square(e_ma))), float(np.nanmean(np.square(e_l)))
     mse_plan = mse_ma * w_ma / w_plan if w_plan > 0 else np.inf
     w = inverse_mse_weights([mse_plan, mse_ma, mse_l])
