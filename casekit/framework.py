@@ -42,12 +42,19 @@ forecasting
     demand are re-estimated (inverse MSE of each one's errors since the last re-fit; equal to start).
     ``promotions`` (FMCG): the plan knows the promotion calendar and the estimated uplift.
     ``cannibalisation`` (FMCG): the plan knows the substitute's promotions and their loss.
+    ``lstm`` (needs ``blend``): a small numpy LSTM (:mod:`casekit.lstm`) trained on the regional /
+    SKU sales history joins the blend as a third member, weighted by inverse MSE on the same
+    backtest as the others (:func:`lstm_blend`).
 tactical
     ``exact_safety_stock`` (needs ``blend``): the forecast-driven targets' safety stock is the exact
     quantile of negative binomial lead-time demand instead of the normal approximation z σ √L
     (the baseline's (r, Q) optimisation is exact already).
     ``safety_stock_placement``: the upstream buffer is sized for lead-time variability as well
     as demand (where the supply risk sits), instead of demand alone.
+    ``stochastic_placement``: the upstream buffer is the stock a two-stage stochastic programme
+    places under sampled demand, lead-time and supplier-shutdown scenarios
+    (:func:`casekit.stochastic.place_stock`, sample-average approximation; :func:`stochastic_buffers`)
+    instead of the z σ √L rule (when on, it sets the buffer that ``safety_stock_placement`` would).
     ``co2_network_design`` (FMCG): plant-to-warehouse flows by rail (two more days, lower CO2).
 simulation
     ``policy_tuning``: the service level is chosen by simulation on common random numbers
@@ -90,7 +97,8 @@ from casekit.validate import check_choice, check_int, check_probability
 __all__ = ["Lever", "LEVERS", "LAYERS", "CASES", "TUNING_CANDIDATES", "levers", "resolve", "build_policy",
            "case_system", "Table3Run", "evaluate", "ROWS", "TOLERANCE", "verdict", "verdict_table",
            "ablation", "calibrate", "load_calibration", "write_calibration", "CALIBRATION_PATH", "FREE_PARAMETERS",
-           "BUCKET", "VERDICTS", "ROW_QUANTITY", "movers", "biggest_lever", "explain", "results"]
+           "BUCKET", "VERDICTS", "lstm_blend", "stochastic_buffers", "LSTM_OPTIONS", "PLACEMENT_SCENARIOS",
+           "ROW_QUANTITY", "movers", "biggest_lever", "explain", "results"]
 
 CASES = paper.CASES
 
@@ -121,9 +129,13 @@ LEVERS = {lv.name: lv for lv in (
     Lever("promotions", "forecasting", "promotion calendar and uplift in the plan", ("fmcg",), ("blend",)),
     Lever("cannibalisation", "forecasting", "substitute promotions and their loss in the plan", ("fmcg",),
           ("blend",)),
+    Lever("lstm", "forecasting", "an LSTM forecast joins the blend, weighted by its backtest error",
+          requires=("blend",)),
     Lever("exact_safety_stock", "tactical", "exact negative binomial quantile in the forecast-driven targets",
           requires=("blend",)),
     Lever("safety_stock_placement", "tactical", "upstream buffer sized for lead-time variability"),
+    Lever("stochastic_placement", "tactical",
+          "upstream buffers placed by a two-stage stochastic programme (demand, lead-time, shutdown scenarios)"),
     Lever("co2_network_design", "tactical", "rail instead of truck into the warehouses", ("fmcg",)),
     Lever("policy_tuning", "simulation", "service level tuned by simulation on common random numbers"),
     Lever("dynamic_safety_stock", "operational", "safety stock follows the forecast day by day",
@@ -146,8 +158,8 @@ LAYERS = {layer: tuple(n for n, lv in LEVERS.items() if lv.layer == layer)
 def levers(case: str) -> tuple:
     """The levers that apply to ``case`` (the hybrid of that case is all of them on).
 
-    >>> levers("electronics")[:3]
-    ('blend', 'refit', 'exact_safety_stock')
+    >>> levers("electronics")[:4]
+    ('blend', 'refit', 'lstm', 'exact_safety_stock')
     """
     case = check_choice("case", case, CASES)
     return tuple(n for n, lv in LEVERS.items() if case in lv.cases)
@@ -293,6 +305,8 @@ def _build_forecast(case, system, on, history_days=180):
     D = system.days.size
     if "blend" not in on:
         return np.tile(recent_mean(case, system, history_days), (D, 1))
+    if "lstm" in on:
+        return lstm_blend(case, system, promotions="promotions" in on, cannibalisation="cannibalisation" in on)[0]
     if case == "electronics":
         return mod.rolling_forecast(system)[0]
     return _fmcg_forecast(system, "promotions" in on, "cannibalisation" in on)
@@ -302,6 +316,246 @@ def _fmcg_forecast(system, promotions, cannibalisation):
     from casekit.cases import fmcg
 
     return fmcg.blended_forecast(system, promotions=promotions, cannibalisation=cannibalisation)[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# the ``lstm`` lever: a small LSTM joins the blend
+# ---------------------------------------------------------------------------------------------
+
+#: Size of the ``lstm`` lever's network and training (small: about a second per fit): ``hidden``
+#: units H, ``lookback`` days L per input window, the weekly ``season`` (the input's sin/cos
+#: position and the window's level), full-batch Adam ``epochs`` on ``windows`` windows drawn
+#: (with ``seed``) from all the series, step ``learning_rate``.  One network serves all series
+#: of a case (each scaled by the sd of its daily changes).
+LSTM_OPTIONS = {"hidden": 8, "lookback": 8, "season": 7, "epochs": 80, "windows": 512, "learning_rate": 0.02,
+                "seed": 0}
+
+_LSTM: dict = {}
+
+
+def _lstm_windows(Y, t, scale, opts):
+    """Inputs for the windows ending just before rows ``t`` of ``Y`` (days, S): per series, the last
+    L values minus the window's level (mean of its last ``season`` values), divided by the series'
+    scale, plus the day's position in the week as sin / cos.  Returns ``(X (len(t)·S, L, 3), level
+    (len(t), S))``, windows ordered day-major."""
+    L, m = opts["lookback"], opts["season"]
+    idx = t[:, None] + np.arange(-L, 0)[None, :]                       # (n, L) day of each input
+    win = Y[idx]                                                        # (n, L, S)
+    level = win[:, -m:].mean(axis=1)
+    z = (win - level[:, None, :]) / scale
+    ang = np.broadcast_to((2 * np.pi * (idx % m) / m)[..., None], z.shape)
+    X = np.stack([z, np.sin(ang), np.cos(ang)], axis=-1)                # (n, L, S, 3)
+    return X.transpose(0, 2, 1, 3).reshape(-1, L, 3), level
+
+
+def _lstm_fit(Y, opts):
+    """Train one LSTM (:mod:`casekit.lstm`) on windows of all columns of ``Y`` (days, S)."""
+    from casekit.lstm import adam_step, init_lstm, lstm_gradients
+
+    scale = np.std(np.diff(Y, axis=0), axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    t = np.arange(opts["lookback"], Y.shape[0])
+    X, level = _lstm_windows(Y, t, scale, opts)
+    target = ((Y[t] - level) / scale).reshape(-1)
+    rng = np.random.default_rng(opts["seed"])
+    pick = np.sort(rng.choice(X.shape[0], size=min(opts["windows"], X.shape[0]), replace=False))
+    params, state = init_lstm(3, opts["hidden"], seed=opts["seed"]), {}
+    for _ in range(opts["epochs"]):
+        _, grads = lstm_gradients(params, X[pick], target[pick])
+        adam_step(params, grads, state, lr=opts["learning_rate"])
+    return params, scale
+
+
+def _lstm_one_step(params, scale, Y, t, opts):
+    """One-step-ahead forecasts of rows ``t`` of ``Y`` from the actual windows before them."""
+    from casekit.lstm import lstm_forward
+
+    X, level = _lstm_windows(Y, t, scale, opts)
+    out, _ = lstm_forward(params, X)
+    return np.maximum(level + scale * out.reshape(level.shape), 0.0)
+
+
+def _lstm_week(params, scale, Y, days, opts):
+    """The LSTM's forecast of the ``season`` days after the end of ``Y`` (recursive: within the
+    lookback, as :class:`casekit.lstm.LSTMForecaster` allows), repeated over the absolute ``days``
+    (row i of ``Y`` is day i)."""
+    from casekit.lstm import lstm_forward
+
+    n, m = Y.shape[0], opts["season"]
+    buf = np.vstack([Y, np.zeros((m, Y.shape[1]))])
+    for k in range(m):
+        X, level = _lstm_windows(buf, np.array([n + k]), scale, opts)
+        out, _ = lstm_forward(params, X)
+        buf[n + k] = np.maximum(level[0] + scale * out, 0.0)
+    return buf[n:][(np.asarray(days) - n) % m]
+
+
+def lstm_blend(case: str, system, *, promotions: bool = True, cannibalisation: bool = True) -> tuple:
+    """The case's blended forecast with a small LSTM as a third member (the ``lstm`` lever).
+
+    The blend of each case weights its members by inverse MSE on a backtest of the history
+    (:func:`casekit.forecasting.inverse_mse_weights`); the LSTM (:data:`LSTM_OPTIONS`, one network
+    over all series) is scored on the same backtest and **treated like the moving average it sits
+    beside**:
+
+    * FMCG (region-SKU series, :func:`casekit.cases.fmcg.blended_forecast`): scored one day ahead
+      over the second history year (as the rolling 28-day average is), trained on the days before
+      it; for the planning year it is retrained on the whole history and its forecast of the
+      first week after it is repeated (as the last 28 days' average is held); split over a
+      region's outlets by size;
+    * electronics (SKU series, :func:`casekit.cases.electronics.rolling_forecast`): trained on the
+      history before the 60-day hold-out, its first week's forecast repeated over the hold-out
+      (as the average is held); then retrained on all the history for the planning year.
+
+    With inverse-MSE weights a third member rescales the other two by the same factor, so the
+    result is ``(1 - w_lstm) · (two-member blend) + w_lstm · LSTM``; the planned member's MSE is
+    read off the two-member weights (``MSE_plan = MSE_ma · w_ma / w_plan``).
+
+    Returns ``(F, weights)``: the daily forecast per downstream node, shape (days, N), and the
+    three weights with the members' backtest MSEs.  Kept per system (training is the slow part).
+    """
+    case = check_choice("case", case, CASES)
+    return cached_for(_LSTM, system, (case, bool(promotions), bool(cannibalisation)),
+                      lambda: _lstm_blend(case, system, promotions, cannibalisation), limit=8)
+
+
+_LSTM_SERIES: dict = {}
+
+
+def _lstm_member(case, days, train):
+    """The LSTM member's backtest errors and forecast for ``days``: they depend only on the case's
+    sales history and the days, not on the system simulated, so they are kept per (case, days)."""
+    key = (case, int(days[0]), int(days.size), tuple(sorted(LSTM_OPTIONS.items())))
+    if key not in _LSTM_SERIES:
+        if len(_LSTM_SERIES) > 8:
+            _LSTM_SERIES.pop(next(iter(_LSTM_SERIES)))
+        _LSTM_SERIES[key] = train()
+    return _LSTM_SERIES[key]
+
+
+def _lstm_blend(case, system, promotions, cannibalisation):
+    from casekit.forecasting import inverse_mse_weights
+
+    mod = _module(case)
+    opts = LSTM_OPTIONS
+    if case == "fmcg":
+        F2, (w_plan, w_ma) = mod.blended_forecast(system, promotions=promotions, cannibalisation=cannibalisation)
+        names = ("plan", "moving_average", "lstm")
+        sales = mod._data()["sales"]
+        wide = sales.pivot_table(index="date", columns=["region", "sku"], values="units").sort_index()
+        Y = wide.to_numpy(float)
+        test = np.arange(364 + 14, Y.shape[0])                  # the blend's backtest days
+        ma = pd.DataFrame(Y).rolling(28).mean().shift(1).to_numpy()[test]
+        e_ma = Y[test] - ma
+
+        def member():
+            params, scale = _lstm_fit(Y[:test[0]], opts)
+            e_l = Y[test] - _lstm_one_step(params, scale, Y, test, opts)
+            params, scale = _lstm_fit(Y, opts)
+            return e_l, _lstm_week(params, scale, Y, system.days, opts)      # (days, region-SKU series)
+
+        e_l, rs = _lstm_member(case, system.days, member)
+        o = system.outlets
+        col = {k: i for i, k in enumerate(wide.columns)}
+        size_sum = mod._data()["outlets"].groupby(["region", "sku"])["size"].sum()
+        key = list(zip(o["region"], o["sku"]))
+        FL = rs[:, [col[k] for k in key]] * (o["size"].to_numpy() / np.array([size_sum[k] for k in key]))[None, :]
+    else:
+        F2, w2 = mod.rolling_forecast(system)
+        (w_plan, w_ma), names = (w2["trend"], w2["moving_average"]), ("trend", "moving_average", "lstm")
+        dem = mod._data()["demand"]
+        Y = dem.pivot(index="date", columns="sku", values="units")[system.skus["sku"]].to_numpy(float)
+        H, window = Y.shape[0], 56                              # rolling_forecast's hold-out and window
+        ho = np.arange(H - 60, H)
+        e_ma = Y[ho] - Y[H - 60 - window:H - 60].mean(axis=0)
+
+        def member():
+            params, scale = _lstm_fit(Y[:H - 60], opts)
+            e_l = Y[ho] - _lstm_week(params, scale, Y[:H - 60], ho, opts)
+            params, scale = _lstm_fit(Y, opts)
+            return e_l, _lstm_week(params, scale, Y, system.days, opts)
+
+        e_l, FL = _lstm_member(case, system.days, member)
+    mse_ma, mse_l = float(np.nanmean(np.square(e_ma))), float(np.nanmean(np.square(e_l)))
+    mse_plan = mse_ma * w_ma / w_plan if w_plan > 0 else np.inf
+    w = inverse_mse_weights([mse_plan, mse_ma, mse_l])
+    F = (1 - w[2]) * F2 + w[2] * FL
+    return F, {"weights": dict(zip(names, map(float, w))), "mse": dict(zip(names, (mse_plan, mse_ma, mse_l)))}
+
+
+# ---------------------------------------------------------------------------------------------
+# the ``stochastic_placement`` lever: upstream buffers from a two-stage stochastic programme
+# ---------------------------------------------------------------------------------------------
+
+#: Scenarios the ``stochastic_placement`` lever samples (the SAA sample size N): small, so a
+#: policy builds in about a second.
+PLACEMENT_SCENARIOS = 100
+
+_PLACEMENTS: dict = {}
+
+
+def stochastic_buffers(system, demand_mean, demand_var, *, review: int, service_level: float, shutdown_days: int,
+                       extra_days=0, n_scenarios: int = PLACEMENT_SCENARIOS, seed: int = 10_000) -> tuple:
+    """Upstream safety buffers placed by the two-stage stochastic programme
+    (:func:`casekit.stochastic.place_stock`, sample-average approximation over ``n_scenarios``
+    scenarios sampled with ``seed``).
+
+    One node per upstream site m, over its protection period T_m = ceil(L_m) + R days (lead time
+    plus ``review``).  In each scenario w:
+
+    * demand over T_m is gamma with mean μ_m T_m and variance σ²_m T_m (``demand_mean``,
+      ``demand_var``: per day, summed over the site's downstream nodes);
+    * the lead time is L_mw = ceil(lognormal(median, log-sd)) + ``extra_days`` (the case's
+      ``lead_up_median``, ``lead_up_sigma``), and the site is resupplied at its mean rate once it
+      has passed, q_mw = μ_m max(0, T_m - L_mw);
+    * with probability ``shutdown_days`` / 365 the site's supplier is shut (for the sites a
+      supplier shutdown stops, ``shutdown_mask``): it receives nothing (q_mw = 0), its stock
+      still serves.
+
+    Stock costs h_up T_m per unit for the period and a unit short costs h_up T_m β / (1 - β), the
+    shortage cost that makes the planner's cycle-service target β (``service_level``) the critical
+    ratio (as :func:`optimized_rq` prices a backorder).  The buffer is the placed stock minus the
+    scenarios' mean net requirement when the supplier ships, S_m - mean_w(d_mw - μ_m max(0, T_m -
+    L_mw)): what the programme holds beyond the expected need of a normal period, for demand and
+    lead-time spread and for the shutdown risk.  Returns ``(buffer (M,), StockPlacement)``; kept per system and inputs.
+    """
+    from casekit.stochastic import Scenarios, place_stock
+
+    csl = check_probability("service_level", service_level)
+    if not 0 < csl < 1:
+        raise ValueError(f"service_level must be strictly between 0 and 1, got {csl!r}")
+    review = check_int("review", review, minimum=1)
+    shutdown_days = check_int("shutdown_days", shutdown_days, minimum=0, maximum=365)
+    n_scenarios = check_int("n_scenarios", n_scenarios, minimum=2)
+    mu = np.asarray(demand_mean, dtype=float)
+    var = np.asarray(demand_var, dtype=float)
+    extra = np.broadcast_to(np.asarray(extra_days, dtype=int), mu.shape)
+    key = (tuple(np.round(mu, 9)), tuple(np.round(var, 9)), review, tuple(extra.tolist()), csl, shutdown_days,
+           n_scenarios, int(seed))
+
+    def build():
+        M = mu.size
+        L_med = np.asarray(system.lead_up_median, dtype=float)
+        T = (np.ceil(L_med + extra) + review).astype(float)
+        rng = np.random.default_rng(seed)
+        mean_T = mu * T
+        cv = np.sqrt(var * T) / np.maximum(mean_T, 1e-12)
+        shape = 1.0 / np.maximum(cv, 1e-6) ** 2
+        demand = rng.gamma(shape, mean_T / shape, size=(n_scenarios, M))
+        sigma = np.asarray(system.lead_up_sigma, dtype=float)
+        lead = np.maximum(np.ceil(L_med * np.exp(sigma * rng.standard_normal((n_scenarios, M)))), 1) + extra
+        stops = np.asarray(system.shutdown_mask, dtype=bool) if len(system.shutdown_mask) else np.ones(M, bool)
+        shut = (rng.random((n_scenarios, M)) < shutdown_days / 365) & stops
+        normal = mu * np.maximum(0.0, T - lead)                # resupply when the supplier ships
+        resupply = normal * ~shut
+        scen = Scenarios(demand, np.ones((n_scenarios, M)), resupply, np.full(n_scenarios, 1.0 / n_scenarios))
+        h = np.asarray(system.h_up, dtype=float) * T
+        placed = place_stock(mu, h, h * csl / (1 - csl), demand_cv=cv, period=float(T.max()), scenarios=scen,
+                             time_limit=20.0)
+        buffer = placed.stock - (demand - normal).mean(axis=0)
+        return buffer, placed
+
+    return cached_for(_PLACEMENTS, system, key, build, limit=32)
 
 
 _SS_TABLES: dict = {}
@@ -547,7 +801,8 @@ def choose_lane_modes(system, *, carbon_price: float = CARBON_PRICE_PER_KG):
 
 
 def build_policy(case: str, system, on=(), *, service_level: float = 0.95, ma_window: int = 6,
-                 max_lot_days: float = MAX_LOT_DAYS, tuning_seed: int = 10_000, tuning_replications: int = 3, tuning_horizon: int = 120):
+                 max_lot_days: float = MAX_LOT_DAYS, tuning_seed: int = 10_000, tuning_replications: int = 3,
+                 tuning_horizon: int = 120, shutdown_days: int | None = None):
     """The case's :class:`~casekit.cases.CasePolicy` with the levers ``on`` (see
     :func:`resolve`) and the rest as in the traditional baseline.
 
@@ -561,6 +816,11 @@ def build_policy(case: str, system, on=(), *, service_level: float = 0.95, ma_wi
       ``ma_window`` reviews (:class:`_Planner`), covering lead time + review period, plus z σ √(L+R)
       from the historical demand variance and half the downstream lots;
     * truck, reactive expediting (emergency shipments for backorders above two days of demand).
+
+    ``tuning_seed`` seeds what the levers decide by sampling (``policy_tuning``'s runs and
+    ``stochastic_placement``'s scenarios), apart from the evaluation seeds; ``shutdown_days`` (the
+    supplier shutdown's length, default the calibrated one) sets ``stochastic_placement``'s
+    shutdown probability, shutdown_days / 365.
     """
     from casekit.cases import CasePolicy, run_case
 
@@ -573,7 +833,8 @@ def build_policy(case: str, system, on=(), *, service_level: float = 0.95, ma_wi
         tuning_horizon = min(tuning_horizon, system.days.size - mod.LOOKAHEAD - mod.WARMUP)
         costs = {}
         for c in TUNING_CANDIDATES:
-            pol = build_policy(case, system, rest, service_level=c, ma_window=ma_window, max_lot_days=max_lot_days)
+            pol = build_policy(case, system, rest, service_level=c, ma_window=ma_window, max_lot_days=max_lot_days,
+                               tuning_seed=tuning_seed, shutdown_days=shutdown_days)
             r = run_case(system, pol, horizon=tuning_horizon, replications=tuning_replications, seed=tuning_seed,
                          warmup=mod.WARMUP)
             k = r.kpis
@@ -631,6 +892,12 @@ def build_policy(case: str, system, on=(), *, service_level: float = 0.95, ma_wi
         sd_u = np.sqrt(span_u * var_d + (system.lead_up_sigma * Lu * mean_m) ** 2)
     else:
         sd_u = np.sqrt(span_u * var_d)
+    buffer_u = z * sd_u                      # upstream safety buffer: z σ √(L + R) ...
+    placement = None
+    if "stochastic_placement" in on:         # ... or what the two-stage stochastic programme places
+        sdays = load_calibration(case)["shutdown_days"] if shutdown_days is None else shutdown_days
+        buffer_u, placement = stochastic_buffers(system, mean_m, var_d, review=review, service_level=csl,
+                                                 shutdown_days=int(sdays), extra_days=extra_up, seed=tuning_seed)
     echelon = "echelon_position" in on
     lot_extra = (Q / 2) @ onehot if Q is not None else np.zeros(M)
     up_plan = None
@@ -639,10 +906,10 @@ def build_policy(case: str, system, on=(), *, service_level: float = 0.95, ma_wi
         cm = np.vstack([np.zeros((1, M)), np.cumsum(Fm, axis=0)])
         fut = cm[t + 1 + span_u[None, :], np.arange(M)] - cm[t + 1, np.arange(M)]
         stock = dn_stock if np.ndim(dn_stock) == 2 else np.broadcast_to(dn_stock, (T, N))
-        up_level = np.round(stock @ onehot + fut + z * sd_u[None, :])
+        up_level = np.round(stock @ onehot + fut + buffer_u[None, :])
     else:
-        up_level = np.round(mean_m * span_u + z * sd_u + lot_extra)
-        up_plan = {"prior": mean_m, "cover": span_u.astype(float), "const": z * sd_u + lot_extra,
+        up_level = np.round(mean_m * span_u + buffer_u + lot_extra)
+        up_plan = {"prior": mean_m, "cover": span_u.astype(float), "const": buffer_u + lot_extra,
                    "review": review, "window": ma_window}
     planner = None
     if up_plan is not None or refit is not None:
@@ -660,7 +927,11 @@ def build_policy(case: str, system, on=(), *, service_level: float = 0.95, ma_wi
                       backup_share=0.5 if "capacity_preallocation" in on else 0.0, backup_lead=3,
                       backup_mode="truck", backup_km=400.0, planner=planner, lane_modes=lane_modes,
                       info={"levers": on, "service_level": float(csl), "ma_window": ma_window,
-                            "up_modes": tuple(up_modes)})
+                            "up_modes": tuple(up_modes), "up_buffer": np.asarray(buffer_u, dtype=float),
+                            **({"placement": placement} if placement is not None else {}),
+                            **({"blend": lstm_blend(case, system, promotions="promotions" in on,
+                                                    cannibalisation="cannibalisation" in on)[1]}
+                               if "lstm" in on else {})})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -759,7 +1030,7 @@ def evaluate(case: str, on=(), *, system=None, horizon_days: int = 365, replicat
         system = case_system(case, horizon_days=horizon_days, outlets=outlets, dispersion_scale=ds,
                              lead_time_sigma_scale=cal["lead_time_sigma_scale"])
     pol = build_policy(case, system, on, service_level=sl, ma_window=int(cal["ma_window"]),
-                       max_lot_days=float(cal["max_lot_days"]))
+                       max_lot_days=float(cal["max_lot_days"]), shutdown_days=sd)
     mod = _module(case)
     start = min(90, horizon_days // 3)
     kw = dict(horizon=horizon_days, replications=replications, seed=seed, warmup=mod.WARMUP)
