@@ -373,8 +373,6 @@ def optimized_rq(mean, lead_time, holding_cost, service_level: float, fixed_cost
     >>> int(r[0]), int(Q[0])
     (3, 5)
     """
-    from casekit.rq import optimize_rq, rq_cost_grid
-
     csl = check_probability("service_level", service_level)
     if not 0 < csl < 1:
         raise ValueError(f"service_level must be strictly between 0 and 1, got {csl!r}")
@@ -394,20 +392,38 @@ def optimized_rq(mean, lead_time, holding_cost, service_level: float, fixed_cost
         ck = (m, lt, hj, csl, float(fixed_cost), k, cap_days)
         if ck not in _RQ_CACHE:
             p_impl = hj * csl / (1 - csl)
-            demand = stats.nbinom(k, k / (k + m))
-            res = optimize_rq(demand, int(lt), hj, p_impl, float(fixed_cost))
-            rr, qq = float(res.reorder_point), float(res.order_quantity)
-            cap = max(1.0, np.floor(cap_days * m))
-            if qq > cap or rr < 0:          # constrained: C(r, Q) is convex in Q on r(Q) and in r for a fixed Q
-                qq = min(qq, cap)
-                hi = int(np.ceil(m * lt + 8 * np.sqrt(lt * (m + m * m / k)) + 10))
-                grid = rq_cost_grid(range(0, hi + 1), [int(qq)], demand, int(lt), hj, p_impl, float(fixed_cost))
-                rr = float(grid.iloc[:, 0].idxmin())
+            rr, qq = _rq_class(m, int(lt), hj, p_impl, float(fixed_cost), k, cap_days)
             if len(_RQ_CACHE) > 20_000:
                 _RQ_CACHE.clear()
             _RQ_CACHE[ck] = (rr, qq)
         r[idx], Q[idx] = _RQ_CACHE[ck]
     return r, Q
+
+
+def _rq_class(m, lt, h, p, K, k, cap_days):
+    """(r, Q) of one demand class: :func:`casekit.rq.optimize_rq`'s exact optimum (Federgruen–Zheng)
+    on the negative binomial lead-time demand NB(L k, p) (:func:`casekit.cases.fmcg.nb_lead_time_demand`,
+    written down instead of convolved: the same pmf up to rounding, built once for both steps), then,
+    if Q exceeds ``cap_days`` of demand or r < 0, the best r >= 0 for Q = min(Q*, cap) by
+    C(r, Q) = h (r + (Q + 1)/2 - E[D_L] + B) + p B + K λ / Q, B = (n2(r) - n2(r + Q)) / Q
+    (:func:`casekit.rq.rq_cost_grid`'s formula)."""
+    from casekit.cases.fmcg import nb_lead_time_demand
+    from casekit.rq import _LTD, _optimum_discrete
+
+    lam = float(stats.nbinom.mean(k, k / (k + m)))
+    ltd = _LTD(nb_lead_time_demand(m, lt, k))
+    rr, qq = _optimum_discrete(ltd, lam, h, p, K)
+    rr, qq = float(rr), float(qq)
+    cap = max(1.0, np.floor(cap_days * m))
+    if qq > cap or rr < 0:          # constrained: C(r, Q) is convex in Q on r(Q) and in r for a fixed Q
+        qq = min(qq, cap)
+        hi = int(np.ceil(m * lt + 8 * np.sqrt(lt * (m + m * m / k)) + 10))
+        r = np.arange(0, hi + 1, dtype=float)
+        Q = float(int(qq))
+        back = (ltd.loss2(r) - ltd.loss2(r + Q)) / Q
+        cost = h * (r + (Q + 1) / 2 - ltd.mean() + back) + p * back + K * lam / Q
+        rr = float(np.argmin(cost))
+    return rr, qq
 
 
 class _Planner:
