@@ -426,6 +426,14 @@ def _rq_class(m, lt, h, p, K, k, cap_days):
     return rr, qq
 
 
+def _as_slice(idx):
+    """A slice for an index array of consecutive rows (indexing by it is a view, not a copy)."""
+    idx = np.asarray(idx)
+    if idx.size and (np.diff(idx) == 1).all():
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
+
+
 class _Planner:
     """The ``levels(t, view)`` callback (:class:`casekit.policies.OrderUpTo`) of a case's
     downstream and upstream stages, for rules whose targets depend on what happened in the run.
@@ -454,14 +462,19 @@ class _Planner:
         from casekit.cases._system import _dn_id, _up_id
 
         where = {s: i for i, s in enumerate(view.stage_ids)}
-        self._dn = np.array([where[_dn_id(j)] for j in range(self.n)])
+        self._dn = _as_slice(np.array([where[_dn_id(j)] for j in range(self.n)]))
         B = view.position.shape[1]
         self._B = B
         self._out = np.zeros((len(view.stage_ids), B))
+        if self.r is not None:                      # (N, B) copies: same-shape arithmetic is the fast kind
+            self._rB = np.repeat(np.asarray(self.r, dtype=float)[:, None], B, axis=1)
+            self._QB = np.repeat(np.asarray(self.Q, dtype=float)[:, None], B, axis=1)
+        self._all_review = bool((self.every == 1).all())
+        self._q, self._tmp, self._S, self._ma = (np.zeros((self.n, B)) for _ in range(4))
         if self.up is not None:
             u = self.up
             M = u["prior"].size
-            self._up = np.array([where[_up_id(m)] for m in range(M)])
+            self._up = _as_slice(np.array([where[_up_id(m)] for m in range(M)]))
             self._G = np.eye(M)[self.parent].T                     # (M, N): which upstream node serves j
             self._hist = np.tile((u["prior"] * u["review"])[None, :, None], (u["window"], 1, B))
             self._ptr = 0
@@ -480,36 +493,50 @@ class _Planner:
         if self._rows is None or t == 0:
             self._start(view)
         pos = view.position[self._dn]
+        # the arithmetic below writes into work arrays kept from _start (out=): allocating fresh
+        # (N, B) temporaries every day costs more than the arithmetic itself
+        q, tmp = self._q, self._tmp
         if self.refit is not None:
             f = self.refit
             D = view.demand_received[self._dn]
-            ma = self._sum / f["window"]
-            self._sse[0] += ((D - f["daily"][t][:, None]) ** 2).sum(axis=0)
-            self._sse[1] += ((D - ma) ** 2).sum(axis=0)
+            ma = np.divide(self._sum, f["window"], out=self._ma)
+            np.square(np.subtract(D, f["daily"][t][:, None], out=tmp), out=tmp)
+            self._sse[0] += tmp.sum(axis=0)
+            np.square(np.subtract(D, ma, out=tmp), out=tmp)
+            self._sse[1] += tmp.sum(axis=0)
             slot = t % f["window"]
-            self._sum += D - self._buf[slot]
+            self._sum += np.subtract(D, self._buf[slot], out=tmp)
             self._buf[slot] = D
             if t > 0 and t % f["every"] == 0:                # inverse-MSE weight of the planned forecast
                 tot = self._sse.sum(axis=0)
                 self._w = np.where(tot > 0, self._sse[1] / np.where(tot > 0, tot, 1), self._w)
                 self._sse[:] = 0.0
-            ma = self._sum / f["window"]
-            S = np.round(self._w[None, :] * f["cover"][t][:, None] + (1 - self._w[None, :]) * ma * f["span"][:, None]
-                         + f["ss"][t][:, None])
-            q = np.round(np.maximum(S - pos, 0.0))
+            ma = np.divide(self._sum, f["window"], out=self._ma)
+            # S = round(w · cover + (1 - w) · ma · span + ss)
+            S = np.multiply(self._w[None, :], f["cover"][t][:, None], out=self._S)
+            S += np.multiply(np.multiply((1 - self._w)[None, :], ma, out=tmp), f["span"][:, None], out=tmp)
+            S += f["ss"][t][:, None]
+            np.round(S, out=S)
+            np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
         elif self.r is not None:
-            r, Q = self.r[:, None], self.Q[:, None]
-            q = np.where(pos <= r, (np.floor((r - pos) / Q) + 1) * Q, 0.0)
-            S = pos + q
+            # lots when pos <= r: floor((r - pos) / Q) + 1 of them, which is <= 0 exactly when pos > r
+            np.floor(np.divide(np.subtract(self._rB, pos, out=q), self._QB, out=q), out=q)
+            q += 1.0
+            np.maximum(q, 0.0, out=q)
+            q *= self._QB
+            S = np.add(pos, q, out=self._S)
         else:
-            S = np.broadcast_to(self.target[t][:, None], pos.shape)
-            q = np.round(np.maximum(S - pos, 0.0))
+            S = self.target[t][:, None]
+            np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
         out = self._out
         out[self._dn] = S
         if self.up is not None:
             u = self.up
-            q = q * (((t - self.offset) % self.every) == 0)[:, None]
-            self._acc += self._G @ q
+            if self._all_review:
+                self._acc += self._G @ q
+            else:                                   # only the nodes reviewing today order
+                due = ((t - self.offset) % self.every) == 0
+                self._acc += self._G[:, due] @ q[due]
             if t % u["review"] == 0:
                 if t > 0:
                     self._hist[self._ptr % u["window"]] = self._acc
