@@ -1,110 +1,114 @@
-"""Case studies at full size: wall time of :func:`casekit.framework.evaluate` per policy.
+"""Case studies at full size: Table 3 evaluation of both cases, traditional and hybrid.
 
-For each case, what ``casekit run notebooks/<case> -p replications 30 -p horizon_days 365
--p outlets 2000`` evaluates: the calibrated system, then the traditional baseline and the full
-hybrid, each by ``evaluate`` (policy building, with the hybrid's simulation-based tuning, then
-a run without and a run with the supplier shutdown on common random numbers).  Each case runs in
-a fresh subprocess (imports and data loading included in "total").  Target: traditional +
-hybrid under 60 s per case (the notebook's own tables and plots come on top).
+Full size is 30 replications x 365 days, all 2,000 FMCG outlets (electronics: all SKUs); each
+:func:`casekit.framework.evaluate` simulates the year twice on common random numbers (without and
+with the supplier shutdown, for the recovery row).  Target: a case's traditional + hybrid pair,
+as its notebook runs them, under 60 s on 2 cores.
 
-The same script also runs on the casekit of git ref ``--before`` (default c0f4af2, the engine
-before its table sampler and pass cuts; extracted with ``git archive`` into a temporary folder;
-``--before none`` skips it) right after, and each line shows both and their ratio.
+Lines printed:
 
-usage: python benchmarks/bench_cases.py [--cases fmcg electronics] [--replications 30]
-                                        [--horizon 365] [--outlets 2000] [--before REF|none]
+1. the planning steps against the general-purpose route they replace, measured in this run on the
+   same inputs: the (r, Q) optimisation of a demand class (:func:`casekit.rq.optimize_rq` then
+   :func:`casekit.rq.rq_cost_grid` on a frozen negative binomial, convolving the lead-time demand)
+   vs :func:`casekit.framework._rq_class` (NB(Lk, p) written down once), and an exact safety-stock
+   column (:func:`casekit.leadtime.lead_time_demand` convolution vs
+   :func:`casekit.cases.fmcg.nb_lead_time_demand`), with how many answers agree;
+2. per case and policy, the wall time of a full-size ``evaluate`` in one process (the hybrid after
+   the traditional, as in the notebook: the system and the data are built once), and the pair's sum;
+   the process's CPU time beside the wall time (on a shared machine the wall time includes waiting).
+
+``--legacy`` adds the older side-by-side runner (``fmcg.run`` / ``electronics.run``).
 """
 
-from __future__ import annotations
-
-import argparse
-import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
+import time
 
-ROOT = Path(__file__).resolve().parents[1]
-TARGET = 60.0
+import numpy as np
+from scipy import stats
 
-SCRIPT = r"""
-import json, sys, time
-t0 = time.perf_counter()
-import casekit
 from casekit import framework as fw
-case, R, H, N = json.loads(sys.argv[1])
-cal = fw.load_calibration(case)
-t = time.perf_counter()
-system = fw.case_system(case, horizon_days=H, outlets=N, dispersion_scale=cal["dispersion_scale"])
-out = {"system": time.perf_counter() - t, "policies": {}, "path": casekit.__file__}
-for name, on in (("traditional", ()), ("hybrid", "hybrid")):
-    t = time.perf_counter()
-    run = fw.evaluate(case, on, system=system, horizon_days=H, replications=R, seed=1, calibration=cal)
-    v = run.values
-    out["policies"][name] = {"seconds": time.perf_counter() - t, "fill_rate": float(v["fill_rate"].mean()),
-                             "total_cost": float(v["total_cost"].mean())}
-out["total"] = time.perf_counter() - t0
-print(json.dumps(out))
-"""
+from casekit.cases import electronics, fmcg
+from casekit.distributions import demand_distribution
+from casekit.leadtime import lead_time_demand
+from casekit.rq import optimize_rq, rq_cost_grid
+from casekit.safety_stock import reorder_point
 
 
-def _run(path: Path, args, run_dir: Path) -> dict:
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore",
-           "PYTHONPATH": str(path)}
-    out = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(args)], capture_output=True, text=True,
-                         check=True, env=env, cwd=str(run_dir))
-    r = json.loads(out.stdout.strip().splitlines()[-1])
-    assert Path(r["path"]).resolve().is_relative_to(path.resolve()), r["path"]
-    return r
+def _rq_general(m, lt, h, p, K, k, cap_days):
+    demand = stats.nbinom(k, k / (k + m))
+    res = optimize_rq(demand, lt, h, p, K)
+    rr, qq = float(res.reorder_point), float(res.order_quantity)
+    cap = max(1.0, np.floor(cap_days * m))
+    if qq > cap or rr < 0:
+        qq = min(qq, cap)
+        hi = int(np.ceil(m * lt + 8 * np.sqrt(lt * (m + m * m / k)) + 10))
+        grid = rq_cost_grid(range(0, hi + 1), [int(qq)], demand, lt, h, p, K)
+        rr = float(grid.iloc[:, 0].idxmin())
+    return rr, qq
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", nargs="+", default=["fmcg", "electronics"], choices=["fmcg", "electronics"])
-    ap.add_argument("--replications", type=int, default=30)
-    ap.add_argument("--horizon", type=int, default=365)
-    ap.add_argument("--outlets", type=int, default=2000)
-    ap.add_argument("--before", default="c0f4af2", help="git ref of a casekit to time beside this checkout "
-                                                         "('none': skip)")
-    a = ap.parse_args(argv)
-    tmp = Path(tempfile.mkdtemp(prefix="casekit-cases-"))
-    run_dir = tmp / "run"                 # an empty working folder: no casekit importable from it
-    run_dir.mkdir()
-    try:
-        before = None
-        if a.before and a.before.lower() != "none":
-            before = tmp / "before"
-            before.mkdir()
-            arch = subprocess.run(["git", "archive", a.before, "casekit", "datasets"], cwd=ROOT, capture_output=True,
-                                  check=True).stdout
-            subprocess.run(["tar", "-x", "-C", str(before)], input=arch, check=True)
-        for case in a.cases:
-            args = [case, a.replications, a.horizon, a.outlets]
-            now = _run(ROOT, args, run_dir)
-            old = _run(before, args, run_dir) if before is not None else None
-            size = f"{a.outlets:,} outlets" if case == "fmcg" else "all SKUs"
-            for name in ("traditional", "hybrid"):
-                p = now["policies"][name]
-                line = (f"{case:11s} {name:11s} evaluate ({size}, {a.horizon} days, {a.replications} replications, "
-                        f"with and without the shutdown): {p['seconds']:6.1f} s")
-                if old is not None:
-                    q = old["policies"][name]
-                    line += f"; at {a.before}: {q['seconds']:6.1f} s = {q['seconds'] / p['seconds']:.2f}x faster now"
-                line += f" (fill rate {p['fill_rate']:.2f}%, total cost {p['total_cost']:.1f}/day)"
-                print(line)
-            both = sum(now["policies"][n]["seconds"] for n in ("traditional", "hybrid"))
-            line = (f"{case:11s} traditional + hybrid {both:6.1f} s (target < {TARGET:.0f} s: "
-                    f"{'ok' if both < TARGET else 'MISSED'}); whole process {now['total']:.1f} s")
-            if old is not None:
-                ob = sum(old["policies"][n]["seconds"] for n in ("traditional", "hybrid"))
-                line += f"; at {a.before}: {ob:.1f} s = {ob / both:.2f}x"
-            print(line, flush=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+def planning_steps():
+    s = fw.case_system("fmcg", horizon_days=365, outlets=2000)
+    cal = fw.load_calibration("fmcg")
+    csl, k = cal["service_level"], float(s.dispersion)
+    classes = sorted({(round(float(np.log(max(m, 0.02)) / np.log(fw.RQ_CLASS_RATIO))), int(L), float(h))
+                      for m, L, h in zip(fw.recent_mean("fmcg", s, 180), s.lead_dn, np.round(s.h_dn, 10))})[::8]
+    args = [(fw.RQ_CLASS_RATIO ** c, L, h, h * csl / (1 - csl), float(s.K_dn), k, cal["max_lot_days"])
+            for c, L, h in classes]
+    t0 = time.perf_counter()
+    old = [_rq_general(*a) for a in args]
+    t_old = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    new = [fw._rq_class(*a) for a in args]
+    t_new = time.perf_counter() - t0
+    same = sum(a == b for a, b in zip(old, new))
+    print(f"(r, Q) per demand class: {len(args)} FMCG classes, general route {t_old:.2f} s, framework "
+          f"{t_new:.2f} s: {t_old / t_new:.1f}x faster; same (r, Q) in {same}/{len(args)}")
+    cells = [(m, L) for L in (2, 5, 9, 16) for m in np.geomspace(0.1, 60, 28)]
+    t0 = time.perf_counter()
+    old = [reorder_point(lead_time_demand(demand_distribution("nbinom", m, 1 + m / k), L), csl) for m, L in cells]
+    t_old = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    new = [reorder_point(fmcg.nb_lead_time_demand(m, L, k), csl) for m, L in cells]
+    t_new = time.perf_counter() - t0
+    same = sum(a == b for a, b in zip(old, new))
+    print(f"exact safety-stock cells: {len(cells)}, convolution {t_old:.2f} s, NB(Lk, p) {t_new:.2f} s: "
+          f"{t_old / t_new:.1f}x faster; same reorder point in {same}/{len(cells)}")
+
+
+def full_size():
+    for case in ("electronics", "fmcg"):
+        t_case = c_case = 0.0
+        t0, c0 = time.perf_counter(), time.process_time()
+        system = fw.case_system(case, horizon_days=365, outlets=2000)
+        t_case += time.perf_counter() - t0
+        c_case += time.process_time() - c0
+        for policy, on in (("traditional", ()), ("hybrid", "hybrid")):
+            t0, c0 = time.perf_counter(), time.process_time()
+            r = fw.evaluate(case, on, system=system, replications=30, horizon_days=365, outlets=2000, seed=1)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            t_case += wall
+            c_case += cpu
+            print(f"{case:11s} {policy:11s} evaluate 30 x 365 d full size: {wall:6.1f} s (CPU {cpu:5.1f} s); fill rate "
+                  f"{r.values['fill_rate'].mean():.2f} %, total cost {r.values['total_cost'].mean():,.0f}", flush=True)
+        print(f"{case:11s} traditional + hybrid (with building the system): {t_case:6.1f} s (CPU {c_case:5.1f} s) "
+              f"(target < 60 s: {'ok' if t_case < 60 else 'MISSED'})", flush=True)
+
+
+def legacy():
+    for case, fn in (("fmcg", lambda sc: fmcg.run(outlets=2000, horizon_days=365, replications=30, seed=1, scenario=sc)),
+                     ("electronics", lambda sc: electronics.run(horizon_days=365, replications=30, seed=1,
+                                                                scenario=sc))):
+        for sc in ("none", "supplier_shutdown"):
+            t0 = time.perf_counter()
+            res = fn(sc)
+            wall = time.perf_counter() - t0
+            print(f"legacy {case:11s} {sc:17s} wall {wall:6.2f} s, simulation {res.elapsed:6.2f} s, "
+                  f"{res.node_periods / res.elapsed:,.0f} node-days/s")
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    planning_steps()
+    full_size()
+    if "--legacy" in sys.argv:
+        legacy()

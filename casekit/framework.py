@@ -627,8 +627,6 @@ def optimized_rq(mean, lead_time, holding_cost, service_level: float, fixed_cost
     >>> int(r[0]), int(Q[0])
     (3, 5)
     """
-    from casekit.rq import optimize_rq, rq_cost_grid
-
     csl = check_probability("service_level", service_level)
     if not 0 < csl < 1:
         raise ValueError(f"service_level must be strictly between 0 and 1, got {csl!r}")
@@ -648,20 +646,46 @@ def optimized_rq(mean, lead_time, holding_cost, service_level: float, fixed_cost
         ck = (m, lt, hj, csl, float(fixed_cost), k, cap_days)
         if ck not in _RQ_CACHE:
             p_impl = hj * csl / (1 - csl)
-            demand = stats.nbinom(k, k / (k + m))
-            res = optimize_rq(demand, int(lt), hj, p_impl, float(fixed_cost))
-            rr, qq = float(res.reorder_point), float(res.order_quantity)
-            cap = max(1.0, np.floor(cap_days * m))
-            if qq > cap or rr < 0:          # constrained: C(r, Q) is convex in Q on r(Q) and in r for a fixed Q
-                qq = min(qq, cap)
-                hi = int(np.ceil(m * lt + 8 * np.sqrt(lt * (m + m * m / k)) + 10))
-                grid = rq_cost_grid(range(0, hi + 1), [int(qq)], demand, int(lt), hj, p_impl, float(fixed_cost))
-                rr = float(grid.iloc[:, 0].idxmin())
+            rr, qq = _rq_class(m, int(lt), hj, p_impl, float(fixed_cost), k, cap_days)
             if len(_RQ_CACHE) > 20_000:
                 _RQ_CACHE.clear()
             _RQ_CACHE[ck] = (rr, qq)
         r[idx], Q[idx] = _RQ_CACHE[ck]
     return r, Q
+
+
+def _rq_class(m, lt, h, p, K, k, cap_days):
+    """(r, Q) of one demand class: :func:`casekit.rq.optimize_rq`'s exact optimum (Federgruen–Zheng)
+    on the negative binomial lead-time demand NB(L k, p) (:func:`casekit.cases.fmcg.nb_lead_time_demand`,
+    written down instead of convolved: the same pmf up to rounding, built once for both steps), then,
+    if Q exceeds ``cap_days`` of demand or r < 0, the best r >= 0 for Q = min(Q*, cap) by
+    C(r, Q) = h (r + (Q + 1)/2 - E[D_L] + B) + p B + K λ / Q, B = (n2(r) - n2(r + Q)) / Q
+    (:func:`casekit.rq.rq_cost_grid`'s formula)."""
+    from casekit.cases.fmcg import nb_lead_time_demand
+    from casekit.rq import _LTD, _optimum_discrete
+
+    lam = float(stats.nbinom.mean(k, k / (k + m)))
+    ltd = _LTD(nb_lead_time_demand(m, lt, k))
+    rr, qq = _optimum_discrete(ltd, lam, h, p, K)
+    rr, qq = float(rr), float(qq)
+    cap = max(1.0, np.floor(cap_days * m))
+    if qq > cap or rr < 0:          # constrained: C(r, Q) is convex in Q on r(Q) and in r for a fixed Q
+        qq = min(qq, cap)
+        hi = int(np.ceil(m * lt + 8 * np.sqrt(lt * (m + m * m / k)) + 10))
+        r = np.arange(0, hi + 1, dtype=float)
+        Q = float(int(qq))
+        back = (ltd.loss2(r) - ltd.loss2(r + Q)) / Q
+        cost = h * (r + (Q + 1) / 2 - ltd.mean() + back) + p * back + K * lam / Q
+        rr = float(np.argmin(cost))
+    return rr, qq
+
+
+def _as_slice(idx):
+    """A slice for an index array of consecutive rows (indexing by it is a view, not a copy)."""
+    idx = np.asarray(idx)
+    if idx.size and (np.diff(idx) == 1).all():
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
 
 
 class _Planner:
@@ -692,14 +716,19 @@ class _Planner:
         from casekit.cases._system import _dn_id, _up_id
 
         where = {s: i for i, s in enumerate(view.stage_ids)}
-        self._dn = np.array([where[_dn_id(j)] for j in range(self.n)])
+        self._dn = _as_slice(np.array([where[_dn_id(j)] for j in range(self.n)]))
         B = view.position.shape[1]
         self._B = B
         self._out = np.zeros((len(view.stage_ids), B))
+        if self.r is not None:                      # (N, B) copies: same-shape arithmetic is the fast kind
+            self._rB = np.repeat(np.asarray(self.r, dtype=float)[:, None], B, axis=1)
+            self._QB = np.repeat(np.asarray(self.Q, dtype=float)[:, None], B, axis=1)
+        self._all_review = bool((self.every == 1).all())
+        self._q, self._tmp, self._S, self._ma = (np.zeros((self.n, B)) for _ in range(4))
         if self.up is not None:
             u = self.up
             M = u["prior"].size
-            self._up = np.array([where[_up_id(m)] for m in range(M)])
+            self._up = _as_slice(np.array([where[_up_id(m)] for m in range(M)]))
             self._G = np.eye(M)[self.parent].T                     # (M, N): which upstream node serves j
             self._hist = np.tile((u["prior"] * u["review"])[None, :, None], (u["window"], 1, B))
             self._ptr = 0
@@ -718,36 +747,50 @@ class _Planner:
         if self._rows is None or t == 0:
             self._start(view)
         pos = view.position[self._dn]
+        # the arithmetic below writes into work arrays kept from _start (out=): allocating fresh
+        # (N, B) temporaries every day costs more than the arithmetic itself
+        q, tmp = self._q, self._tmp
         if self.refit is not None:
             f = self.refit
             D = view.demand_received[self._dn]
-            ma = self._sum / f["window"]
-            self._sse[0] += ((D - f["daily"][t][:, None]) ** 2).sum(axis=0)
-            self._sse[1] += ((D - ma) ** 2).sum(axis=0)
+            ma = np.divide(self._sum, f["window"], out=self._ma)
+            np.square(np.subtract(D, f["daily"][t][:, None], out=tmp), out=tmp)
+            self._sse[0] += tmp.sum(axis=0)
+            np.square(np.subtract(D, ma, out=tmp), out=tmp)
+            self._sse[1] += tmp.sum(axis=0)
             slot = t % f["window"]
-            self._sum += D - self._buf[slot]
+            self._sum += np.subtract(D, self._buf[slot], out=tmp)
             self._buf[slot] = D
             if t > 0 and t % f["every"] == 0:                # inverse-MSE weight of the planned forecast
                 tot = self._sse.sum(axis=0)
                 self._w = np.where(tot > 0, self._sse[1] / np.where(tot > 0, tot, 1), self._w)
                 self._sse[:] = 0.0
-            ma = self._sum / f["window"]
-            S = np.round(self._w[None, :] * f["cover"][t][:, None] + (1 - self._w[None, :]) * ma * f["span"][:, None]
-                         + f["ss"][t][:, None])
-            q = np.round(np.maximum(S - pos, 0.0))
+            ma = np.divide(self._sum, f["window"], out=self._ma)
+            # S = round(w · cover + (1 - w) · ma · span + ss)
+            S = np.multiply(self._w[None, :], f["cover"][t][:, None], out=self._S)
+            S += np.multiply(np.multiply((1 - self._w)[None, :], ma, out=tmp), f["span"][:, None], out=tmp)
+            S += f["ss"][t][:, None]
+            np.round(S, out=S)
+            np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
         elif self.r is not None:
-            r, Q = self.r[:, None], self.Q[:, None]
-            q = np.where(pos <= r, (np.floor((r - pos) / Q) + 1) * Q, 0.0)
-            S = pos + q
+            # lots when pos <= r: floor((r - pos) / Q) + 1 of them, which is <= 0 exactly when pos > r
+            np.floor(np.divide(np.subtract(self._rB, pos, out=q), self._QB, out=q), out=q)
+            q += 1.0
+            np.maximum(q, 0.0, out=q)
+            q *= self._QB
+            S = np.add(pos, q, out=self._S)
         else:
-            S = np.broadcast_to(self.target[t][:, None], pos.shape)
-            q = np.round(np.maximum(S - pos, 0.0))
+            S = self.target[t][:, None]
+            np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
         out = self._out
         out[self._dn] = S
         if self.up is not None:
             u = self.up
-            q = q * (((t - self.offset) % self.every) == 0)[:, None]
-            self._acc += self._G @ q
+            if self._all_review:
+                self._acc += self._G @ q
+            else:                                   # only the nodes reviewing today order
+                due = ((t - self.offset) % self.every) == 0
+                self._acc += self._G[:, due] @ q[due]
             if t % u["review"] == 0:
                 if t > 0:
                     self._hist[self._ptr % u["window"]] = self._acc
