@@ -42,7 +42,7 @@ _QUANTITY_LABEL = {"fill_rate": "Fill rate", "total_cost": "Total cost", "bullwh
 
 def lever_label(name: str) -> str:
     """A lever's name as a reader sees it: ``"co2_network_design"`` -> ``"CO2 network design"``."""
-    return name.replace("_", " ").replace("co2", "CO2")
+    return name.replace("_", " ").replace("co2", "CO2").replace("lstm", "LSTM")
 
 
 def row_label(case: str, row: str) -> str:
