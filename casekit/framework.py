@@ -366,15 +366,6 @@ def _lstm_fit(Y, opts):
     return params, scale
 
 
-def _lstm_one_step(params, scale, Y, t, opts):
-    """One-step-ahead forecasts of rows ``t`` of ``Y`` from the actual windows before them."""
-    from casekit.lstm import lstm_forward
-
-    X, level = _lstm_windows(Y, t, scale, opts)
-    out, _ = lstm_forward(params, X)
-    return np.maximum(level + scale * out.reshape(level.shape), 0.0)
-
-
 def _lstm_week(params, scale, Y, days, opts):
     """The LSTM's forecast of the ``season`` days after the end of ``Y`` (recursive: within the
     lookback, as :class:`casekit.lstm.LSTMForecaster` allows), repeated over the absolute ``days``
@@ -398,11 +389,11 @@ def lstm_blend(case: str, system, *, promotions: bool = True, cannibalisation: b
     over all series) is scored on the same backtest and **treated like the moving average it sits
     beside**:
 
-    * FMCG (region-SKU series, :func:`casekit.cases.fmcg.blended_forecast`): scored one day ahead
-      over the second history year (as the rolling 28-day average is), trained on the days before
-      it; for the planning year it is retrained on the whole history and its forecast of the
-      first week after it is repeated (as the last 28 days' average is held); split over a
-      region's outlets by size;
+    * FMCG (region-SKU series, :func:`casekit.cases.fmcg.blended_forecast`): trained on the days
+      before the backtest (the second history year), its first week's forecast repeated over the
+      backtest and scored there, as the 28-day average is held and scored; for the planning year
+      it is retrained on the whole history and its forecast of the first week after it is
+      repeated (as the last 28 days' average is held); split over a region's outlets by size;
     * electronics (SKU series, :func:`casekit.cases.electronics.rolling_forecast`): trained on the
       history before the 60-day hold-out, its first week's forecast repeated over the hold-out
       (as the average is held); then retrained on all the history for the planning year.
@@ -445,12 +436,11 @@ def _lstm_blend(case, system, promotions, cannibalisation):
         wide = sales.pivot_table(index="date", columns=["region", "sku"], values="units").sort_index()
         Y = wide.to_numpy(float)
         test = np.arange(364 + 14, Y.shape[0])                  # the blend's backtest days
-        ma = pd.DataFrame(Y).rolling(28).mean().shift(1).to_numpy()[test]
-        e_ma = Y[test] - ma
+        e_ma = Y[test] - Y[test[0] - 28:test[0]].mean(axis=0)      # held, as in the plan
 
         def member():
             params, scale = _lstm_fit(Y[:test[0]], opts)
-            e_l = Y[test] - _lstm_one_step(params, scale, Y, test, opts)
+            e_l = Y[test] - _lstm_week(params, scale, Y[:test[0]], test, opts)
             params, scale = _lstm_fit(Y, opts)
             return e_l, _lstm_week(params, scale, Y, system.days, opts)      # (days, region-SKU series)
 
