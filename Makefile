@@ -7,13 +7,14 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.casekit-installed
 PORT   ?= 8866
 
-.PHONY: demo test lab notebooks bench venv lock clean help
+.PHONY: demo test lab notebooks book bench venv lock clean help
 
 help:
 	@echo "make demo       serve the Voila app gallery on 127.0.0.1:$(PORT) (prints the URL with its token)"
 	@echo "make test       run the whole suite (unit, property, notebooks, papermill, browser)"
 	@echo "make lab        JupyterLab on the curriculum"
 	@echo "make notebooks  re-execute every notebook into build/notebooks/ (ipynb + html)"
+	@echo "make book       the course book: the executed curriculum as a static website in build/book/"
 	@echo "make bench      run benchmarks/*.py"
 
 $(STAMP): requirements-lock.txt pyproject.toml
@@ -35,6 +36,10 @@ lab: $(STAMP)
 
 notebooks: $(STAMP)
 	$(PY) -m casekit execute-all --out build/notebooks
+
+# Reuses build/notebooks/ from `make notebooks` where newer than the source; runs the rest.
+book: $(STAMP)
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m casekit book --out build/book --executed build/notebooks
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -13,7 +13,12 @@
    fast engine, in node-periods per second (demand draws included), beside the serial line's
    rate per node measured in the same run (a depth of 2,000 stages should cost about as much
    per node as a serial stage).
-3. **FMCG case at full size** (2,000 outlets, 365 days, 30 replications, both policies):
+3. **Before / after**: the distribution network and the serial line's fast-engine rate measured
+   by one script in two subprocesses, one importing this checkout's casekit and one importing
+   the casekit of an earlier commit (``--before``, default c0f4af2, the engine before its table
+   sampler and pass cuts; extracted with ``git archive`` into a temporary folder), alternating
+   ``--ab-rounds`` times; the best rate of each is printed with their ratio.
+4. **FMCG case at full size** (2,000 outlets, 365 days, 30 replications, both policies):
    simulation wall time on the one engine beside the dedicated case engine it replaced
    (``casekit/cases/engine.py`` of commit 1c8b070, loaded from git into a temporary module),
    on the same system and policies in the same run.
@@ -22,7 +27,7 @@ Targets: fast >= 3,000x stockpyl; distribution >= 10 M node-periods/s; FMCG no s
 old dedicated engine.
 
 usage: python benchmarks/bench_simulation.py [--periods 2000] [--fast-reps 20000] [--des-reps 5]
-                                             [--skip-fmcg] [--fmcg-reps 30]
+                                             [--skip-fmcg] [--fmcg-reps 30] [--before REF] [--ab-rounds 2]
 """
 
 from __future__ import annotations
@@ -63,6 +68,66 @@ cost = simulation(net, T, rand_seed=seed, progress_bar=False)
 t = time.perf_counter() - t
 print(json.dumps({"seconds": t, "cost_per_period": cost / T}))
 """
+
+
+AB = r"""
+import json, sys, time
+import numpy as np
+from scipy.stats import poisson
+import casekit
+from casekit.network import distribution, serial
+from casekit.policies import BaseStock, EchelonBaseStock
+from casekit.simulation import SimulationConfig, simulate
+nr, P, R, T, SR = json.loads(sys.argv[1])
+cfg = SimulationConfig(keep_series=False, keep_totals=False, progress=False)
+net = distribution(1, 2, 2, 1, poisson(5), 19, n_retailers=nr)
+pol = BaseStock({0: float(5 * nr * 2 + 4 * np.sqrt(5 * nr * 2)), **{i: 10.0 for i in range(1, nr + 1)}})
+simulate(net, pol, 5, 2, seed=0, engine="fast", config=cfg)
+t = time.perf_counter()
+res = simulate(net, pol, P, R, seed=3, engine="fast", config=cfg)
+dist = (nr + 1) * P * R / (time.perf_counter() - t)
+snet, spol = serial([3, 2, 2], [1, 1, 2], 37.12, poisson(5)), EchelonBaseStock([9, 15, 26])
+simulate(snet, spol, 50, 2, seed=0, engine="fast", config=cfg)
+t = time.perf_counter()
+sres = simulate(snet, spol, T, SR, seed=2, engine="fast", config=cfg)
+ser = 3 * T * SR / (time.perf_counter() - t)
+print(json.dumps({"dist": dist, "serial": ser, "fill": float(res.kpis.fill_rate.mean()),
+                  "cost": float(sres.kpis.cost_per_period.mean()), "path": casekit.__file__}))
+"""
+
+
+def _before_after(ref: str, rounds: int, args) -> None:
+    """The AB script on this checkout and on ``ref``'s casekit, alternating; best of ``rounds``."""
+    import shutil
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="casekit-before-"))
+    try:
+        arch = subprocess.run(["git", "archive", ref, "casekit"], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=arch, check=True)
+        run_dir = tmp / "run"            # an empty working folder: no casekit importable from it
+        run_dir.mkdir()
+        env0 = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+        best = {"before": None, "after": None}
+        for _ in range(rounds):
+            for name, path in (("before", tmp), ("after", ROOT)):
+                out = subprocess.run([sys.executable, "-c", AB, json.dumps(args)], capture_output=True, text=True,
+                                     check=True, env={**env0, "PYTHONPATH": str(path)}, cwd=str(run_dir))
+                r = json.loads(out.stdout.strip().splitlines()[-1])
+                assert Path(r["path"]).resolve().is_relative_to(Path(path).resolve()), r["path"]
+                b = best[name]
+                best[name] = r if b is None else {**r, "dist": max(b["dist"], r["dist"]),
+                                                   "serial": max(b["serial"], r["serial"])}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    b, a = best["before"], best["after"]
+    nr, P, R, T, SR = args
+    print(f"before/after (best of {rounds} alternating runs each; before = casekit at {ref}):")
+    print(f"  distribution 1 x {nr:,} ({R} x {P} periods): before {b['dist']:,.0f}, after {a['dist']:,.0f} "
+          f"node-periods/s = {a['dist'] / b['dist']:.2f}x (fill rate before {b['fill']:.4f}, after {a['fill']:.4f})")
+    print(f"  serial Example 6.1 fast engine ({SR} x {T} periods): before {b['serial']:,.0f}, after "
+          f"{a['serial']:,.0f} node-periods/s = {a['serial'] / b['serial']:.2f}x (cost/period before "
+          f"{b['cost']:.2f}, after {a['cost']:.2f})")
 
 
 def _old_case_engine():
@@ -113,6 +178,9 @@ def main(argv=None) -> int:
     ap.add_argument("--fmcg-reps", type=int, default=30)
     ap.add_argument("--skip-fmcg", action="store_true")
     ap.add_argument("--skip-peer", action="store_true")
+    ap.add_argument("--before", default="c0f4af2", help="git ref of the casekit to compare with (before/after)")
+    ap.add_argument("--ab-rounds", type=int, default=2)
+    ap.add_argument("--skip-ab", action="store_true")
     a = ap.parse_args(argv)
     net = serial([3, 2, 2], [1, 1, 2], 37.12, poisson(5))
     pol = EchelonBaseStock([9, 15, 26])
@@ -172,6 +240,8 @@ def main(argv=None) -> int:
           f"{dres.kpis.fill_rate.mean():.4f}); per node {dist_rate / fast_rate:.1f}x the serial line's rate "
           f"(target >= 10,000,000: {'PASS' if dist_rate >= 1e7 else 'MISS'})")
 
+    if not a.skip_ab:
+        _before_after(a.before, a.ab_rounds, [nr, a.dist_periods, a.dist_reps, T, a.fast_reps])
     if not a.skip_fmcg:
         _fmcg(a.fmcg_reps)
     return 0

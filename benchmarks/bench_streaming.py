@@ -1,6 +1,6 @@
 """Real-time pipeline throughput on 10^6 replayed events, and the forecast backtest table.
 
-1. A 10^6-event stream (the generator of ``datasets/events`` on a larger network) is replayed
+1. A 10^6-event stream (the generator of ``casekit/datasets/events`` on a larger network) is replayed
    through the whole pipeline: ingest and validation -> inventory position and windowed KPIs ->
    (R, nQ) triggers -> anomaly charts and ranked alerts -> SQLite store.  Printed as
    ``N events/s`` and as a ratio to the issue's target of 100,000 events/s on 2 cores.  The

@@ -31,6 +31,7 @@ import sys
 from pathlib import Path
 
 from casekit.catalog import apps, apps_dir, project_root
+from casekit.resources import is_shipped_copy
 
 TEMPLATE = "casekit"
 CULL_IDLE_S = 300
@@ -247,7 +248,10 @@ def voila_command(port: int, max_kernels: int = DEFAULT_MAX_KERNELS, cull_idle_s
 
 
 def voila_env(jupyter_dir: Path | None = None, token: str | None = None) -> dict[str, str]:
-    jupyter_dir = write_template(jupyter_dir or project_root() / "build" / "jupyter")
+    if jupyter_dir is None:
+        root = project_root()   # the installed copy of the curriculum is not ours to write into
+        jupyter_dir = (Path.cwd() if is_shipped_copy(root) else root) / "build" / "jupyter"
+    jupyter_dir = write_template(jupyter_dir)
     env = dict(os.environ)
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(jupyter_dir), env.get("JUPYTER_PATH")]))
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")

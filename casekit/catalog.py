@@ -15,28 +15,38 @@ from pathlib import Path
 
 import pandas as pd
 
+from casekit.resources import shipped_curriculum
+
 DEFAULT_BUDGET_S = 90.0
 _NAME = re.compile(r"^\d{2}_[a-z0-9_]+\.ipynb$")
 
 
 def project_root() -> Path:
-    """The checkout casekit runs from: ``$CASEKIT_ROOT``, else the folder above the package when it
-    holds notebooks/ (a source checkout or editable install), else the current directory."""
+    """The course folder casekit works in.
+
+    ``$CASEKIT_ROOT`` when set; else the nearest folder, from the current directory upwards, that
+    holds a curriculum (``notebooks/NN_slug.ipynb``: a folder made by ``casekit init``, or a source
+    checkout), so a kernel started in ``notebooks/`` finds it too; else the curriculum shipped with
+    casekit (:func:`casekit.resources.shipped_curriculum`).
+    """
     env = os.environ.get("CASEKIT_ROOT")
     if env:
         return Path(env).resolve()
-    here = Path(__file__).resolve().parent.parent
-    if (here / "notebooks").is_dir():
-        return here
-    return Path.cwd()
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if any((folder / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+            return folder
+    return shipped_curriculum()
 
 
-def notebooks_dir() -> Path:
-    return project_root() / "notebooks"
+def notebooks_dir(root: Path | None = None) -> Path:
+    """``notebooks/`` of ``root`` (default :func:`project_root`)."""
+    return Path(root or project_root()) / "notebooks"
 
 
-def apps_dir() -> Path:
-    return notebooks_dir() / "apps"
+def apps_dir(root: Path | None = None) -> Path:
+    """``notebooks/apps/`` of ``root`` (default :func:`project_root`)."""
+    return notebooks_dir(root) / "apps"
 
 
 @dataclass(frozen=True)
@@ -90,16 +100,18 @@ def describe(path: Path) -> NotebookInfo:
     )
 
 
-def curriculum_paths() -> list[Path]:
-    """Curriculum notebooks ``NN_slug.ipynb`` in teaching order."""
-    return sorted(p for p in notebooks_dir().glob("*.ipynb") if _NAME.match(p.name))
+def curriculum_paths(root: Path | None = None) -> list[Path]:
+    """Curriculum notebooks ``NN_slug.ipynb`` of ``root`` (default :func:`project_root`) in
+    teaching order."""
+    return sorted(p for p in notebooks_dir(root).glob("*.ipynb") if _NAME.match(p.name))
 
 
-def app_paths() -> list[Path]:
-    """Voila apps, ordered by metadata ``casekit.order`` (smallest first), then by name."""
+def app_paths(root: Path | None = None) -> list[Path]:
+    """Voila apps of ``root`` (default :func:`project_root`), ordered by metadata ``casekit.order``
+    (smallest first), then by name."""
     def key(p: Path):
         return (_read(p).get("metadata", {}).get("casekit", {}).get("order", 100), p.name)
-    return sorted(apps_dir().glob("*.ipynb"), key=key)
+    return sorted(apps_dir(root).glob("*.ipynb"), key=key)
 
 
 def curriculum() -> pd.DataFrame:

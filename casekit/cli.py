@@ -1,5 +1,6 @@
 """The ``casekit`` command line (also ``python -m casekit``).
 
+    casekit init DIR [--force]                copy the curriculum, the apps and a README into DIR
     casekit notebooks                         list the curriculum
     casekit run NOTEBOOK [-p NAME VALUE ...]  rerun a notebook with papermill
     casekit sweep NOTEBOOK --grid "a=1,2 b=x,y" [--dask local|tcp://HOST:PORT]
@@ -7,6 +8,11 @@
     casekit apps [--port 8866] [--max-kernels N]
                                               serve the Voila app gallery (URL with its access token)
     casekit execute-all [--out DIR]           rerun every notebook (make notebooks)
+    casekit book [--out DIR] [--executed DIR] build the course book: the executed curriculum as HTML (make book)
+
+Every command works on the course folder: ``$CASEKIT_ROOT``, else the nearest folder from the
+current directory upwards that holds ``notebooks/NN_slug.ipynb`` (made by ``casekit init``, or a
+source checkout), else the curriculum installed with casekit.
 
 Parameter values are data, never code: a number, a string, true/false, None or a list of these.
 """
@@ -19,10 +25,30 @@ import sys
 from pathlib import Path
 
 
-def _cmd_notebooks(args) -> int:
-    from casekit.catalog import curriculum_paths, describe
+def _cmd_init(args) -> int:
+    from casekit.course import CourseFolderError, init_course
+    from casekit.resources import MissingResource
 
-    for path in curriculum_paths():
+    try:
+        folder = init_course(args.directory, force=args.force)
+    except (CourseFolderError, MissingResource) as exc:
+        print(f"casekit init: {exc}", file=sys.stderr)
+        return 2
+    print(folder.summary())
+    return 0
+
+
+def _cmd_notebooks(args) -> int:
+    from casekit.catalog import curriculum_paths, describe, notebooks_dir
+    from casekit.resources import MissingResource
+
+    try:
+        paths = curriculum_paths()
+    except MissingResource as exc:
+        print(f"casekit notebooks: {exc}", file=sys.stderr)
+        return 2
+    print(f"# the curriculum in {notebooks_dir()}")
+    for path in paths:
         info = describe(path)
         params = ", ".join(f"{k}={v['default']}" for k, v in info.parameters.items())
         print(f"{info.name:40s} {info.title:55s} {info.budget_s:4.0f} s  [{params}]")
@@ -110,9 +136,32 @@ def _cmd_execute_all(args) -> int:
     return 1 if failures else 0
 
 
+def _cmd_book(args) -> int:
+    from casekit.book import BookError, build_book
+    from casekit.runner import RunInterrupted
+
+    try:
+        book = build_book(args.out, args.executed)
+    except BookError as exc:
+        print(f"casekit book: {exc}", file=sys.stderr)
+        return 1
+    except RunInterrupted as exc:
+        print(f"casekit book: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(f"built the course book in {book.seconds:.1f} s: {len(book.chapters)} chapters "
+          f"({len(book.reused)} reused from {args.executed}, {len(book.executed)} executed now)")
+    print(f"  open {book.index.resolve()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="casekit", description="casekit: inventory-control curriculum tools")
     sub = ap.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", help="copy the curriculum, the apps and a README into a course folder")
+    init.add_argument("directory", type=Path)
+    init.add_argument("--force", action="store_true",
+                      help="write into an existing non-empty folder, overwriting curriculum files of the same name")
+    init.set_defaults(func=_cmd_init)
     sub.add_parser("notebooks", help="list the curriculum").set_defaults(func=_cmd_notebooks)
     run = sub.add_parser("run", help="rerun a notebook with parameters (papermill)")
     run.add_argument("notebook", type=Path)
@@ -142,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("execute-all", help="rerun every notebook and app into --out")
     ex.add_argument("--out", type=Path, default=Path("build/notebooks"))
     ex.set_defaults(func=_cmd_execute_all)
+    book = sub.add_parser("book", help="build the course book: the executed curriculum as a static website")
+    book.add_argument("--out", type=Path, default=Path("build/book"))
+    book.add_argument("--executed", type=Path, default=Path("build/notebooks"),
+                      help="executed notebooks to reuse when newer than their source (make notebooks writes them)")
+    book.set_defaults(func=_cmd_book)
     return ap
 
 

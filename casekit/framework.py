@@ -513,7 +513,7 @@ CARBON_PRICE_PER_KG = 0.10
 
 def choose_lane_modes(system, *, carbon_price: float = CARBON_PRICE_PER_KG):
     """Per plant -> warehouse lane (FMCG), the mode among those the case data lists for it
-    (``datasets/fmcg/lanes.csv``: truck or rail) with the lowest landed cost per unit:
+    (``casekit/datasets/fmcg/lanes.csv``: truck or rail) with the lowest landed cost per unit:
 
         freight_mode · w · d_mode + carbon_price · e_mode · w · d_mode + h_up · (extra days of transit)
 
@@ -918,7 +918,8 @@ def ablation(case: str, *, replications: int = 30, horizon_days: int = 365, seed
 # calibration
 # ---------------------------------------------------------------------------------------------
 
-CALIBRATION_PATH = Path(__file__).resolve().parent.parent / "datasets" / "framework_calibration.json"
+from casekit.resources import data_path  # noqa: E402  (the calibration ships as package data)
+CALIBRATION_PATH = data_path("framework_calibration.json", must_exist=False)
 
 #: Calibration targets: Table 3's traditional column rows (casekit.paper row keys).
 _TARGET_ROWS = ("fill_rate", "bullwhip", "order_cycle_std", "recovery_days")

@@ -131,6 +131,11 @@ class LSTMForecaster(Forecaster):
         H, the cell's width (8: a few hundred weights).
     epochs, learning_rate
         Full-batch Adam steps and step size.
+    refit_epochs : int or None
+        Adam steps of a re-fit (``update(refit=True)``, e.g. at each origin of a rolling backtest):
+        training continues from the current weights on the longer history (a warm start, as a
+        network in service is fine-tuned on new data).  ``None`` retrains from new random weights
+        for ``epochs`` steps.  ``fit`` always starts from random weights.
     seed
         Initial weights; training is deterministic, so the same seed gives the same forecasts.
 
@@ -155,12 +160,13 @@ class LSTMForecaster(Forecaster):
     name = "lstm"
 
     def __init__(self, seasonal_period=None, level=0.8, *, lookback: int | None = None, hidden: int = 8,
-                 epochs: int = 300, learning_rate: float = 0.01, seed=0):
+                 epochs: int = 300, learning_rate: float = 0.01, refit_epochs: int | None = 60, seed=0):
         super().__init__(seasonal_period, level)
         self.lookback = None if lookback is None else check_int("lookback", lookback, minimum=2)
         self.hidden = check_int("hidden", hidden, minimum=1)
         self.epochs = check_int("epochs", epochs, minimum=1)
         self.learning_rate = check_positive("learning_rate", learning_rate)
+        self.refit_epochs = None if refit_epochs is None else check_int("refit_epochs", refit_epochs, minimum=1)
         self.seed = check_seed("seed", seed)
 
     @property
@@ -182,15 +188,23 @@ class LSTMForecaster(Forecaster):
             cols += [np.sin(ang)[..., None], np.cos(ang)[..., None]]
         return np.concatenate(cols, axis=2), level
 
+    def fit(self, series, exog=None) -> "LSTMForecaster":
+        self.params_ = None           # a fit starts from random weights; a re-fit may continue
+        return super().fit(series, exog)
+
     def _fit(self):
         y = self.y_
         self.scale_ = float(np.std(np.diff(y))) or 1.0
         t = np.arange(self._L, y.size)
         X, level = self._inputs(y, t)
         target = (y[t] - level) / self.scale_
-        params = init_lstm(X.shape[2], self.hidden, seed=self.seed)
+        warm = getattr(self, "params_", None) is not None and self.refit_epochs is not None
+        if warm:
+            params, epochs = {k: v.copy() for k, v in self.params_.items()}, self.refit_epochs
+        else:
+            params, epochs = init_lstm(X.shape[2], self.hidden, seed=self.seed), self.epochs
         state = {}
-        for _ in range(self.epochs):
+        for _ in range(epochs):
             _, grads = lstm_gradients(params, X, target)
             adam_step(params, grads, state, lr=self.learning_rate)
         self.params_ = params

@@ -51,7 +51,7 @@ def _leaks(path: Path) -> list[str]:
 
 
 FILES = sorted({*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("notebooks/apps/*.ipynb"), ROOT / "README.md",
-                *ROOT.glob("datasets/*/README.md"), *ROOT.glob("instructors/**/*.md"), *ROOT.glob("casekit/**/*.py")})
+                *ROOT.glob("casekit/datasets/**/*.md"), *ROOT.glob("instructors/**/*.md"), *ROOT.glob("casekit/**/*.py")})
 PARAMS = [pytest.param(p, id=str(p.relative_to(ROOT))) for p in FILES]
 
 

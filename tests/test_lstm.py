@@ -118,3 +118,22 @@ def test_static_update_keeps_weights_and_moves_origin():
     f.update(y, refit=False)
     assert np.array_equal(f.params_["W"], w)
     assert not np.array_equal(f.predict(2).mean, before)
+
+
+def test_refit_continues_from_the_current_weights():
+    """update(refit=True) fine-tunes: one Adam step moves every weight by at most about the
+    learning rate (Kingma & Ba 2015, section 2.1), far less than a fresh start would; with
+    refit_epochs=None a re-fit is a fresh fit on the longer series; fit always starts afresh."""
+    y = load_series("woolyrnq")
+    f = LSTMForecaster(epochs=20, refit_epochs=1, learning_rate=0.01, seed=0).fit(y[:-4])
+    w = f.params_["W"].copy()
+    f.update(y, refit=True)
+    step = np.abs(f.params_["W"] - w)
+    assert 0 < step.max() <= 0.01 * (1 + 1e-6)
+    fresh = LSTMForecaster(epochs=20, refit_epochs=None, seed=0).fit(y[:-4]).update(y, refit=True)
+    assert np.array_equal(fresh.params_["W"], LSTMForecaster(epochs=20, seed=0).fit(y).params_["W"])
+    again = LSTMForecaster(epochs=20, refit_epochs=1, seed=0).fit(y[:-4])
+    again.fit(y[:-4])
+    assert np.array_equal(again.params_["W"], w)
+    with pytest.raises(ValueError, match="refit_epochs"):
+        LSTMForecaster(refit_epochs=0)

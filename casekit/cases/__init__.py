@@ -10,7 +10,7 @@ Stochastic Demand, Lead Time Uncertainty, and Real-Time Data Analytics" (its sec
   seasonality, promotions, cannibalisation and regional asymmetry.
 
 Each case builds a :class:`~casekit.cases._system.CaseSystem` from its shipped dataset
-(``datasets/electronics``, ``datasets/fmcg``) and two policies, **traditional** and **hybrid**
+(``casekit/datasets/electronics``, ``casekit/datasets/fmcg``) and two policies, **traditional** and **hybrid**
 (see each module), then :func:`compare` simulates both with :mod:`casekit.simulation` (the one
 engine every chapter uses; :mod:`casekit.cases._system` turns a case into its network, policy
 and configuration) on the same random numbers with

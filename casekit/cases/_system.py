@@ -298,6 +298,22 @@ def _network(system, dn_mode, periods):
     return cached_for(_NETS, system, (dn_mode, periods), lambda: case_network(system, dn_mode, periods), limit=4)
 
 
+_POLICIES: dict = {}
+
+
+def _engine_policy(system, policy):
+    """:func:`case_policy` once per (system, policy) pair: a policy is usually run with and
+    without a disruption (checked by identity, so a recycled id never returns another's)."""
+    hit = _POLICIES.get((id(system), id(policy)))
+    if hit is not None and hit[0] is system and hit[1] is policy:
+        return hit[2]
+    value = case_policy(system, policy)
+    if len(_POLICIES) >= 4:
+        _POLICIES.pop(next(iter(_POLICIES)))
+    _POLICIES[(id(system), id(policy))] = (system, policy, value)
+    return value
+
+
 def run_case(system: CaseSystem, policy: CasePolicy, *, horizon: int, replications: int, seed: int,
              warmup: int = 60, scenario: str = "none", shutdown_start: int = 90, shutdown_days: int = 30,
              surge: float = 1.5) -> CaseRun:
@@ -318,8 +334,10 @@ def run_case(system: CaseSystem, policy: CasePolicy, *, horizon: int, replicatio
     T = warmup + horizon
     if S.mu.shape[0] < T:
         raise ValueError(f"the system's demand profile covers {S.mu.shape[0]} days, need {T}")
-    net = _network(S, policy.dn_mode, T)
-    pol = case_policy(S, policy)
+    # one network per system and mode, for runs of any length (its demand paths cover the whole
+    # profile; a run reads their first T days), so it is built and compiled once
+    net = _network(S, policy.dn_mode, None)
+    pol = _engine_policy(S, policy)
     cfg = case_config(S, policy)
     sc = case_scenario(S, scenario, shutdown_start, shutdown_days, surge)
     res = simulate(net, pol, periods=horizon, replications=R, seed=seed, engine="fast", scenario=sc,
@@ -328,7 +346,8 @@ def run_case(system: CaseSystem, policy: CasePolicy, *, horizon: int, replicatio
     tot = res.totals
     sys_dem, sys_met = tot["demand"], tot["met"]
     up_orders = tot["orders_by_depth"][:, :, 1]
-    dn_cols = [res.stage_ids.index(_dn_id(j)) for j in range(S.n)]
+    where = {i: k for k, i in enumerate(res.stage_ids)}
+    dn_cols = [where[_dn_id(j)] for j in range(S.n)]
     emerg = (k["emergency_cost"] + k["transfer_cost"] + k["transport_cost"]).to_numpy()
     if scenario == "none":
         recovery = np.zeros(R)

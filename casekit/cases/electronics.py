@@ -1,6 +1,6 @@
 """Electronics case: a Tier-1 assembler, 20 finished SKUs, three Tier-2 suppliers (the paper's section 7.1).
 
-Data: ``datasets/electronics`` (:mod:`casekit.datasets.electronics`).  Modelling choice: each
+Data: ``casekit/datasets/electronics`` (:mod:`casekit.datasets.electronics`).  Modelling choice: each
 SKU's supply is limited by its **critical component** (the board in its bill of materials), so the
 simulated system is two-echelon: each Tier-2 supplier's stock of critical components (upstream)
 serves the finished-goods stock of the SKUs that use it (downstream, assembly + transit lead time

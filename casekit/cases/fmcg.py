@@ -1,6 +1,6 @@
 """FMCG case: four regional warehouses supplying up to 2,000 outlets (the paper's sections 7.2-7.3).
 
-Data: ``datasets/fmcg`` (:mod:`casekit.datasets.fmcg`).  The simulated year is the planning year
+Data: ``casekit/datasets/fmcg`` (:mod:`casekit.datasets.fmcg`).  The simulated year is the planning year
 that follows the two years of sales history; each outlet stocks one focal SKU, replenished daily
 from its regional warehouse by truck; warehouses are replenished from the plant.
 

@@ -5,7 +5,7 @@ shipment consolidation (fewer, fuller trucks) with its price in stock and servic
 SKU's distance to the node that serves it, not a map, so the *geography* here is synthetic (a
 seeded 1000 km square with ``n_dc`` candidate DCs and ``n_customers`` demand zones); what comes
 from the case is everything else: the daily demand (last history year), its dispersion, the mean
-unit weight and value, and the emission factors of ``datasets/<case>/emission_factors.csv``
+unit weight and value, and the emission factors of ``casekit/datasets/<case>/emission_factors.csv``
 (kg CO2e per tonne-km; per unit-km = factor x weight / 1000).  Transport rates per tonne-km are
 assumptions (:data:`RATE_PER_TONNE_KM`: rail dearer door to door once drayage is counted, cleaner).
 :func:`casekit.optimization.network_design.pareto_front` then traces cost against CO2 by the

@@ -1,4 +1,5 @@
-"""Generated datasets that ship in ``datasets/`` and the code that regenerates them.
+"""Generated datasets that ship in this package folder (``casekit/datasets/``) and the code that
+regenerates them.
 
 Each generator is seeded and deterministic: ``write_*()`` rewrites the shipped files and a test
 regenerates them and compares byte for byte.  Loaders read the shipped files (nothing is downloaded).
@@ -13,8 +14,11 @@ regenerates them and compares byte for byte.  Loaders read the shipped files (no
 
 from pathlib import Path
 
-#: ``datasets/`` at the repository root.
-DATASETS_DIR = Path(__file__).resolve().parents[2] / "datasets"
+from casekit.resources import data_dir
+
+#: ``casekit/datasets/``: the shipped data, one folder per dataset (package data, see
+#: :mod:`casekit.resources`).
+DATASETS_DIR = data_dir()
 
 __all__ = ["DATASETS_DIR", "write_tables"]
 

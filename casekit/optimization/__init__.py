@@ -3,7 +3,7 @@ decomposition and the GA+MILP hybrid, plus a multi-echelon network design and in
 positioning model (square-root-law safety stock, transport modes with CO2).
 
 The benchmark is the OR-Library capacitated warehouse location set (cap41 ... cap134, shipped in
-``datasets/orlib``), whose published optima every exact method here must reach.
+``casekit/datasets/orlib``), whose published optima every exact method here must reach.
 """
 
 from casekit.optimization.instance import (

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from casekit.resources import MissingResource, data_path
 from casekit.validate import check_array, check_budget, check_int, check_positive, check_real, check_seed
 
 __all__ = [
@@ -39,8 +40,8 @@ __all__ = [
     "generate_instance",
 ]
 
-#: Where the OR-Library files ship (``datasets/orlib`` at the repository root).
-ORLIB_DIR = Path(__file__).resolve().parents[2] / "datasets" / "orlib"
+#: Where the OR-Library files ship (``casekit/datasets/orlib``, package data).
+ORLIB_DIR = data_path("orlib", must_exist=False)
 
 #: The 37 instances cap41 ... cap134, in the order of ``capopt.txt``.
 ORLIB_NAMES = tuple(
@@ -168,7 +169,10 @@ def _resolve(name) -> Path:
     if key not in ORLIB_NAMES:
         raise ValueError(f"name must be one of the OR-Library instances {ORLIB_NAMES[0]} ... "
                          f"{ORLIB_NAMES[-1]} ({', '.join(ORLIB_NAMES)}) or a path to a file; got {name!r}")
-    return ORLIB_DIR / f"{key}.txt"
+    path = ORLIB_DIR / f"{key}.txt"
+    if not path.is_file():
+        raise MissingResource(f"casekit's data file {path} is missing; reinstall casekit")
+    return path
 
 
 def load_orlib_cap(name) -> FacilityLocationInstance:
@@ -177,7 +181,7 @@ def load_orlib_cap(name) -> FacilityLocationInstance:
     Parameters
     ----------
     name : str or path
-        ``"cap41"`` ... ``"cap134"`` (read from ``datasets/orlib``) or the path to a file in the
+        ``"cap41"`` ... ``"cap134"`` (read from ``casekit/datasets/orlib``) or the path to a file in the
         same format: line 1 ``m n``; m lines ``capacity fixed_cost``; then for each customer its
         demand followed by m costs of serving all of its demand from each warehouse (lines wrap).
 

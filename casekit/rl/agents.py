@@ -182,8 +182,24 @@ class QLearningPolicy:
     def values(self, parts) -> np.ndarray:
         """Q(s, a) of every joint order a (``parts`` from ``SerialCore.order_parts``): (B, actions)."""
         if self.afterstate:
-            y = self.after(parts, self.actions[None, :, :])
-            return self.Q[self.state(y)] - self.outside_penalty * self._outside(y)
+            # y_i depends on stage i's own order only, so work per stage on the (max_order + 1)
+            # order values and combine the stages by broadcasting into the joint-order grid
+            # (the same numbers as self.after(parts, self.actions) on every joint order, far cheaper)
+            q = np.arange(self.max_order + 1, dtype=float)
+            E, owed, avail = (x[:, :, None] for x in parts)                   # (B, n, 1)
+            y = E + q - np.maximum(owed + q - avail, 0.0)                     # (B, n, orders)
+            k = np.floor((np.clip(y, self.low[:, None], self.high[:, None]) - self.low[:, None])
+                         / self.bin_width).astype(int)
+            out = np.maximum(self.low[:, None] - y, 0.0) + np.maximum(y - self.high[:, None], 0.0)
+            B = y.shape[0]
+            flat, penalty = np.zeros((B,) + (1,) * self.n, dtype=int), 0.0
+            strides = np.cumprod(np.r_[self.bins[1:], 1][::-1])[::-1]        # C order, stage 1 slowest
+            for i in range(self.n):                                           # stage 1 varies fastest in a
+                shape = [B] + [1] * self.n
+                shape[self.n - i] = self.max_order + 1
+                flat = flat + (k[:, i] * strides[i]).reshape(shape)
+                penalty = penalty + out[:, i].reshape(shape)
+            return (self.Q[flat] - self.outside_penalty * penalty).reshape(B, -1)
         return self.Q[self.state(parts[0])]
 
     def _outside(self, y: np.ndarray) -> np.ndarray:

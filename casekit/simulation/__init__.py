@@ -70,7 +70,10 @@ same seed gives the same numbers, every policy run with one seed sees the same d
 random numbers), and both engines see the same draws, so on the same seed they agree exactly
 (``tests/test_simulation.py`` and ``tests/test_engine.py`` check this, and the agreement of
 independent runs within confidence intervals).  Demand can follow a known path
-(:class:`DemandPath`: negative binomial around a mean per period).
+(:class:`DemandPath`: negative binomial around a mean per period).  Poisson and negative
+binomial demand with fixed parameters is drawn by inverting its distribution function from a
+table (:mod:`casekit.simulation._sampling`): the same distribution, to the resolution of the
+uniform random numbers, several times faster than drawing each value by its own algorithm.
 """
 
 from __future__ import annotations

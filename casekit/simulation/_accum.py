@@ -42,6 +42,12 @@ class Accum:
             self.totals["received_by_depth"] = z(T, n_levels, B)
         self.series = {k: z(T, nd if k in DEMAND_SERIES else n, B) for k in SERIES} if keep_series else None
 
+    def finish_fast(self, comp):
+        """After the last period of a fast run: network on hand and backorders summed over
+        periods (from the per-stage sums, rather than one sum per period)."""
+        self.on = self.on_node.sum(axis=0)
+        self.bo = self.bo_node[comp.demand_idx].sum(axis=0)
+
     def add_fast(self, eng, k: int, hold, short, order, emerg):
         """Book period k (after the warm-up) of a :class:`~casekit.simulation.fast.FastEngine`."""
         comp = eng.comp
@@ -62,9 +68,6 @@ class Accum:
         self.dem += D
         self.met += met
         self.ok += (eng.short <= 0)
-        bsum = bo[eng.dn].sum(axis=0)
-        self.bo += bsum
-        self.on += on.sum(axis=0)
         self.on_node += on
         self.bo_node += bo
         self.q1 += q
@@ -85,7 +88,7 @@ class Accum:
             tot["demand"][k] = self.flow_dem[k]
             tot["met"][k] = self.flow_met[k]
             tot["on_hand"][k] = on.sum(axis=0)
-            tot["backorders"][k] = bsum
+            tot["backorders"][k] = bo[eng.dn].sum(axis=0)
             if eng.exp_u is not None:
                 tot["expedited"][k] = eng.exp_u.sum(axis=0)
             tot["transfers"][k] = eng.xfer_units

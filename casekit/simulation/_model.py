@@ -28,7 +28,7 @@ __all__ = ["SimulationConfig", "Expedite", "TransportMode", "Transfers", "Backup
 CHUNK = 32
 #: Largest state the engines agree to hold (floats), about 1 GB.
 MAX_FLOATS = 125_000_000
-#: Demand draws of the last run kept for the next policy on the same seed (bytes).
+#: Demand draws of the last runs kept for the next policy on the same seed (bytes, all runs kept).
 DEMAND_STORE_BYTES = 400_000_000
 _DEMAND_STORE: dict = {}
 
@@ -760,6 +760,37 @@ def _child(ss: np.random.SeedSequence, *key) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(ss.entropy, spawn_key=tuple(ss.spawn_key) + key))
 
 
+def _tables_for(dists, ms):
+    """(sampler, which) drawing the Poisson or negative binomial demand of stages ``ms`` by table
+    inversion (:mod:`casekit.simulation._sampling`), or None when their distributions are too
+    many or too wide for tables (numpy's samplers are used then)."""
+    from casekit.simulation._sampling import MAX_TABLES, MAX_WIDTH, TableSampler, cdf_table
+
+    keys = [(dists[m].dist.name, tuple(float(a) for a in dists[m].args)) for m in ms]
+    uniq = list(dict.fromkeys(keys))
+    if len(uniq) > MAX_TABLES:
+        return None
+    hit = _TABLES.get(tuple(uniq))
+    if hit is None:
+        first = {k: dists[m] for k, m in zip(reversed(keys), reversed(ms))}
+        try:
+            hi = [float(first[k].isf(1e-16)) for k in uniq]
+        except Exception:                                      # pragma: no cover - scipy edge cases
+            return None
+        if not all(np.isfinite(hi)) or max(hi) + 1 > MAX_WIDTH:
+            return None
+        hit = TableSampler([cdf_table(first[k]) for k in uniq])
+        if len(_TABLES) >= 8:
+            _TABLES.pop(next(iter(_TABLES)))
+        _TABLES[tuple(uniq)] = hit
+    pos = {k: i for i, k in enumerate(uniq)}
+    which = None if len(uniq) == 1 else np.array([pos[k] for k in keys], dtype=np.intp)
+    return hit, which
+
+
+_TABLES: dict = {}
+
+
 class _DemandGroups:
     """Demand stages grouped so that each group is drawn by one vectorised numpy call."""
 
@@ -781,6 +812,8 @@ class _DemandGroups:
             ms_a = np.array(ms, dtype=np.int64)
             if key[0] == "path":
                 self.groups.append(("path", ms_a, (np.stack([dists[m].path for m in ms]), key[1])))
+            elif key[0] in ("poisson", "nbinom") and (tab := _tables_for(dists, ms)) is not None:
+                self.groups.append(("table", ms_a, tab))
             elif key[0] == "poisson":
                 self.groups.append(("poisson", ms_a, np.array([float(dists[m].args[0]) for m in ms])))
             elif key[0] == "norm":
@@ -806,7 +839,10 @@ class _DemandGroups:
         out = np.empty((c, nd, R))
         for kind, ms, par in self.groups:
             g = ms.size
-            if kind == "poisson":
+            if kind == "table":
+                sampler, which = par
+                x = sampler.draw(rng.random((c, g, R)), None if which is None else which[None, :, None])
+            elif kind == "poisson":
                 vals = np.unique(par)
                 if vals.size == 1:
                     x = rng.poisson(vals[0], size=(c, g, R))
@@ -931,25 +967,31 @@ class Inputs:
         self.horizon = max(mp, ml, extra_lead) + max_shift + 1
 
     def _raw_demand(self, c: int, t0: int, t1: int):
-        """Block c of demand before scenario effects.  The last run's blocks are kept (up to
-        :data:`DEMAND_STORE_BYTES`): the next policy simulated on the same seed and network
-        reuses them, as common random numbers allow."""
+        """Block c of demand before scenario effects.  The blocks of the last few runs are kept
+        (together up to :data:`DEMAND_STORE_BYTES`): the next policy simulated on the same seed
+        and network reuses them, as common random numbers allow (a case study evaluates several
+        policies, with and without a disruption, on one seed, between runs on other seeds)."""
         comp = self.comp
         key = (self.ss.entropy, tuple(self.ss.spawn_key), self.R, self.T, comp.integer,
                tuple(id(d) for d in comp.demand_dists))
         store = _DEMAND_STORE
-        keep = self.nd * self.T * self.R * 8 <= DEMAND_STORE_BYTES
-        if keep and store.get("key") == key and all(a is b for a, b in zip(store["refs"], comp.demand_dists)):
-            hit = store["blocks"].get(c)
+        size = self.nd * self.T * self.R * 8
+        keep = size <= DEMAND_STORE_BYTES
+        entry = store.get(key) if keep else None
+        if entry is not None and all(a is b for a, b in zip(entry["refs"], comp.demand_dists)):
+            store[key] = store.pop(key)                       # most recently used last
+            hit = entry["blocks"].get(c)
             if hit is not None:
                 return hit
         elif keep:
-            store.clear()
-            store.update(key=key, refs=list(comp.demand_dists), blocks={})
+            store.pop(key, None)
+            while store and sum(e["size"] for e in store.values()) + size > DEMAND_STORE_BYTES:
+                store.pop(next(iter(store)))                  # least recently used first
+            entry = store[key] = dict(refs=list(comp.demand_dists), blocks={}, size=size)
         D = self.groups.draw(_child(self.ss, 1, c), self.nd, t0, t1, self.R, comp.integer)
         if keep:
             D.setflags(write=False)
-            store["blocks"][c] = D
+            entry["blocks"][c] = D
         return D
 
     def _block(self, c: int):
@@ -1006,6 +1048,38 @@ class Inputs:
             if kind == "lane" and a <= t < b:
                 out[k] += extra[t - a]
         return out
+
+    def proc_rows(self, t: int, a: int, b: int) -> np.ndarray:
+        """``proc(t)[a:b]``, computing only those rows."""
+        return self._rows(t, "proc", a, b)
+
+    def lane_rows(self, t: int, a: int, b: int) -> np.ndarray:
+        """``lane(t)[a:b]``, computing only those rows."""
+        return self._rows(t, "lane", a, b)
+
+    def _rows(self, t, kind, a, b):
+        t0, _, P, Lr = self._block(t // CHUNK)
+        const, rand, draws = ((self.proc_const, self.proc_rand, P) if kind == "proc"
+                              else (self.lane_const, self.lane_rand, Lr))
+        out = np.repeat(const[a:b, None], self.R, axis=1)
+        if draws is not None:
+            sel = np.flatnonzero((rand >= a) & (rand < b))
+            if sel.size:
+                out[rand[sel] - a] = draws[sel, t - t0]
+        for knd, k, ea, eb, extra in self.shifts:
+            if knd == kind and ea <= t < eb and a <= k < b:
+                out[k - a] += extra[t - ea]
+        return out
+
+    def cap_active(self, t: int) -> bool:
+        """False when :meth:`cap` would only repeat the stages' own capacities this period (no
+        capacity event under way), so an engine can apply those directly."""
+        if not self.has_cap:
+            return False
+        if any(a <= t < b for _, a, b, _ in self.cap_events):
+            return True
+        fin = self.comp.cap[np.isfinite(self.comp.cap)]
+        return bool(self.comp.integer and (fin != np.floor(fin)).any())
 
     def touches(self, kind: str, a: int, b: int) -> bool:
         """True when a processing (``"proc"``) or transit (``"lane"``) time of rows [a, b) is random

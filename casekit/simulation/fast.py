@@ -126,8 +126,12 @@ class FastEngine:
     :meth:`period_cost` instead.
     """
 
-    def __init__(self, comp, pa, inp, config, *, C: int = 1, expedite_mask=None, expedite_co2=None):
+    def __init__(self, comp, pa, inp, config, *, C: int = 1, expedite_mask=None, expedite_co2=None,
+                 flows: bool = True):
         self.comp, self.pa, self.inp, self.cfg = comp, pa, inp, config
+        # receipts and shipments per stage are bookkeeping for the series only: skipped when
+        # ``flows`` is False (a run that keeps no series)
+        self.flows = bool(flows)
         n, L, R = comp.n, comp.n_lanes, inp.R
         self.n, self.L, self.C, self.R = n, L, C, R
         self.B = B = C * R
@@ -144,6 +148,7 @@ class FastEngine:
         ex = config.expedite
         self.ex_mask = np.zeros(nd, dtype=bool) if expedite_mask is None else expedite_mask
         self.ex_on = ex is not None and bool(self.ex_mask.any())
+        self.ex_all = bool(self.ex_mask.all())
         self.ex_thr = ex.threshold if ex is not None else 0.0
         self.ex_cost = ex.cost_per_unit if ex is not None else 0.0
         self.ex_co2 = np.zeros(nd) if expedite_co2 is None else np.asarray(expedite_co2, dtype=float)
@@ -232,6 +237,24 @@ class FastEngine:
         self.zero_b = np.zeros(B)
         self.need_pdel = any(lv.p_runs is None for lv in self.levels)
         self.need_ldel = any(lv.l_runs is None and lv.out != "none" for lv in self.levels)
+        # the rings of units under way are read only where some delay can be > 0: the lanes
+        # (stages) [lo, hi) of the rows that can hold units under way
+        lanes, stages = [], []
+        for lv in self.levels:
+            if lv.out != "none":
+                if lv.l_runs is None:
+                    lanes += [lv.la, lv.lb - 1]
+                else:
+                    lanes += [lv.la + r for ga, gb, dv in lv.l_runs if dv for r in (ga, gb - 1)]
+            if lv.p_runs is None or (self.backup is not None and self.backup[1][lv.a:lv.b].any()):
+                stages += [lv.a, lv.b - 1]
+            else:
+                stages += [lv.a + r for ga, gb, dv in lv.p_runs if dv for r in (ga, gb - 1)]
+        self.ring_used = bool(lanes)
+        self.ring_rows = slice(min(lanes), max(lanes) + 1) if lanes else slice(0, 0)
+        self.pring_used = bool(stages)
+        self.pring_rows = slice(min(stages), max(stages) + 1) if stages else slice(0, 0)
+        self.any_K = bool((comp.K != 0).any())
         self._scratch()
 
     # ---- one period, step by step ------------------------------------------------------------
@@ -239,8 +262,9 @@ class FastEngine:
         if not hasattr(self, "rd"):
             return
         self.rd.fill(0.0)
-        self.receipts.fill(0.0)
-        self.shipped.fill(0.0)
+        if self.flows:
+            self.receipts.fill(0.0)
+            self.shipped.fill(0.0)
         z = self.zero_b
         self.co2 = z
         self.freight = z
@@ -257,16 +281,22 @@ class FastEngine:
         self._scratch()
         H, slot = self.H, t % self.H
         on, bo = self.on, self.bo
-        arr = self.ring[slot]
-        self.buf += arr
-        self.tr -= arr
-        arr[:] = 0.0
-        done = self.pring[slot]
-        on += done
-        self.inproc -= done
-        self.outst -= done
-        self.receipts += done
-        done[:] = 0.0
+        flows = self.flows
+        if self.ring_used:
+            rr = self.ring_rows
+            arr = self.ring[slot, rr]
+            self.buf[rr] += arr
+            self.tr[rr] -= arr
+            arr[:] = 0.0
+        if self.pring_used:
+            pr = self.pring_rows
+            done = self.pring[slot, pr]
+            on[pr] += done
+            self.inproc[pr] -= done
+            self.outst[pr] -= done
+            if flows:
+                self.receipts[pr] += done
+            done[:] = 0.0
         if self.transfers:
             xa = self.xring[slot]
             on += xa
@@ -278,12 +308,14 @@ class FastEngine:
         x = np.minimum(on[dn], bo[dn])
         on[dn] -= x
         bo[dn] -= x
-        self.shipped[dn] += x
+        if flows:
+            self.shipped[dn] += x
         D = self.rep(self.inp.demand(t))
         met = np.minimum(on[dn], D)
         on[dn] -= met
         short = D - met
-        self.shipped[dn] += met
+        if flows:
+            self.shipped[dn] += met
         self.rd[dn] += D
         if self.lost_mode:
             self.lost = short
@@ -292,13 +324,18 @@ class FastEngine:
         if self.ex_on:
             m = self.ex_mask[:, None]
             if self.lost_mode:
-                e = np.where(m, np.maximum(self.lost - self.ex_thr, 0.0), 0.0)
+                e = np.maximum(self.lost - self.ex_thr, 0.0)
+                if not self.ex_all:
+                    e = np.where(m, e, 0.0)
                 self.lost = self.lost - e
             else:
-                e = np.where(m, np.maximum(bo[dn] - self.ex_thr, 0.0), 0.0)
+                e = np.maximum(bo[dn] - self.ex_thr, 0.0)
+                if not self.ex_all:
+                    e = np.where(m, e, 0.0)
                 bo[dn] -= e
-            self.receipts[dn] += e
-            self.shipped[dn] += e
+            if flows:
+                self.receipts[dn] += e
+                self.shipped[dn] += e
             self.exp_u = e
         self.D, self.met, self.short = D, met, short
 
@@ -342,7 +379,10 @@ class FastEngine:
             if q_ext is not None:
                 ql = np.maximum(q_ext[a:b], 0.0)
             else:
-                pos = on[a:b] + outst[a:b] - bo[a:b] - owed_out
+                pos = on[a:b] + outst[a:b]
+                pos -= bo[a:b]
+                if lv.out != "none":
+                    pos -= owed_out
                 if Eh is not None:
                     if lv.out == "none":
                         E = pos
@@ -395,14 +435,22 @@ class FastEngine:
                 if S_t is not None and lv.moving_any:
                     S = np.where(lv.moving[:, None], S_t[a:b], pa_) if not lv.moving_all else S_t[a:b]
                     moving = True
-                qc = np.maximum(S - pos, 0.0)
+                qc = S - pos
+                np.maximum(qc, 0.0, out=qc)
                 if moving and integer:
                     qc = np.round(qc)
             elif c == 1:
                 qc = np.where(pos <= pa_, self.par_b[a:b] - pos, 0.0)
             elif c == 2:
                 Q = self.par_b[a:b]
-                qc = np.where(pos <= pa_, (np.floor((pa_ - pos) / Q) + 1) * Q, 0.0)
+                # (floor((r - pos) / Q) + 1) Q when pos <= r; the same expression is <= 0 when
+                # pos > r, so a maximum with 0 replaces the test (in place: no temporaries)
+                qc = pa_ - pos
+                qc /= Q
+                np.floor(qc, out=qc)
+                qc += 1.0
+                qc *= Q
+                np.maximum(qc, 0.0, out=qc)
             else:
                 rd = self.rd[a:b]
                 F, MSE = self.F[a:b], self.MSE[a:b]
@@ -424,9 +472,7 @@ class FastEngine:
         waiting customers, ship what is owed (rationed), then lateral transfers."""
         comp, inp, H, ar = self.comp, self.inp, self.H, self.ar
         on, buf, owed = self.on, self.buf, self.owed
-        pdel = self.rep(inp.proc(t)) if self.need_pdel else None
-        ldel = self.rep(inp.lane(t)) if self.need_ldel else None
-        capt = inp.cap(t)
+        capt = inp.cap(t) if inp.cap_active(t) else None
         capt = None if capt is None else self.rep(capt)
         for lv in self.levels:
             a, b = lv.a, lv.b
@@ -438,12 +484,15 @@ class FastEngine:
                 else:
                     bl = buf[lv.in_l]
                 start = bl.copy() if lv.unit_in else bl / lv.in_u
+                whole = lv.in_contig and lv.unit_in      # start is all of bl (so far)
             else:
+                whole = False
                 start = np.minimum.reduceat(buf[lv.in_l] / lv.in_u, lv.in_offs, axis=0)
             if self.integer and not lv.unit_in:
                 start = np.floor(start + 1e-9)
             bk_units = None
             if capt is not None:
+                whole = False
                 nominal = np.minimum(start, lv.cap) if lv.finite_cap else start
                 start = np.minimum(start, capt[a:b])
                 if self.backup is not None:
@@ -454,11 +503,14 @@ class FastEngine:
                         if self.integer:
                             bk_units = np.floor(bk_units + 1e-9)
             elif lv.finite_cap:
+                whole = False
                 start = np.minimum(start, lv.cap)
             used = start if bk_units is None else start + bk_units
             if lv.inp == "one":
                 if lv.in_contig:
-                    if lv.unit_in:
+                    if whole:
+                        bl.fill(0.0)                   # everything in the buffer started
+                    elif lv.unit_in:
                         bl -= used
                     else:
                         bl -= lv.in_u * used
@@ -469,7 +521,7 @@ class FastEngine:
             if lv.has_virtual:
                 self.co2 = self.co2 + lv.vco2 @ start
                 self.freight = self.freight + lv.vcost @ start
-            self._finish(t, lv, start, None if lv.p_runs is not None else pdel[a:b])
+            self._finish(t, lv, start, None if lv.p_runs is not None else self.rep(inp.proc_rows(t, a, b)))
             if bk_units is not None:
                 bk, _, bco2 = self.backup
                 self._finish(t, lv, bk_units, np.full(bk_units.shape, bk.lead_time, dtype=np.int64))
@@ -483,7 +535,8 @@ class FastEngine:
                     x = np.minimum(on[a:b], bo)
                     on[a:b] -= x
                     bo -= x
-                    self.shipped[a:b] += x
+                    if self.flows:
+                        self.shipped[a:b] += x
             if lv.out == "none":
                 continue
             # ship what is owed
@@ -510,12 +563,13 @@ class FastEngine:
                     tot = lv.segsum(s)
             on[a:b] -= tot
             ow -= s
-            self.shipped[a:b] += tot
+            if self.flows:
+                self.shipped[a:b] += tot
             if lv.any_co2_out:
                 self.co2 = self.co2 + lv.co2_out @ s
             if lv.any_cost_out:
                 self.freight = self.freight + lv.cost_out @ s
-            self._send(t, lv, s, None if lv.l_runs is not None else ldel[la:lb])
+            self._send(t, lv, s, None if lv.l_runs is not None else self.rep(inp.lane_rows(t, la, lb)))
         if self.transfers:
             self._transfer(t)
 
@@ -542,7 +596,8 @@ class FastEngine:
                 if dv == 0:
                     self.on[a + ga:a + gb] += x
                     self.outst[a + ga:a + gb] -= x
-                    self.receipts[a + ga:a + gb] += x
+                    if self.flows:
+                        self.receipts[a + ga:a + gb] += x
                 else:
                     self.pring[(t + dv) % H, a + ga:a + gb] += x
                     self.inproc[a + ga:a + gb] += x
@@ -553,7 +608,8 @@ class FastEngine:
         soon = start - late
         self.on[a:b] += soon
         self.outst[a:b] -= soon
-        self.receipts[a:b] += soon
+        if self.flows:
+            self.receipts[a:b] += soon
 
     def _send(self, t, lv, s, d):
         H = self.H
@@ -574,12 +630,15 @@ class FastEngine:
 
     def _inbound(self):
         """Units in transit to or waiting at each stage on its lanes from other stages (own units)."""
-        comp = self.comp
-        x = (self.tr + self.buf) / comp.lane_u[:, None]
-        real = comp.lane_sup >= 0
-        out = np.zeros((self.n, self.B))
-        np.add.at(out, comp.lane_cus[real], x[real])
-        return out
+        if not hasattr(self, "_to_stage"):
+            import scipy.sparse as sp
+
+            comp = self.comp
+            real = np.flatnonzero(comp.lane_sup >= 0)
+            # (n, L): stage <- its inbound lanes from other stages, 1 / units per unit
+            self._to_stage = sp.csr_matrix((1.0 / comp.lane_u[real], (comp.lane_cus[real], real)),
+                                           shape=(self.n, self.L))
+        return np.asarray(self._to_stage @ (self.tr + self.buf))
 
     def _transfer(self, t):
         comp, inp = self.comp, self.inp
@@ -625,7 +684,13 @@ class FastEngine:
     def period_cost(self, cm=None):
         """Step 5: (holding, shortage, ordering, emergency) cost of the period, each (B,)."""
         comp = self.comp
-        hold = comp.h @ self.on + comp.lane_hv @ (self.tr + self.buf) + comp.comp_value @ self.inproc
+        hold = comp.h @ self.on + comp.lane_hv @ self.buf
+        if self.pring_used:
+            pr = self.pring_rows
+            hold += comp.comp_value[pr] @ self.inproc[pr]
+        if self.ring_used:
+            rr = self.ring_rows
+            hold += comp.lane_hv[rr] @ self.tr[rr]
         if self.transfers:
             hold = hold + comp.h @ self.xtr
         dn = self.dn
@@ -633,8 +698,11 @@ class FastEngine:
             short = comp.p[dn] @ self.lost
         else:
             short = comp.p[dn] @ self.bo[dn]
-        placed = (self.q > 0).astype(float)
-        order = comp.K @ placed if cm is None else np.einsum("i,ib,ib->b", comp.K, placed, cm)
+        if not self.any_K:
+            order = self.zero_b
+        else:
+            placed = (self.q > 0).astype(float)
+            order = comp.K @ placed if cm is None else np.einsum("i,ib,ib->b", comp.K, placed, cm)
         emerg = 0.0
         if self.exp_u is not None:
             eu = self.exp_u.sum(axis=0) if cm is None else np.einsum("db,db->b", self.exp_u, cm[comp.demand_idx])
@@ -646,7 +714,8 @@ class FastEngine:
 def run_fast(comp, pa, inp, config, *, C: int = 1, keep_series: bool = False, keep_flow: bool = False,
              keep_totals: bool = False, expedite_mask=None, expedite_co2=None, progress=None) -> Accum:
     """Simulate C candidate policies (columns of ``pa``) x R replications of ``inp``."""
-    eng = FastEngine(comp, pa, inp, config, C=C, expedite_mask=expedite_mask, expedite_co2=expedite_co2)
+    eng = FastEngine(comp, pa, inp, config, C=C, expedite_mask=expedite_mask, expedite_co2=expedite_co2,
+                     flows=keep_series)
     T, W = inp.T, inp.warmup
     acc = Accum(comp.n, len(comp.demand_idx), eng.B, T - W, keep_series, keep_flow or keep_totals,
                 n_levels=len(comp.levels), keep_totals=keep_totals)
@@ -664,6 +733,7 @@ def run_fast(comp, pa, inp, config, *, C: int = 1, keep_series: bool = False, ke
         hold, short, order, emerg = eng.period_cost(cm)
         if t >= W:
             acc.add_fast(eng, t - W, hold, short, order, emerg)
+    acc.finish_fast(comp)
     return acc
 
 
