@@ -65,7 +65,7 @@ def test_first_code_cell_is_tagged_parameters(path):
 
 # Chapters that still check their parameters line by line and record results cell by cell; they
 # move to one check_parameters call and one record_results call next, then leave this set.
-NOT_YET_ONE_CALL = {"11", "16"}
+NOT_YET_ONE_CALL = {"16"}
 
 
 @pytest.mark.parametrize("path", [p for p in CURRICULUM if p.name[:2] not in NOT_YET_ONE_CALL], ids=lambda p: p.name)
