@@ -33,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Int", "Real", "Reals", "Choice", "Flag", "ParameterError", "check_parameters", "check_values",
-           "notebook_spec", "check_notebook_values"]
+__all__ = ["Int", "Real", "Reals", "Choice", "Names", "Sizes", "Flag", "ParameterError", "check_parameters",
+           "check_values", "notebook_spec", "check_notebook_values"]
 
 
 class ParameterError(ValueError, TypeError):
@@ -235,6 +235,70 @@ class Choice(_Spec):
         return any(type(value) is type(o) and value == o for o in self.options)
 
 
+class Names(_Spec):
+    """Names separated by commas, each one of the listed options: ``Names("cap41", "cap64")`` allows
+    ``"cap64"`` and ``"cap41,cap64"``.  ``min_length=0`` also allows ``""`` (no names at all)."""
+
+    def __init__(self, *options, min_length: int = 1, none: bool = False):
+        if not options:
+            raise TypeError("Names needs at least one option")
+        self.options, self.min_length, self.none = tuple(options), min_length, none
+
+    def describe(self, values: dict) -> str:
+        text = "names separated by commas, each one of " + ", ".join(map(repr, self.options))
+        if self.min_length == 0:
+            text += " (or '' for none)"
+        elif self.min_length > 1:
+            text += f", at least {self.min_length} of them"
+        return text + (" or None" if self.none else "")
+
+    def _right_kind(self, value) -> bool:
+        return isinstance(value, str)
+
+    def _fits(self, value, values):
+        if not isinstance(value, str):
+            return False
+        items = value.split(",") if value else []
+        return len(items) >= self.min_length and all(item in self.options for item in items)
+
+
+class Sizes(_Bounded):
+    """Sizes written ``"<rows>x<columns>"`` and separated by commas, each number an integer within the
+    bounds: ``Sizes(2, 400)`` allows ``"100x100,150x150"``.  ``min_length=0`` also allows ``""``."""
+
+    kind = "an integer"
+
+    def __init__(self, min=None, max=None, *, min_length: int = 1, none: bool = False):
+        super().__init__(min, max, none=none)
+        self.min_length = min_length
+
+    def describe(self, values: dict) -> str:
+        each = super().describe(values).replace(" or None", "")
+        text = f"sizes such as '100x100' separated by commas, each number {each}"
+        if self.min_length == 0:
+            text += " (or '' for none)"
+        elif self.min_length > 1:
+            text += f", at least {self.min_length} of them"
+        return text + (" or None" if self.none else "")
+
+    def _right_kind(self, value) -> bool:
+        return isinstance(value, str)
+
+    def _fits(self, value, values):
+        if not isinstance(value, str):
+            return False
+        items = value.split(",") if value else []
+        if len(items) < self.min_length:
+            return False
+        for item in items:
+            parts = item.lower().split("x")
+            if len(parts) != 2 or not all(n.strip().isdecimal() for n in parts):
+                return False
+            if not all(self._in_bounds(int(n), values) for n in parts):
+                return False
+        return True
+
+
 class Flag(_Spec):
     """``True`` or ``False``."""
 
@@ -248,7 +312,7 @@ class Flag(_Spec):
         return isinstance(value, (bool, np.bool_))
 
 
-SPEC_TYPES = {cls.__name__: cls for cls in (Int, Real, Reals, Choice, Flag)}
+SPEC_TYPES = {cls.__name__: cls for cls in (Int, Real, Reals, Choice, Names, Sizes, Flag)}
 
 
 # ------------------------------------------------------------------------------------------------

@@ -63,9 +63,8 @@ def test_first_code_cell_is_tagged_parameters(path):
     assert re.search(r"^\s*seed\s*=", _source(code[0]), re.M), f"{path.name}: no seed parameter"
 
 
-# Chapters that still check their parameters line by line and record results cell by cell; they
-# move to one check_parameters call and one record_results call next, then leave this set.
-NOT_YET_ONE_CALL = {"11", "13", "14", "15", "16", "17", "20"}
+# Chapters that still check their parameters line by line and record results cell by cell (none left).
+NOT_YET_ONE_CALL: set = set()
 
 
 @pytest.mark.parametrize("path", [p for p in CURRICULUM if p.name[:2] not in NOT_YET_ONE_CALL], ids=lambda p: p.name)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import casekit
-from casekit.params import (Choice, Flag, Int, ParameterError, Real, Reals, check_notebook_values,
+from casekit.params import (Choice, Flag, Int, Names, ParameterError, Real, Reals, Sizes, check_notebook_values,
                             check_parameters, check_values, notebook_spec, spec_from_source)
 
 SPEC = {
@@ -65,6 +65,34 @@ def test_bad_input_names_the_parameter_the_value_and_what_is_allowed(name, value
         check_parameters(SPEC, {**GOOD, name: value})
     assert message in str(info.value)
     assert isinstance(info.value, ValueError) and isinstance(info.value, TypeError)
+
+
+def test_lists_of_names_and_sizes_written_as_one_string():
+    """A chapter's comma-separated instance list ("cap41,cap64") and size list ("100x100,150x150")."""
+    spec = {"instances": Names("cap41", "cap64"), "ladder": Names("cap41", "cap64", min_length=0),
+            "sizes": Sizes(2, 400), "extra": Sizes(2, 400, min_length=0)}
+    good = {"instances": "cap64,cap41", "ladder": "", "sizes": "100x100,150X2", "extra": ""}
+    assert check_values(spec, good) == []
+    for name, value, message in [
+        ("instances", "cap41,cap99", "instances must be names separated by commas, each one of 'cap41', 'cap64', "
+                                     "got 'cap41,cap99'"),
+        ("instances", "", "got ''"),
+        ("instances", "cap41,,cap64", "got 'cap41,,cap64'"),
+        ("instances", ["cap41"], "got ['cap41'] (list)"),
+        ("ladder", "cap41, cap64", "(or '' for none), got 'cap41, cap64'"),
+        ("sizes", "100x401", "sizes must be sizes such as '100x100' separated by commas, each number an integer "
+                             "from 2 to 400, got '100x401'"),
+        ("sizes", "1x100", "got '1x100'"),
+        ("sizes", "100x100x2", "got '100x100x2'"),
+        ("sizes", "100by100", "got '100by100'"),
+        ("sizes", "-5x10", "got '-5x10'"),
+        ("sizes", "2\u00b2x10", "got '2\u00b2x10'"),
+        ("sizes", "", "got ''"),
+    ]:
+        problems = check_values(spec, {**good, name: value})
+        assert len(problems) == 1 and message in problems[0], (name, value, problems)
+    read = spec_from_source('check_parameters({"a": Names("x", "y", min_length=0), "b": Sizes(2, 9)}, globals())')
+    assert read["a"].options == ("x", "y") and read["a"].min_length == 0 and check_values(read, {"a": "y", "b": "9x2"}) == []
 
 
 def test_every_bad_parameter_is_reported_in_one_error():
