@@ -313,7 +313,9 @@ def test_ga_bad_parameters():
 def test_hybrid_never_worse_than_ga(name, fix):
     inst = load_orlib_cap(name)
     ga = solve_ga(inst, population=20, generations=10, seed=2)
-    hy = solve_hybrid(inst, population=20, generations=10, seed=2, fix_agreed=fix, time_limit=10)
+    # the limit only guards a runaway solve: cap113 is proven in a few seconds on a quiet machine, but
+    # a 10 s limit stopped it at a 0.06% gap on a loaded one
+    hy = solve_hybrid(inst, population=20, generations=10, seed=2, fix_agreed=fix, time_limit=120)
     assert hy.objective <= ga.objective * (1 + 1e-12)
     assert hy.objective >= OPT[name] * (1 - 1e-6)
     if not fix:
