@@ -14,12 +14,12 @@ position, from averages (no forecasts shared); emergency **air** shipments (inte
 express vans (domestic) for backorders above two days of demand.
 
 **Hybrid**: rolling forecasts (a blend, :func:`casekit.forecasting.inverse_mse_weights`, of a
-life-cycle trend and a recent moving average) drive order-up-to targets, each SKU reviewed at
-its economic order interval (1-14 days), with the **exact** lead-time-demand safety stock
-(:func:`casekit.leadtime.lead_time_demand` with the supplier's lognormal lead time discretised); the same rolling forecasts are **shared with
-Tier-2**, who order weekly on the **echelon** position; **supplier-capacity pre-allocation**: half
-of the international supplier's orders during a shutdown are met by a reserved domestic
-backup (truck, 3 days); no air freight (**CO2-aware**).
+life-cycle trend and a recent moving average) drive order-up-to targets, each SKU reviewed at its
+economic order interval (1-14 days), with the **exact** lead-time-demand safety stock
+(:func:`casekit.leadtime.lead_time_demand` with the supplier's lognormal lead time discretised);
+the same rolling forecasts are **shared with Tier-2**, who order weekly on the **echelon**
+position; **supplier-capacity pre-allocation**: half of the international supplier's orders during
+a shutdown are met by a reserved domestic backup (truck, 3 days); no air freight (**CO2-aware**).
 """
 
 from __future__ import annotations
