@@ -53,22 +53,7 @@ def record(name: str, value) -> object:
     value : number, str, list, dict, numpy or pandas object
         Converted to plain JSON.
     """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty string, got {name!r}")
-    if name in RESERVED_NAMES:
-        raise ValueError(f"name {name!r} is reserved for the run's own {name} field in results.json; "
-                         "choose another name")
-    try:
-        plain = _plain(value)
-    except TypeError as exc:
-        raise TypeError(f"record value for {name!r} {exc}") from None
-    _memory[name] = plain
-    target = os.environ.get(RESULTS_ENV)
-    if target:
-        path = Path(target)
-        data = json.loads(path.read_text()) if path.exists() else {}
-        data[name] = plain
-        write_json_atomic(path, data)
+    _store({name: _checked(name, value, f"record value for {name!r}")})
     return value
 
 
@@ -85,18 +70,32 @@ def record_results(results: dict) -> None:
     """
     if not isinstance(results, dict) or not results:
         raise TypeError(f"results must be a non-empty dict {{name: value}}, got {results!r}")
-    for name, value in results.items():
-        if not isinstance(name, str) or not name:
-            raise TypeError(f"results: every name must be a non-empty string, got {name!r}")
-        if name in RESERVED_NAMES:
-            raise ValueError(f"results: name {name!r} is reserved for the run's own {name} field in "
-                             "results.json; choose another name")
-        try:
-            _plain(value)
-        except TypeError as exc:
-            raise TypeError(f"results[{name!r}] {exc}") from None
-    for name, value in results.items():
-        record(name, value)
+    _store({name: _checked(name, value, f"results[{name!r}]") for name, value in results.items()})
+
+
+def _checked(name, value, where: str):
+    """``value`` as plain JSON, after checking ``name`` (``where`` prefixes a bad value's message)."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string, got {name!r}")
+    if name in RESERVED_NAMES:
+        raise ValueError(f"name {name!r} is reserved for the run's own {name} field in results.json; "
+                         "choose another name")
+    try:
+        return _plain(value)
+    except TypeError as exc:
+        raise TypeError(f"{where} {exc}") from None
+
+
+def _store(plain: dict) -> None:
+    """Keep ``plain`` in memory and, under ``casekit run``, merge it into the results file in one
+    atomic write."""
+    _memory.update(plain)
+    target = os.environ.get(RESULTS_ENV)
+    if target:
+        path = Path(target)
+        data = json.loads(path.read_text()) if path.exists() else {}
+        data.update(plain)
+        write_json_atomic(path, data)
 
 
 def write_json_atomic(path, data: dict) -> None:

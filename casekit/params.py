@@ -235,6 +235,22 @@ class Choice(_Spec):
         return any(type(value) is type(o) and value == o for o in self.options)
 
 
+def _list_text(text: str, min_length: int, none: bool) -> str:
+    """The end of a comma-separated list rule's description (how many items, None allowed)."""
+    if min_length == 0:
+        text += " (or '' for none)"
+    elif min_length > 1:
+        text += f", at least {min_length} of them"
+    return text + (" or None" if none else "")
+
+
+def _items(value):
+    """The comma-separated items of a string value (``[]`` for ``""``), None for a non-string."""
+    if not isinstance(value, str):
+        return None
+    return value.split(",") if value else []
+
+
 class Names(_Spec):
     """Names separated by commas, each one of the listed options: ``Names("cap41", "cap64")`` allows
     ``"cap64"`` and ``"cap41,cap64"``.  ``min_length=0`` also allows ``""`` (no names at all)."""
@@ -246,19 +262,15 @@ class Names(_Spec):
 
     def describe(self, values: dict) -> str:
         text = "names separated by commas, each one of " + ", ".join(map(repr, self.options))
-        if self.min_length == 0:
-            text += " (or '' for none)"
-        elif self.min_length > 1:
-            text += f", at least {self.min_length} of them"
-        return text + (" or None" if self.none else "")
+        return _list_text(text, self.min_length, self.none)
 
     def _right_kind(self, value) -> bool:
         return isinstance(value, str)
 
     def _fits(self, value, values):
-        if not isinstance(value, str):
+        items = _items(value)
+        if items is None:
             return False
-        items = value.split(",") if value else []
         return len(items) >= self.min_length and all(item in self.options for item in items)
 
 
@@ -275,19 +287,15 @@ class Sizes(_Bounded):
     def describe(self, values: dict) -> str:
         each = super().describe(values).replace(" or None", "")
         text = f"sizes such as '100x100' separated by commas, each number {each}"
-        if self.min_length == 0:
-            text += " (or '' for none)"
-        elif self.min_length > 1:
-            text += f", at least {self.min_length} of them"
-        return text + (" or None" if self.none else "")
+        return _list_text(text, self.min_length, self.none)
 
     def _right_kind(self, value) -> bool:
         return isinstance(value, str)
 
     def _fits(self, value, values):
-        if not isinstance(value, str):
+        items = _items(value)
+        if items is None:
             return False
-        items = value.split(",") if value else []
         if len(items) < self.min_length:
             return False
         for item in items:
