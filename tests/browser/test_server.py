@@ -61,9 +61,13 @@ def test_gallery_and_app_fetch_nothing_from_outside_the_server(browser, voila_se
 
 @pytest.fixture(scope="module")
 def one_kernel_server(tmp_path_factory):
-    """A server that allows one app session and culls it after 15 s idle (checked every 3 s)."""
+    """A server that allows one app session and culls it after 40 s idle (checked every 3 s).
+
+    Not shorter: the culler counts a kernel still running the app's first cell with no output as
+    idle, and on a loaded machine that cell took over 15 s, so a 15 s limit culled the app before
+    its page had rendered (the production limit is 300 s)."""
     with serve_apps(tmp_path_factory.mktemp("voila-cap") / "voila.log", max_kernels=1,
-                    cull_idle_s=15, cull_interval_s=3) as urls:
+                    cull_idle_s=40, cull_interval_s=3) as urls:
         yield urls
 
 
