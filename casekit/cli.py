@@ -9,6 +9,10 @@
                                               serve the Voila app gallery (URL with its access token)
     casekit execute-all [--out DIR]           rerun every notebook (make notebooks)
     casekit book [--out DIR] [--executed DIR] build the course book: the executed curriculum as HTML (make book)
+    casekit assign CHAPTER... --out DIR [--solutions DIR] [--force]
+                                              make assignments of chapters' exercises (an nbgrader course folder)
+    casekit grade NOTEBOOK --course DIR [--student NAME]
+                                              autograde a submitted assignment; the score of every exercise
 
 Every command works on the course folder: ``$CASEKIT_ROOT``, else the nearest folder from the
 current directory upwards that holds ``notebooks/NN_slug.ipynb`` (made by ``casekit init``, or a
@@ -154,6 +158,38 @@ def _cmd_book(args) -> int:
     return 0
 
 
+def _cmd_assign(args) -> int:
+    from casekit.assign import AssignmentError, GradingError, make_assignments
+    from casekit.resources import MissingResource
+
+    try:
+        release = make_assignments(args.chapters, args.out, solutions_dir=args.solutions, force=args.force)
+    except (AssignmentError, MissingResource) as exc:
+        print(f"casekit assign: {exc}", file=sys.stderr)
+        return 2
+    except GradingError as exc:
+        print(f"casekit assign: {exc}", file=sys.stderr)
+        return 1
+    print(release.summary())
+    return 0
+
+
+def _cmd_grade(args) -> int:
+    from casekit.assign import AssignmentError, GradingError, grade_submission
+
+    try:
+        report = grade_submission(args.notebook, args.course, student=args.student)
+    except AssignmentError as exc:
+        print(f"casekit grade: {exc}", file=sys.stderr)
+        return 2
+    except GradingError as exc:
+        print(f"casekit grade: {exc}", file=sys.stderr)
+        return 1
+    print(report.summary())
+    print(f"  graded notebook: {report.autograded}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="casekit", description="casekit: inventory-control curriculum tools")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -196,6 +232,21 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--executed", type=Path, default=Path("build/notebooks"),
                       help="executed notebooks to reuse when newer than their source (make notebooks writes them)")
     book.set_defaults(func=_cmd_book)
+    assign = sub.add_parser("assign", help="make assignments of chapters' exercises: students' notebooks and "
+                                           "the autograder (an nbgrader course folder)")
+    assign.add_argument("chapters", nargs="+", metavar="CHAPTER", help="a chapter: 03, 03_safety_stock_convolution "
+                                                                       "or its notebook")
+    assign.add_argument("--out", type=Path, required=True, help="the course folder to write (nbgrader's layout)")
+    assign.add_argument("--solutions", type=Path, default=None,
+                        help="folder of the NN_slug.toml solution files (default instructors/assignments/)")
+    assign.add_argument("--force", action="store_true",
+                        help="make these chapters' assignments again in a course folder made before")
+    assign.set_defaults(func=_cmd_assign)
+    grade = sub.add_parser("grade", help="autograde a submitted assignment notebook (nbgrader, locally)")
+    grade.add_argument("notebook", type=Path)
+    grade.add_argument("--course", type=Path, required=True, help="the course folder casekit assign made")
+    grade.add_argument("--student", default="student", help="the student to file it under (default 'student')")
+    grade.set_defaults(func=_cmd_grade)
     return ap
 
 
