@@ -43,6 +43,7 @@ __all__ = ["AssignmentError", "GradingError", "ExerciseSolution", "Release", "Ex
 
 #: The call an answer cell makes: ``check("03.1", answer_1)``.
 _CHECK = re.compile(r'^\s*check\(\s*"(?P<name>\d{2}\.\d+)"\s*,\s*(?P<var>[A-Za-z_]\w*)\s*\)')
+_ASSIGNMENT = re.compile(r"^\d{2}_[a-z0-9_]+$")
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 BEGIN_SOLUTION, END_SOLUTION = "### BEGIN SOLUTION", "### END SOLUTION"
 BEGIN_TESTS, END_TESTS = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -444,6 +445,9 @@ def _read_submission(path: Path) -> str:
     if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
         raise AssignmentError(f"{path} is not a casekit assignment (no casekit assignment metadata); "
                               f"grade the notebooks that casekit assign released")
+    if not _ASSIGNMENT.match(meta["name"]):
+        raise AssignmentError(f"{path} is not a casekit assignment: its assignment name {meta['name']!r} "
+                              f"is not a chapter's (NN_slug)")
     return meta["name"]
 
 

@@ -103,6 +103,8 @@ def test_grading_the_instructors_notebook_gives_full_marks_and_a_wrong_answer_co
     cell = next(c for c in nb.cells if 'check("03.3", answer_3)' in c.source)
     cell.source = re.sub(r"^answer_3 = int\(.*$", "answer_3 = r_cycle", cell.source, flags=re.MULTILINE)
     assert "answer_3 = r_cycle" in cell.source
+    graded_cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "grade_03_3")
+    graded_cell.source = "pass"    # emptying the graded cell does not help: nbgrader restores it
     wrong = tmp_path / "bob.ipynb"
     nbformat.write(nb, wrong)
     graded = grade_submission(wrong, release.course, student="bob")
@@ -123,6 +125,11 @@ def test_grading_a_notebook_that_is_not_an_assignment_is_one_line_naming_it(repo
     assert main(["grade", str(text), "--course", str(release.course)]) == 2
     err = capsys.readouterr().err.strip()
     assert str(text) in err and "\n" not in err
+    forged = json.loads(release.student_notebooks[0].read_text())
+    forged["metadata"]["casekit"]["assignment"]["name"] = "../../elsewhere"
+    (tmp_path / "forged.ipynb").write_text(json.dumps(forged))
+    with pytest.raises(AssignmentError, match="is not a chapter's"):
+        grade_submission(tmp_path / "forged.ipynb", release.course)
     with pytest.raises(AssignmentError, match="no such file"):
         grade_submission(tmp_path / "missing.ipynb", release.course)
     with pytest.raises(AssignmentError, match="student must be"):
