@@ -199,7 +199,8 @@ def load_solutions(path) -> dict[str, ExerciseSolution]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise AssignmentError(f"no solutions file {path}") from None
+        raise AssignmentError(f"no solutions file {path}: write it (the instructor guide's 'Assignments and "
+                              f"grading' shows how) or point --solutions at the folder that holds it") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise AssignmentError(f"{path} is not a valid solutions file: {exc}") from None
     out = {}
