@@ -1,4 +1,4 @@
-"""casekit assign / casekit grade: assignments made from chapters 03 and 04, graded with nbgrader.
+"""casekit assign / casekit grade: assignments made from chapters 00, 02, 03 and 04, graded with nbgrader.
 
 The correct answers come from ``instructors/assignments/*.toml``: code that computes each answer
 independently of the function ``check`` compares it with (a brute force over (r, Q), the loss
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import matplotlib
 import nbformat
@@ -21,12 +22,16 @@ from casekit.cli import main
 
 matplotlib.use("Agg")
 
-CHAPTERS = ("03_safety_stock_convolution", "04_classical_inventory_policies")
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTION_FILES = sorted((ROOT / "instructors" / "assignments").glob("*.toml"))
+CHAPTERS = ("00_welcome", "02_lead_time_variability", "03_safety_stock_convolution",
+            "04_classical_inventory_policies")
+CH03 = CHAPTERS.index("03_safety_stock_convolution")
 
 
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
-    return make_assignments(["03", "04"], tmp_path_factory.mktemp("assignments") / "course")
+    return make_assignments(["00", "02", "03", "04"], tmp_path_factory.mktemp("assignments") / "course")
 
 
 def _code(nb_path) -> str:
@@ -40,8 +45,8 @@ def _solution_lines(repo_root, stem):
 
 
 def test_release_has_a_students_and_an_instructors_notebook_per_chapter(release):
-    assert release.assignments == CHAPTERS
-    assert release.exercises == (("03.1", "03.2", "03.3"), ("04.1", "04.2", "04.3"))
+    assert release.assignments == CHAPTERS and len(SOLUTION_FILES) >= 2
+    assert release.exercises == tuple(tuple(f"{c[:2]}.{k}" for k in (1, 2, 3)) for c in CHAPTERS)
     for name, student, source in zip(CHAPTERS, release.student_notebooks, release.instructor_notebooks):
         assert student == release.course / "release" / name / f"{name}.ipynb"
         assert source == release.course / "source" / name / f"{name}.ipynb"
@@ -49,7 +54,7 @@ def test_release_has_a_students_and_an_instructors_notebook_per_chapter(release)
     assert (release.course / "gradebook.db").is_file() and (release.course / "nbgrader_config.py").is_file()
 
 
-@pytest.mark.parametrize("index", [0, 1])
+@pytest.mark.parametrize("index", range(len(CHAPTERS)))
 def test_students_notebook_keeps_no_solution_line_and_no_hidden_test(repo_root, release, index):
     stem = CHAPTERS[index]
     lines = _solution_lines(repo_root, stem)
@@ -84,14 +89,22 @@ def _run_in_process(path):
     return results
 
 
-@pytest.mark.parametrize("index", [0, 1])
-def test_every_solution_gets_a_tick_and_the_students_copy_starts_unanswered(release, index):
-    assert _run_in_process(release.instructor_notebooks[index]) == {e: True for e in release.exercises[index]}
+@pytest.mark.parametrize("solutions", SOLUTION_FILES, ids=lambda p: p.stem[:2])
+def test_every_solution_file_answers_every_exercise_of_its_chapter_with_a_tick(solutions, tmp_path):
+    nb = assignment_notebook(chapter_notebook(solutions.stem), load_solutions(solutions))
+    nbformat.write(nb, tmp_path / "instructor.ipynb")
+    results = _run_in_process(tmp_path / "instructor.ipynb")
+    assert list(results) == nb.metadata["casekit"]["assignment"]["exercises"] and len(results) >= 3
+    assert all(ok is True for ok in results.values()), results
+
+
+@pytest.mark.parametrize("index", [CH03, CH03 + 1])
+def test_the_students_copy_runs_with_every_exercise_unanswered(release, index):
     assert _run_in_process(release.student_notebooks[index]) == {e: None for e in release.exercises[index]}
 
 
 def test_grading_the_instructors_notebook_gives_full_marks_and_a_wrong_answer_costs_its_exercise(release, tmp_path):
-    source = release.instructor_notebooks[0]
+    source = release.instructor_notebooks[CH03]
     full = grade_submission(source, release.course, student="ada")
     assert full.by_exercise() == {"03.1": 1.0, "03.2": 1.0, "03.3": 1.0}
     assert (full.score, full.max_score) == (3.0, 3.0)
@@ -113,7 +126,7 @@ def test_grading_the_instructors_notebook_gives_full_marks_and_a_wrong_answer_co
 
 
 def test_grading_a_notebook_that_is_not_an_assignment_is_one_line_naming_it(repo_root, release, tmp_path, capsys):
-    chapter = repo_root / "notebooks" / f"{CHAPTERS[0]}.ipynb"
+    chapter = repo_root / "notebooks" / f"{CHAPTERS[CH03]}.ipynb"
     with pytest.raises(AssignmentError, match=re.escape(str(chapter))):
         grade_submission(chapter, release.course)
     assert main(["grade", str(chapter), "--course", str(release.course)]) == 2
@@ -155,7 +168,7 @@ def test_assign_refuses_unknown_chapters_missing_solutions_and_a_used_folder(rep
 
 
 def test_solutions_that_do_not_match_the_chapters_exercises_are_refused(repo_root, tmp_path):
-    sols = load_solutions(repo_root / "instructors" / "assignments" / f"{CHAPTERS[0]}.toml")
+    sols = load_solutions(repo_root / "instructors" / "assignments" / f"{CHAPTERS[CH03]}.toml")
     chapter = chapter_notebook("03")
     with pytest.raises(AssignmentError, match="no solution for 03.3"):
         assignment_notebook(chapter, {k: v for k, v in sols.items() if k != "03.3"})
