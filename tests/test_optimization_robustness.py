@@ -272,3 +272,33 @@ def test_load_table2_large_absent_and_malformed(tmp_path, monkeypatch):
     bad.write_text(LARGE.replace("capc,5000", "capz,5000"), encoding="utf-8")
     with pytest.raises(ValueError, match="got 'capz'"):
         load_table2_large(bad)
+
+
+# ------------------------------------------------------------------ verdicts beside the paper
+
+def test_table2_verdicts_against_the_papers_rows():
+    from casekit.optimization import table2_verdicts
+    m = pd.DataFrame({
+        "runtime_vs_milp": [1.0, 0.2, 0.9, np.nan], "training_vs_execution": [np.nan, np.nan, np.nan, 2.3],
+        "pct_of_optimal": [100.0, 93.5, 100.0, 92.0],
+        "robustness_mean_pct": [5.0, 3.0, 5.0, np.nan], "robustness_worst_pct": [9.0, 8.0, 9.0, np.nan],
+        "exponent": [2.0, 1.0, 2.5, np.nan], "exponent_low": [1.8, 0.9, 1.5, np.nan],
+        "exponent_high": [2.2, 1.1, 3.5, np.nan]},
+        index=["MILP", "GA", "MILP + GA Hybrid", "Simulation + RL Hybrid"])
+    v = table2_verdicts(m)
+    verdict = v.xs("verdict", axis=1, level=1)
+    # paper: GA 25/180 = 0.14x, hybrid 60/180 = 0.33x; 0.2 is within a factor 2, 0.9 is not but < 1
+    assert verdict["runtime"].tolist() == ["reference", "reproduced", "same direction", "same direction"]
+    # paper: 100, 93, 98, 96
+    assert verdict["% of optimal"].tolist() == ["reproduced", "reproduced", "opposite", "same direction"]
+    # paper: Medium, High, Very High -> GA and hybrid more robust than MILP
+    assert verdict["robustness"].tolist() == ["reference", "same direction", "no difference measured", "not measured"]
+    # paper: Low, High, Medium-High -> both scale better than MILP
+    assert verdict["scalability"].tolist() == ["reference", "same direction", "opposite (intervals overlap)",
+                                               "not measured"]
+    assert v.loc["GA", ("runtime", "paper")] == "25 min (0.14x MILP)"
+    assert v.loc["Simulation + RL Hybrid", ("runtime", "paper")].endswith("(training / execution 6x)")
+    with pytest.raises(ValueError, match="must have a 'MILP' row"):
+        table2_verdicts(m.drop(index="MILP"))
+    with pytest.raises(ValueError, match="got 'Tabu'"):
+        table2_verdicts(m.rename(index={"GA": "Tabu"}))

@@ -41,7 +41,7 @@ from casekit.optimization.milp import solve_milp
 from casekit.validate import check_positive, check_probability
 
 __all__ = ["PAPER_CLAIMS", "default_methods", "compare_methods", "table2", "LARGE_COLUMNS", "LARGE_METHODS",
-           "TABLE2_LARGE_PATH", "instance_size", "load_table2_large", "fit_runtime_growth"]
+           "TABLE2_LARGE_PATH", "instance_size", "load_table2_large", "fit_runtime_growth", "table2_verdicts"]
 
 def _paper_row(row: str) -> str:
     r = _paper.table2().loc[row]
@@ -343,3 +343,142 @@ def fit_runtime_growth(frame: pd.DataFrame, *, method: str = "method", runtime: 
     out.index.name = method
     out.attrs["interval"] = f"OLS t interval, {confidence:.0%}"
     return out
+
+
+# ----------------------------------------------------------------------------- verdicts
+
+def _sign(x: float, tol: float) -> int:
+    return 0 if abs(x) <= tol else (1 if x > 0 else -1)
+
+
+def table2_verdicts(measured: pd.DataFrame) -> pd.DataFrame:
+    """Each cell of the paper's Table 2 beside casekit's measurement, with a verdict in words.
+
+    Parameters
+    ----------
+    measured : pandas.DataFrame
+        Indexed by the paper's row names (``"MILP"``, ``"GA"``, ``"MILP + GA Hybrid"``,
+        ``"Simulation + RL Hybrid"``; the MILP row is needed as the reference of the others), with
+        the columns that were measured among: ``runtime_vs_milp`` (runtime / the MILP's), for the
+        Simulation + RL row ``training_vs_execution`` instead; ``pct_of_optimal``;
+        ``robustness_mean_pct`` and ``robustness_worst_pct`` (% cost increase under disruption,
+        lower is more robust); ``exponent``, ``exponent_low``, ``exponent_high`` (runtime ~
+        size**exponent and its interval, lower scales better).  A missing or ``nan`` value reads
+        "not measured".
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same rows; columns ``(column, "paper" | "measured" | "verdict")`` for runtime, % of optimal,
+        robustness and scalability.
+
+    Notes
+    -----
+    The verdicts, per column (the MILP row is the reference of the relative ones):
+
+    * runtime: the paper's ratio to the MILP (GA 25/180 = 0.14, hybrid 60/180 = 0.33; Simulation +
+      RL: training / execution = 6) against the measured one: **reproduced** within a factor of 2,
+      **same direction** when both are on the same side of 1, else **opposite**;
+    * % of optimal: **reproduced** within 1 point, **same direction** when both are below 100 (or
+      both at 100), else **opposite**;
+    * robustness and scalability are ratings (:data:`casekit.paper.LEVELS`); each row is compared
+      with the MILP row: the paper rates it more, equally or less robust (scalable); measured, a
+      lower mean % cost increase is more robust (0.01-point tolerance) and a lower exponent scales
+      better.  **same direction** when the two agree, **no difference measured** when the paper
+      sees one and the measurement none, **opposite** otherwise; "(intervals overlap)" when the two
+      exponents' intervals overlap (the difference is not established).
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"runtime_vs_milp": [1.0, 2.5], "pct_of_optimal": [100.0, 99.5]},
+    ...                  index=["MILP", "GA"])
+    >>> v = table2_verdicts(m)
+    >>> v.loc["GA", ("runtime", "verdict")], v.loc["GA", ("% of optimal", "verdict")]
+    ('opposite', 'same direction')
+    """
+    if not isinstance(measured, pd.DataFrame):
+        raise TypeError(f"measured must be a pandas DataFrame, got {type(measured).__name__}")
+    published = _paper.table2(ranks=True)
+    unknown = [r for r in measured.index if r not in published.index]
+    if unknown:
+        raise ValueError(f"measured must be indexed by Table 2's rows ({', '.join(published.index)}); "
+                         f"got {unknown[0]!r}")
+    if "MILP" not in measured.index:
+        raise ValueError("measured must have a 'MILP' row: the other rows are compared with it")
+
+    def get(row, col):
+        return float(measured.loc[row, col]) if col in measured.columns and pd.notna(measured.loc[row, col]) else np.nan
+
+    milp = published.loc["MILP"]
+    out = {}
+    for row in measured.index:
+        p = published.loc[row]
+        cells = {}
+        # runtime
+        if row == "Simulation + RL Hybrid":
+            paper_ratio, ratio = p.runtime_min / p.execution_min, get(row, "training_vs_execution")
+            paper_text = f"{p.runtime_printed} min (training / execution {paper_ratio:g}x)"
+            text = "not measured" if np.isnan(ratio) else f"training / execution {ratio:.2f}x"
+        else:
+            paper_ratio, ratio = p.runtime_min / milp.runtime_min, get(row, "runtime_vs_milp")
+            paper_text = f"{p.runtime_printed} min ({paper_ratio:.2f}x MILP)"
+            text = "not measured" if np.isnan(ratio) else f"{ratio:.2f}x MILP"
+        if np.isnan(ratio):
+            verdict = "not measured"
+        elif row == "MILP":
+            verdict = "reference"
+        elif 0.5 <= ratio / paper_ratio <= 2:
+            verdict = "reproduced"
+        else:
+            verdict = "same direction" if (ratio < 1) == (paper_ratio < 1) else "opposite"
+        cells["runtime"] = (paper_text, text, verdict)
+        # % of optimal
+        q_p, q = float(p.quality_pct_of_optimal), get(row, "pct_of_optimal")
+        if np.isnan(q):
+            verdict, text = "not measured", "not measured"
+        else:
+            text = f"{q:.2f}%"
+            if abs(q - q_p) <= 1:
+                verdict = "reproduced"
+            else:
+                verdict = "same direction" if (q_p < 100 - 1e-9) == (q < 100 - 1e-6) else "opposite"
+        cells["% of optimal"] = (f"{q_p:g}%", text, verdict)
+        # robustness: lower % increase = more robust; the paper: higher rank = more robust
+        mean, worst = get(row, "robustness_mean_pct"), get(row, "robustness_worst_pct")
+        text = "not measured" if np.isnan(mean) else (f"+{mean:.2f}% mean" + ("" if np.isnan(worst) else
+                                                                            f", +{worst:.2f}% worst"))
+        if np.isnan(mean):
+            verdict = "not measured"
+        elif row == "MILP":
+            verdict = "reference"
+        else:
+            paper_sign = _sign(p.robustness_rank - milp.robustness_rank, 0)
+            ref = get("MILP", "robustness_mean_pct")
+            sign = _sign(ref - mean, 0.01) if not np.isnan(ref) else None
+            verdict = ("not measured" if sign is None else "same direction" if sign == paper_sign else
+                       "no difference measured" if sign == 0 else "opposite")
+        cells["robustness"] = (p.robustness, text, verdict)
+        # scalability: lower exponent = scales better; the paper: higher rank = more scalable
+        b, lo, hi = get(row, "exponent"), get(row, "exponent_low"), get(row, "exponent_high")
+        text = "not measured" if np.isnan(b) else (f"runtime ~ size^{b:.2f}" +
+                                                   ("" if np.isnan(lo) else f" [{lo:.2f}, {hi:.2f}]"))
+        if np.isnan(b):
+            verdict = "not measured"
+        elif row == "MILP":
+            verdict = "reference"
+        else:
+            paper_sign = _sign(p.scalability_rank - milp.scalability_rank, 0)
+            ref, ref_lo, ref_hi = get("MILP", "exponent"), get("MILP", "exponent_low"), get("MILP", "exponent_high")
+            if np.isnan(ref):
+                verdict = "not measured"
+            else:
+                sign = _sign(ref - b, 1e-9)
+                verdict = ("same direction" if sign == paper_sign else "no difference measured" if sign == 0
+                           else "opposite")
+                if not any(np.isnan([lo, hi, ref_lo, ref_hi])) and lo <= ref_hi and ref_lo <= hi:
+                    verdict += " (intervals overlap)"
+        cells["scalability"] = (p.scalability, text, verdict)
+        out[row] = {(col, k): v for col, vals in cells.items() for k, v in zip(("paper", "measured", "verdict"), vals)}
+    frame = pd.DataFrame.from_dict(out, orient="index")
+    frame.columns = pd.MultiIndex.from_tuples(frame.columns)
+    return frame
