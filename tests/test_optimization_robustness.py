@@ -302,3 +302,26 @@ def test_table2_verdicts_against_the_papers_rows():
         table2_verdicts(m.drop(index="MILP"))
     with pytest.raises(ValueError, match="got 'Tabu'"):
         table2_verdicts(m.rename(index={"GA": "Tabu"}))
+
+
+def test_compare_methods_keeps_each_design_and_runs_each_method_once_per_instance():
+    from casekit.optimization import compare_methods, default_methods
+    inst = generate_instance(5, 10, capacity_ratio=1.6, fixed_cost=3000.0, seed=2)
+    methods = default_methods(time_limit=5, generations=3, population=6)
+    first = methods["MILP"](inst)
+    frame = compare_methods([inst], methods)
+    assert methods["MILP"](inst) is first
+    row = frame[frame.method == "MILP"].iloc[0]
+    assert row.open.dtype == bool and np.array_equal(row.open, first.open)
+    assert row.objective == pytest.approx(inst.fixed_cost @ row.open + comparison_transport(inst, row.open))
+
+
+def comparison_transport(inst, y):
+    """Independent Q(y) with scipy, no unserved demand allowed."""
+    m, n = inst.m, inst.n
+    a_eq = np.tile(np.eye(n), m)
+    a_ub = np.kron(np.eye(m), inst.demand[None, :])
+    bounds = [(0, float(y[i])) for i in range(m) for _ in range(n)]
+    res = linprog(inst.cost.ravel(), A_ub=a_ub, b_ub=inst.capacity * y, A_eq=a_eq, b_eq=np.ones(n),
+                  bounds=bounds, method="highs")
+    return float(res.fun)
