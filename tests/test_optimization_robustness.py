@@ -82,11 +82,13 @@ def test_a_spare_facility_loses_less_than_none():
 
 def test_spare_capacity_never_raises_the_flow_cost_under_the_same_shocks():
     inst = load_orlib_cap("cap81")
-    y = solve_milp(inst).open
+    best = solve_milp(inst)
+    y = best.open
     extra = y.copy()
     extra[np.flatnonzero(~y)[0]] = True
     sc = disruption_scenarios(inst, "shock", n_scenarios=15, shock_range=(0.4, 1.0), failure_prob=0.1, seed=3)
     a, b = evaluate_robustness(inst, y, sc), evaluate_robustness(inst, extra, sc)
+    assert a.nominal_cost == pytest.approx(838499.288, rel=1e-9)       # cap81's published optimum
     flows_a = a.costs - inst.fixed_cost @ y
     flows_b = b.costs - inst.fixed_cost @ extra
     assert (flows_b <= flows_a + 1e-6 * flows_a).all()

@@ -13,11 +13,12 @@ facilities are built, their fixed costs :math:`f_i` are paid); only the flows ar
 
 where :math:`u_j` is the fraction of customer j's demand left unserved, charged at **p per unit**
 of demand (a lost sale, or an emergency supplier).  The default p is *twice the dearest
-per-unit delivery in the instance*, :math:`p = 2 \\max_{ij} c_{ij} / d_j` (:func:`default_penalty`):
-any customer that can still be served from a surviving facility at the dearest delivery price
-is cheaper to serve than to drop.  The undisrupted cost :math:`C_0(y)` is the same LP with every
+per-unit delivery in the instance*, :math:`p = 2 \\max_{ij} c_{ij} / d_j` (:func:`default_penalty`),
+so a unit that a surviving open facility has spare capacity for is always served rather than
+dropped (demand is left unserved only where serving it would mean displacing other customers
+along a chain of reassignments dearer than p).  The undisrupted cost :math:`C_0(y)` is the same LP with every
 :math:`a_{i} = 1`; for a design whose open capacity covers the demand it is the usual
-:math:`f^\\top y + Q(y)`.
+:math:`f^\\top y + Q(y)` unless p is so low that dropping demand is cheaper than serving it.
 
 Reported per scenario: the **% cost increase** :math:`100\\,(C_w(y) - C_0(y)) / C_0(y)` and the
 units left unserved; over a scenario set, its probability-weighted mean and its worst case.
