@@ -1335,10 +1335,10 @@ def _reason(row, targets, measured, demand_cv, hybrid=None, trials=None, system=
         return txt
     if row == "recovery_days" and "recovery_zero_share" in measured:
         z, med = measured["recovery_zero_share"], measured["recovery_positive_median"]
-        txt = (f"recovery is 0 in {100 * z:.0f} % of the replications (the shutdown never moves the 7-day fill rate "
-               f"2 points from the twin's)")
+        txt = (f"{100 * z:.0f} % of the replications recover in 0 days (the shutdown never moves their 7-day fill "
+               f"rate 2 points from the twin's)")
         if z < 1:
-            txt += f" and {med:.0f} days (median) in the others"
+            txt += f", the others in {med:.0f} days (median)"
         if system is not None:
             stop = (np.asarray(system.shutdown_mask, dtype=bool) if len(system.shutdown_mask)
                     else np.ones(system.m, dtype=bool))
@@ -1376,9 +1376,13 @@ def _reason(row, targets, measured, demand_cv, hybrid=None, trials=None, system=
 
 
 def _measure(run):
-    """Mean of every calibration row of a :class:`Table3Run`, and the two modes of recovery."""
+    """Mean of every calibration row of a :class:`Table3Run` (and its 95 % half-width, ``<row>_hw``),
+    and the two modes of recovery."""
     v = run.values
     meas = {row: float(v[row].mean()) for row in (*_TARGET_ROWS, "demand_cv")}
+    for row in _TARGET_ROWS:
+        m, lo, hi = metrics.mean_ci(v[row].to_numpy())
+        meas[f"{row}_hw"] = float((hi - lo) / 2) if np.isfinite(hi - lo) else 0.0
     rec = v["recovery_days"].to_numpy()
     meas["recovery_zero_share"] = float(np.mean(rec == 0))
     meas["recovery_positive_median"] = float(np.median(rec[rec > 0])) if (rec > 0).any() else 0.0
@@ -1397,7 +1401,10 @@ def calibrate(case: str, *, grid: dict | None = None, start: dict | None = None,
     with the others fixed and the best kept; ``sweeps`` passes, stopping early when a pass changes
     nothing.  Each trial simulates the traditional baseline (``replications`` x ``horizon_days``,
     ``outlets`` FMCG outlets: a reduced size for speed) and scores it by
-    Σ_rows ((measured - target) / tolerance)² over :data:`FIT_ROWS`, tolerances :data:`TOLERANCE`.
+    Σ_rows (measured - target)² / (tolerance² + h²) over :data:`FIT_ROWS` (tolerances :data:`TOLERANCE`,
+    h the half-width of the row's 95 % interval in that trial): a row measured less precisely than
+    its tolerance counts by its precision, so the search does not trade rows it can place for the
+    sampling noise of one it cannot (electronics' recovery: 0 in most replications, weeks in a few).
     With ``check_replications`` > 0 the fitted parameters are then checked at full size
     (``check_outlets``) on the evaluation seed ``check_seed``: ``"fit"`` holds that check with 95 %
     intervals, ``"search_fit"`` the search's own numbers.  A target missed says why (``"reason"``,
@@ -1431,7 +1438,8 @@ def calibrate(case: str, *, grid: dict | None = None, start: dict | None = None,
             r = evaluate(case, (), system=systems[sk], horizon_days=horizon_days, replications=replications,
                          seed=seed, calibration=q)
             meas = _measure(r)
-            score = sum(((meas[row] - targets[row]) / TOLERANCE[row]) ** 2 for row in FIT_ROWS)
+            score = sum((meas[row] - targets[row]) ** 2 / (TOLERANCE[row] ** 2 + meas[f"{row}_hw"] ** 2)
+                        for row in FIT_ROWS)
             seen[key] = (score, meas, dict(q))
         return seen[key]
 
@@ -1474,13 +1482,20 @@ def calibrate(case: str, *, grid: dict | None = None, start: dict | None = None,
 def write_calibration(path: Path | str = CALIBRATION_PATH, cases=CASES, **kw) -> dict:
     """Run :func:`calibrate` for ``cases`` and write the result as JSON (atomically: a temporary
     file in the same folder, then renamed; cases not run keep their stored entry)."""
-    import os
-    import tempfile
-
     path = Path(path)
     out = json.loads(path.read_text()) if path.exists() else {}
     for case in cases:
         out[case] = calibrate(case, **kw)
+    _write_atomic(path, out)
+    return out
+
+
+def _write_atomic(path, out: dict):
+    """Write ``out`` as JSON to ``path`` in one step: a temporary file in the same folder, then renamed."""
+    import os
+    import tempfile
+
+    path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".calibration-", suffix=".json")
     try:
         with os.fdopen(fd, "w") as f:
@@ -1490,7 +1505,6 @@ def write_calibration(path: Path | str = CALIBRATION_PATH, cases=CASES, **kw) ->
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -196,7 +196,7 @@ def test_recovery_reason_states_the_two_modes_and_the_supply_chain_bound():
     targets = {"fill_rate": 91.0, "bullwhip": 1.45, "order_cycle_std": 5.8, "recovery_days": 9.0}
     meas = {**targets, "recovery_days": 15.0, "recovery_zero_share": 0.75, "recovery_positive_median": 60.0}
     txt = fw._reason("recovery_days", targets, meas, None, system=sysm)
-    assert "0 in 75 %" in txt and "60 days (median)" in txt and "at least 28" in txt and "15 (downstream" in txt
+    assert "75 % of the replications recover in 0 days" in txt and "others in 60 days (median)" in txt and "at least 28" in txt and "15 (downstream" in txt
     assert "about 49 days" in txt
 
 
