@@ -1389,6 +1389,12 @@ def _measure(run):
     return meas
 
 
+def _score(meas, targets):
+    """Σ over :data:`FIT_ROWS` of (measured - target)² / (tolerance² + h²), h the 95 % half-width."""
+    return float(sum((meas[row] - targets[row]) ** 2 / (TOLERANCE[row] ** 2 + meas[f"{row}_hw"] ** 2)
+                     for row in FIT_ROWS))
+
+
 def calibrate(case: str, *, grid: dict | None = None, start: dict | None = None, replications: int = 6,
               horizon_days: int = 365, seed: int = 20_000, outlets: int = 300, sweeps: int = 2,
               check_replications: int = 0, check_outlets: int = 2000, check_seed: int = 1) -> dict:
@@ -1438,8 +1444,7 @@ def calibrate(case: str, *, grid: dict | None = None, start: dict | None = None,
             r = evaluate(case, (), system=systems[sk], horizon_days=horizon_days, replications=replications,
                          seed=seed, calibration=q)
             meas = _measure(r)
-            score = sum((meas[row] - targets[row]) ** 2 / (TOLERANCE[row] ** 2 + meas[f"{row}_hw"] ** 2)
-                        for row in FIT_ROWS)
+            score = _score(meas, targets)
             seen[key] = (score, meas, dict(q))
         return seen[key]
 

@@ -200,6 +200,15 @@ def test_recovery_reason_states_the_two_modes_and_the_supply_chain_bound():
     assert "about 49 days" in txt
 
 
+def test_calibration_score_counts_a_row_by_its_tolerance_or_its_precision_whichever_is_wider():
+    """Hand-computed: fill rate 1 point off with a 0.3 half-width -> 1 / (1 + 0.09); bullwhip on target;
+    recovery 20 days off with a 30-day half-width -> 400 / (4 + 900)."""
+    targets = {"fill_rate": 91.0, "bullwhip": 1.45, "recovery_days": 9.0}
+    meas = {"fill_rate": 92.0, "fill_rate_hw": 0.3, "bullwhip": 1.45, "bullwhip_hw": 0.05,
+            "recovery_days": 29.0, "recovery_days_hw": 30.0}
+    assert fw._score(meas, targets) == pytest.approx(1 / 1.09 + 400 / 904)
+
+
 def test_missed_target_reason_reads_the_search_trials():
     targets = {"fill_rate": 89.0, "bullwhip": 1.38, "order_cycle_std": 6.1, "recovery_days": 8.0}
     trials = [({"service_level": 0.8}, {"fill_rate": 89.2, "bullwhip": 1.10, "recovery_days": 8.5}),
