@@ -132,10 +132,91 @@ def test_transport_mode_lever_chooses_per_lane_by_landed_cost(fmcg_small):
 
 
 @pytest.mark.parametrize("name, value", [("service_level", 0.2), ("ma_window", 0), ("shutdown_days", 500),
-                                         ("dispersion_scale", -1.0), ("max_lot_days", 1000)])
+                                         ("dispersion_scale", -1.0), ("max_lot_days", 1000),
+                                         ("up_service_level", 0.3), ("shutdown_capacity", 0.95)])
 def test_bad_input_names_the_parameter(name, value):
-    with pytest.raises(ValueError, match=name):
+    lo, hi = fw.PARAMETER_RANGES[name]
+    with pytest.raises(ValueError, match=rf"{name} must be .*\[{lo}, {hi}\]"):
         fw.calibrate("electronics", grid={name: (value,)}, replications=2, horizon_days=60)
+    with pytest.raises(ValueError, match=name):
+        fw.evaluate("electronics", (), replications=2, horizon_days=60, calibration={name: value})
+
+
+def test_every_free_parameter_has_a_range_a_grid_inside_it_and_a_default():
+    assert set(fw.FREE_PARAMETERS) == set(fw.PARAMETER_RANGES) == set(fw._DEFAULT)
+    for name, grid in fw.FREE_PARAMETERS.items():
+        lo, hi = fw.PARAMETER_RANGES[name]
+        assert all(lo <= v <= hi for v in grid) and lo <= fw._DEFAULT[name] <= hi, name
+    steps = np.diff(fw.FREE_PARAMETERS["service_level"])
+    assert np.allclose(steps, 0.01)                                          # a continuous target: a fine grid
+
+
+def test_upstream_service_level_sets_only_the_upstream_buffer_z_sigma_root_l_plus_r(fmcg_small):
+    """The upstream buffer is z(β_up) σ √(L + R): for two upstream targets its ratio is the ratio of
+    the standard normal quantiles (scipy), and the customer-facing (r, Q) does not move."""
+    from scipy import stats
+
+    a = fw.build_policy("fmcg", fmcg_small, (), service_level=0.9, up_service_level=0.8)
+    b = fw.build_policy("fmcg", fmcg_small, (), service_level=0.9, up_service_level=0.99)
+    assert np.allclose(b.info["up_buffer"] / a.info["up_buffer"], stats.norm.ppf(0.99) / stats.norm.ppf(0.8))
+    assert np.array_equal(a.level, b.level) and np.array_equal(a.Q, b.Q)
+    c = fw.build_policy("fmcg", fmcg_small, (), service_level=0.8)          # not given: the same target as downstream
+    assert np.allclose(c.info["up_buffer"], a.info["up_buffer"]) and c.info["up_service_level"] == 0.8
+    with pytest.raises(ValueError, match="up_service_level"):
+        fw.build_policy("fmcg", fmcg_small, (), up_service_level=1.0)
+
+
+def test_partial_shutdown_keeps_the_stated_share_of_supply(fmcg_small):
+    """A shutdown that keeps half the supply is a capacity factor of 0.5 on every stopped upstream
+    node over the same window; over a 40-day shutdown it meets more demand than a full stop (same
+    random numbers); a share of 1 or more is refused."""
+    from casekit.cases._system import case_scenario
+    from casekit.simulation.scenarios import CompoundDisruption, SupplierShutdown
+
+    sc = case_scenario(fmcg_small, "supplier_shutdown", 40, 14, 1.5, shutdown_capacity=0.5)
+    (ev,) = sc.events
+    assert isinstance(ev, CompoundDisruption) and ev.capacity_factor == 0.5
+    assert (ev.start, ev.duration, len(ev.nodes)) == (40, 14, fmcg_small.m)
+    full = case_scenario(fmcg_small, "supplier_shutdown", 40, 14, 1.5)
+    assert all(isinstance(e, SupplierShutdown) for e in full.events) and len(full.events) == fmcg_small.m
+    with pytest.raises(ValueError, match="shutdown_capacity"):
+        case_scenario(fmcg_small, "supplier_shutdown", 40, 14, 1.5, shutdown_capacity=1.0)
+    pol = fw.build_policy("fmcg", fmcg_small, (), service_level=0.9, up_service_level=0.6)
+    kw = dict(horizon=120, replications=3, seed=4, warmup=56, scenario="supplier_shutdown", shutdown_start=40,
+              shutdown_days=40)
+    met = {c: run_case(fmcg_small, pol, shutdown_capacity=c, **kw).simulation.totals["met"].sum() for c in (0.0, 0.5)}
+    assert met[0.5] > met[0.0]
+
+
+def test_recovery_reason_states_the_two_modes_and_the_supply_chain_bound():
+    """Electronics: the shutdown stops the overseas supplier (median lead time 28 days, its SKUs'
+    downstream lead time 14 transit + 1 assembly = 15 days, casekit/datasets/electronics/suppliers.csv),
+    so a dented replication needs at least 28 + 15 + 6 (the 7-day window's tail) = 49 days."""
+    sysm = fw.case_system("electronics", horizon_days=60, dispersion_scale=1.0, lead_time_sigma_scale=1.0)
+    targets = {"fill_rate": 91.0, "bullwhip": 1.45, "order_cycle_std": 5.8, "recovery_days": 9.0}
+    meas = {**targets, "recovery_days": 15.0, "recovery_zero_share": 0.75, "recovery_positive_median": 60.0}
+    txt = fw._reason("recovery_days", targets, meas, None, system=sysm)
+    assert "75 % of the replications recover in 0 days" in txt and "others in 60 days (median)" in txt and "at least 28" in txt and "15 (downstream" in txt
+    assert "about 49 days" in txt
+
+
+def test_calibration_score_counts_a_row_by_its_tolerance_or_its_precision_whichever_is_wider():
+    """Hand-computed: fill rate 1 point off with a 0.3 half-width -> 1 / (1 + 0.09); bullwhip on target;
+    recovery 20 days off with a 30-day half-width -> 400 / (4 + 900)."""
+    targets = {"fill_rate": 91.0, "bullwhip": 1.45, "recovery_days": 9.0}
+    meas = {"fill_rate": 92.0, "fill_rate_hw": 0.3, "bullwhip": 1.45, "bullwhip_hw": 0.05,
+            "recovery_days": 29.0, "recovery_days_hw": 30.0}
+    assert fw._score(meas, targets) == pytest.approx(1 / 1.09 + 400 / 904)
+
+
+def test_missed_target_reason_reads_the_search_trials():
+    targets = {"fill_rate": 89.0, "bullwhip": 1.38, "order_cycle_std": 6.1, "recovery_days": 8.0}
+    trials = [({"service_level": 0.8}, {"fill_rate": 89.2, "bullwhip": 1.10, "recovery_days": 8.5}),
+              ({"service_level": 0.9}, {"fill_rate": 91.5, "bullwhip": 1.40, "recovery_days": 8.0})]
+    txt = fw._reason("fill_rate", targets, {"fill_rate": 91.5}, None, trials=trials)
+    assert "1 of the search's 2 trials" in txt and "service_level 0.8" in txt and "bullwhip is 1.1 (target 1.38)" in txt
+    txt = fw._reason("bullwhip", targets, {"bullwhip": 1.0}, None, trials=trials[:1])
+    assert "none of the search's 1 trials" in txt and "closest, 1.1" in txt
 
 
 def test_stored_calibration_says_why_a_target_is_missed():

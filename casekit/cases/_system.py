@@ -263,9 +263,13 @@ def case_config(system: CaseSystem, policy: CasePolicy):
                             keep_totals=True, event_log=False, progress=False)
 
 
-def case_scenario(system: CaseSystem, scenario: str, shutdown_start: int, shutdown_days: int, surge: float):
-    """The named scenario as :mod:`casekit.simulation.scenarios` events (``None`` for "none")."""
-    from casekit.simulation.scenarios import DemandSpike, Scenario, SupplierShutdown
+def case_scenario(system: CaseSystem, scenario: str, shutdown_start: int, shutdown_days: int, surge: float,
+                  shutdown_capacity: float = 0.0):
+    """The named scenario as :mod:`casekit.simulation.scenarios` events (``None`` for "none").
+    A ``supplier_shutdown`` closes the stopped upstream nodes' supply (``shutdown_capacity`` 0,
+    :class:`~casekit.simulation.scenarios.SupplierShutdown`) or cuts it to that share of its
+    normal rate (:class:`~casekit.simulation.scenarios.CompoundDisruption` with that capacity factor)."""
+    from casekit.simulation.scenarios import CompoundDisruption, DemandSpike, Scenario, SupplierShutdown
 
     check_choice("scenario", scenario, SCENARIOS)
     if scenario == "none":
@@ -273,6 +277,14 @@ def case_scenario(system: CaseSystem, scenario: str, shutdown_start: int, shutdo
     M = system.m
     if scenario == "supplier_shutdown":
         stop = np.ones(M, dtype=bool) if not len(system.shutdown_mask) else np.asarray(system.shutdown_mask, dtype=bool)
+        cap = float(shutdown_capacity)
+        if not 0.0 <= cap < 1.0:
+            raise ValueError(f"shutdown_capacity must be in [0, 1) (the share of supply kept during the shutdown), "
+                             f"got {shutdown_capacity!r}")
+        if cap > 0:
+            return Scenario("supplier_shutdown", (CompoundDisruption(tuple(_up_id(m) for m in range(M) if stop[m]),
+                                                                     shutdown_start, shutdown_days,
+                                                                     capacity_factor=cap),))
         return Scenario("supplier_shutdown", tuple(SupplierShutdown(_up_id(m), shutdown_start, shutdown_days)
                                                    for m in range(M) if stop[m]))
     return Scenario("demand_surge", (DemandSpike(shutdown_start, shutdown_days, surge),))
@@ -316,10 +328,11 @@ def _engine_policy(system, policy):
 
 def run_case(system: CaseSystem, policy: CasePolicy, *, horizon: int, replications: int, seed: int,
              warmup: int = 60, scenario: str = "none", shutdown_start: int = 90, shutdown_days: int = 30,
-             surge: float = 1.5) -> CaseRun:
+             surge: float = 1.5, shutdown_capacity: float = 0.0) -> CaseRun:
     """Simulate ``replications`` x ``horizon`` recorded days (after ``warmup``) of ``system``
     under ``policy`` on :func:`casekit.simulation.simulate` (fast engine) and compute the
-    case metrics (:data:`METRICS`) per replication."""
+    case metrics (:data:`METRICS`) per replication.  ``shutdown_capacity``: the share of its
+    normal supply a shut-down supplier keeps (0: closed; see :func:`case_scenario`)."""
     import pandas as pd
 
     from casekit.simulation import simulate
@@ -339,7 +352,7 @@ def run_case(system: CaseSystem, policy: CasePolicy, *, horizon: int, replicatio
     net = _network(S, policy.dn_mode, None)
     pol = _engine_policy(S, policy)
     cfg = case_config(S, policy)
-    sc = case_scenario(S, scenario, shutdown_start, shutdown_days, surge)
+    sc = case_scenario(S, scenario, shutdown_start, shutdown_days, surge, shutdown_capacity)
     res = simulate(net, pol, periods=horizon, replications=R, seed=seed, engine="fast", scenario=sc,
                    warmup=warmup, config=cfg)
     k = res.kpis
