@@ -233,6 +233,7 @@ def test_table2_row_judges_like_chapter_17():
     assert row["execution_decisions"] == 4 * (EVAL_WARMUP + 300)
     assert 0 < row["decision_us"] * row["execution_decisions"] / 1e6 <= row["execution_s"]
     assert row["runtime_s"] == res.seconds > 0
+    assert 0 <= r["outside_box_pct"] <= 100 and r["runaway_copies"] <= 4
 
 
 def test_never_ordering_runs_away_at_the_backlog_rate():
@@ -247,6 +248,7 @@ def test_never_ordering_runs_away_at_the_backlog_rate():
     assert EVAL_WARMUP == 100
     assert r["ci_low"] < 19 * 5 * (100 + 201 / 2) < r["ci_high"]
     assert r["runaway_copies"] == 20
+    assert np.isnan(r["outside_box_pct"])                # no Q-table, no box
 
 
 def test_checkpoints_do_not_change_what_is_learned():

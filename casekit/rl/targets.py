@@ -50,12 +50,19 @@ EVAL_WARMUP = 100
 
 
 class _Timed:
-    """A policy wrapper that adds up the time spent inside the policy (its decisions alone)."""
+    """A policy wrapper that adds up the time spent inside the policy (its decisions alone) and,
+    for a policy with a state box (``low``, ``high``: a Q-table's), counts the decisions taken
+    with the echelon positions outside it (states the table cannot tell apart)."""
 
     def __init__(self, policy):
-        self.policy, self.seconds = policy, 0.0
+        self.policy, self.seconds, self.outside, self.decisions = policy, 0.0, 0, 0
+        self.box = (policy.low, policy.high) if hasattr(policy, "low") and hasattr(policy, "high") else None
 
     def __call__(self, core):
+        if self.box is not None:
+            E = core.echelon_position()
+            self.outside += int(((E < self.box[0]) | (E > self.box[1])).any(axis=1).sum())
+            self.decisions += E.shape[0]
         t0 = time.perf_counter()
         a = self.policy(core)
         self.seconds += time.perf_counter() - t0
@@ -73,13 +80,16 @@ def measure_serial(result, network=None, *, eval_periods: int = 5000, eval_repli
     ``EVAL_WARMUP + eval_periods`` periods, and the simulator playing them out), ``decisions``
     (copies × periods of that run), ``decision_us`` (the policy's own time per decision, in
     microseconds: one copy, one period, every stage's order); ``cost`` (simulated cost per period,
-    with ``ci_low``/``ci_high``), ``optimal_cost`` (Clark–Scarf, exact; ``optimum`` an
+    mean over the copies, with ``ci_low``/``ci_high``; ``median_cost`` the median copy's),
+    ``optimal_cost`` (Clark–Scarf, exact; ``optimum`` an
     :func:`~casekit.multiechelon.optimize_serial` result, computed when not given),
     ``optimal_simulated`` (the optimal echelon base-stock policy on the same draws, simulated
     unless given), ``gap_pct`` = 100 (cost / optimum - 1), ``pct_of_optimal`` = 100 optimum / cost,
     and ``runaway_copies``: evaluation copies whose cost per period exceeds 10 times the optimum
     (the policy has left the states it learned and does not come back; such a copy's cost keeps
-    growing with the length of the run, so the mean is then no stationary cost per period).
+    growing with the length of the run, so the mean is then no stationary cost per period), and
+    for a Q-table policy ``outside_box_pct``, the share of decisions taken with the echelon
+    positions outside the table's box (NaN for a policy without one).
     """
     from casekit.multiechelon import optimize_serial
 
@@ -98,9 +108,11 @@ def measure_serial(result, network=None, *, eval_periods: int = 5000, eval_repli
     decisions = eval_replications * (EVAL_WARMUP + eval_periods)
     return {"seed": result.seed, "train_s": result.seconds, "execute_s": run_s, "decisions": decisions,
             "decision_us": 1e6 * timed.seconds / decisions, "cost": ev.mean, "ci_low": ev.ci_low,
-            "ci_high": ev.ci_high, "optimal_cost": opt.cost, "optimal_simulated": float(optimal_simulated),
+            "ci_high": ev.ci_high, "median_cost": float(np.median(ev.per_copy)), "optimal_cost": opt.cost,
+            "optimal_simulated": float(optimal_simulated),
             "gap_pct": 100 * (ev.mean / opt.cost - 1), "pct_of_optimal": 100 * opt.cost / ev.mean,
-            "runaway_copies": int((ev.per_copy > 10 * opt.cost).sum())}
+            "runaway_copies": int((ev.per_copy > 10 * opt.cost).sum()),
+            "outside_box_pct": 100 * timed.outside / timed.decisions if timed.decisions else float("nan")}
 
 
 def serial_target(seeds=(0, 1, 2), config: QLearningConfig | None = None, *, network=None,
