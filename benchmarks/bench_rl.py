@@ -38,7 +38,8 @@ def print_row(label: str, frame) -> None:
           f"training {row['runtime_s']:.1f} s, execution {row['execution_s']:.2f} s for "
           f"{row['execution_decisions']:,} decisions ({row['decision_us']:.1f} us per decision of the policy "
           f"itself), {row['pct_of_optimal']:.2f}% of optimal (seeds from {row['worst_pct_of_optimal']:.2f}% "
-          f"to {row['best_pct_of_optimal']:.2f}%)")
+          f"to {row['best_pct_of_optimal']:.2f}%); {row['pct_of_simulated_optimal']:.2f}% of the optimal policy "
+          f"simulated on the same draws")
 
 
 def spread(x) -> str:

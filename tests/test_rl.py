@@ -234,6 +234,9 @@ def test_table2_row_judges_like_chapter_17():
     assert 0 < row["decision_us"] * row["execution_decisions"] / 1e6 <= row["execution_s"]
     assert row["runtime_s"] == res.seconds > 0
     assert 0 <= r["outside_box_pct"] <= 100 and r["runaway_copies"] <= 4
+    star = evaluate_serial(EchelonBaseStockPolicy((8, 14)), periods=300, replications=4, warmup=EVAL_WARMUP,
+                           seed=EVAL_SEED, max_order=res.policy.max_order)
+    assert row["pct_of_simulated_optimal"] == pytest.approx(100 * star.mean / again.mean)
 
 
 def test_never_ordering_runs_away_at_the_backlog_rate():
