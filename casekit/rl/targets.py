@@ -18,7 +18,8 @@ simulation chapter's dynamics) and the simulator then measures the learned polic
 
 How a learned policy is judged (every function here, the same way)
 -------------------------------------------------------------------
-The reference system is :func:`casekit.rl.serial.default_network`.  The learned policy runs for
+The reference system is :func:`casekit.rl.serial.default_network` (another serial network can be
+passed; its optimum is then computed the same way).  The learned policy runs for
 ``eval_replications`` copies of ``EVAL_WARMUP + eval_periods`` periods on the evaluation draws
 of seed ``EVAL_SEED`` (training draws its demand from other streams), the warm-up is dropped, and
 its mean cost per period C is compared with the exact Clark–Scarf optimum C*:
