@@ -206,10 +206,93 @@ def test_table2_row_has_compare_methods_columns():
     row = table2_row(seeds=(0,), config=QLearningConfig(periods=200, copies=16, checkpoints=1),
                      eval_periods=200, eval_replications=2)
     for col in ("instance", "size", "method", "objective", "runtime_s", "proven_optimal", "reference",
-                "reference_kind", "pct_of_optimal", "execution_s"):
+                "reference_kind", "pct_of_optimal", "execution_s", "execution_decisions", "decision_us"):
         assert col in row.columns
     assert row["method"].iloc[0] == TABLE2_METHOD
     assert row["pct_of_optimal"].iloc[0] == pytest.approx(100 * row["reference"].iloc[0] / row["objective"].iloc[0])
+
+
+def test_table2_row_judges_like_chapter_17():
+    """The row's % of optimal is 100 x the exact Clark–Scarf cost 19.454 (the chapter's two-stage
+    system, S* = (8, 14)) over the learned policy's cost simulated on the evaluation draws, the
+    same number an independent evaluate_serial call on those draws gives; the execution time
+    covers eval_replications x (warm-up + eval_periods) decisions."""
+    import pandas as pd
+
+    from casekit.rl.targets import EVAL_SEED, EVAL_WARMUP, measure_serial, table2_row
+
+    res = q_learning(config=QLearningConfig(periods=200, copies=16, checkpoints=1), seed=2)
+    r = measure_serial(res, eval_periods=300, eval_replications=4)
+    again = evaluate_serial(res.policy, periods=300, replications=4, warmup=EVAL_WARMUP, seed=EVAL_SEED,
+                            max_order=res.policy.max_order)
+    assert r["cost"] == again.mean
+    assert r["optimal_cost"] == pytest.approx(19.454, abs=5e-4)
+    row = table2_row(frame=pd.DataFrame([r])).iloc[0]
+    assert row["pct_of_optimal"] == pytest.approx(100 * 19.454 / again.mean, rel=1e-4)
+    assert row["pct_of_optimal"] == pytest.approx(100 / (1 + r["gap_pct"] / 100))
+    assert row["execution_decisions"] == 4 * (EVAL_WARMUP + 300)
+    assert 0 < row["decision_us"] * row["execution_decisions"] / 1e6 <= row["execution_s"]
+    assert row["runtime_s"] == res.seconds > 0
+    assert 0 <= r["outside_box_pct"] <= 100 and r["runaway_copies"] <= 4
+    star = evaluate_serial(EchelonBaseStockPolicy((8, 14)), periods=300, replications=4, warmup=EVAL_WARMUP,
+                           seed=EVAL_SEED, max_order=res.policy.max_order)
+    assert row["pct_of_simulated_optimal"] == pytest.approx(100 * star.mean / again.mean)
+
+
+def test_never_ordering_runs_away_at_the_backlog_rate():
+    """A policy that never orders, from empty shelves: after period t, 5 (t + 1) units are
+    backordered on average at 19 per unit per period, so the mean cost per period over periods
+    W .. W + T - 1 is 19 x 5 (W + (T + 1) / 2) (19,047.5 for W = 100, T = 200), and every copy
+    counts as a runaway (more than 10 x the optimum)."""
+    from casekit.rl.agents import TrainingResult
+    from casekit.rl.targets import EVAL_WARMUP, measure_serial
+
+    r = measure_serial(TrainingResult(NeverOrder(), None, 0.0, None), eval_periods=200, eval_replications=20)
+    assert EVAL_WARMUP == 100
+    assert r["ci_low"] < 19 * 5 * (100 + 201 / 2) < r["ci_high"]
+    assert r["runaway_copies"] == 20
+    assert np.isnan(r["outside_box_pct"])                # no Q-table, no box
+
+
+def test_checkpoints_do_not_change_what_is_learned():
+    """Checkpoint evaluations use their own draws: chapter 17 (6 checkpoints) and chapter 16's
+    Table 2 row (1 checkpoint) train the same agent for the same seed and budget."""
+    small = dict(periods=200, copies=16, eval_periods=50, eval_replications=2)
+    a = q_learning(config=QLearningConfig(checkpoints=1, **small), seed=5)
+    b = q_learning(config=QLearningConfig(checkpoints=4, **small), seed=5)
+    np.testing.assert_array_equal(a.policy.Q, b.policy.Q)
+
+
+@pytest.mark.parametrize("n, bin_width, max_order", [(2, 1, 12), (3, 2, 4)])
+def test_afterstate_values_price_every_joint_order_by_hand(n, bin_width, max_order):
+    """Q(s, a) = W(y) - penalty x (units of y outside the box), y_i = E_i + q_i - max(owed_i + q_i
+    - supplier stock_i, 0), priced joint order by joint order in plain Python (stage 1's order
+    varies fastest in the action index) and compared with the vectorised values()."""
+    import itertools
+
+    from casekit.rl.agents import QLearningPolicy
+
+    rng = np.random.default_rng(1)
+    low, high = np.full(n, -4.0), np.arange(n) * 3 + 9.0
+    pol = QLearningPolicy(low, high, bin_width, max_order, afterstate=True)
+    pol.Q[:] = rng.normal(size=pol.Q.shape)
+    B = 6
+    E = rng.integers(-9, 25, (B, n)).astype(float)
+    owed = rng.integers(0, 4, (B, n)).astype(float)
+    avail = np.where(rng.random((B, n)) < 0.4, np.inf, rng.integers(0, 8, (B, n)).astype(float))
+    got = pol.values((E, owed, avail))
+    bins = [int((high[i] - low[i]) // bin_width) + 1 for i in range(n)]
+    for b in range(B):
+        for a, q_rev in enumerate(itertools.product(range(max_order + 1), repeat=n)):
+            q = q_rev[::-1]                                      # stage 1 varies fastest
+            flat, outside = 0, 0.0
+            for i in range(n):
+                y = E[b, i] + q[i] - max(owed[b, i] + q[i] - avail[b, i], 0.0)
+                k = int((min(max(y, low[i]), high[i]) - low[i]) // bin_width)
+                flat = flat * bins[i] + k
+                outside += max(low[i] - y, 0.0) + max(y - high[i], 0.0)
+            assert got[b, a] == pytest.approx(pol.Q[flat] - pol.outside_penalty * outside, abs=1e-12)
+            np.testing.assert_array_equal(pol.actions[a], q)
 
 
 def test_scaled_actions_wrapper_for_ppo():

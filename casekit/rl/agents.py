@@ -264,8 +264,13 @@ def q_learning(network: Network | None = None, config: QLearningConfig | None = 
     high = dh if high is None else np.asarray(high, dtype=float)
     max_order = dm if max_order is None else check_int("max_order", max_order, minimum=1)
     pol = QLearningPolicy(low, high, cfg.bin_width, max_order, cfg.afterstate)
-    # pessimistic start: every entry worth losing all demand forever, so the greedy policy keeps
-    # to what it has tried (exploration comes from epsilon, not from optimism)
+    # start: every entry worth paying p for each unit of mean demand in every period, discounted.
+    # In the states the system usually occupies, tried entries soon rise above it, so there the
+    # greedy policy keeps to what it has tried (exploration comes from epsilon, not from optimism).
+    # It is not a lower bound: a backlog costs p per unit per period and can grow, so in states
+    # deep in backlog tried entries sink below the start and the greedy policy prefers an untried
+    # order there.  With few visits per entry (the plain table) the greedy policy can then leave
+    # the box and never come back; chapter 17 counts such "runaway" copies.
     p = float(sum(network.stage(i).stockout_cost or 0.0 for i in network.demand_stages))
     mu = float(sum(network.demand_mean(i) for i in network.demand_stages))
     pol.Q[...] = -p * mu / cfg.reward_scale / (1 - cfg.gamma)
