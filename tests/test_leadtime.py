@@ -246,3 +246,18 @@ def test_shifted_poisson_takes_the_general_route():
 def test_zero_demand_families():
     assert lead_time_demand(stats.poisson(0), {2: 0.5, 5: 0.5}).pmf.tolist() == [1.0]
     assert lead_time_demand(stats.nbinom(3, 1.0), 4).pmf.tolist() == [1.0]
+
+
+@pytest.mark.parametrize("demand, component", [
+    (stats.poisson(12.5), lambda l, x: stats.poisson.pmf(x, 12.5 * l)),
+    (stats.nbinom(3, 0.4), lambda l, x: stats.nbinom.pmf(x, 3 * l, 0.4)),
+])
+def test_sparse_lead_times_one_power_each(demand, component):
+    # two lead times far apart (1 and 60 periods): each lead time's power taken on its own
+    q = {1: 0.3, 60: 0.7}
+    X = lead_time_demand(demand, q)
+    x = np.arange(X.n + 1)
+    expected = scipy_mixture(lambda l: component(l, x), q)
+    assert X.truncated_mass <= 1e-12
+    assert np.abs(X.pmf - expected).sum() <= 1e-11
+    assert np.abs(X.pmf - expected).max() <= 1e-12
