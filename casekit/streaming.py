@@ -139,7 +139,12 @@ CREATE TABLE IF NOT EXISTS rejected (event_id INTEGER, ts REAL, reason TEXT);
 CREATE TABLE IF NOT EXISTS kpis (window_start INTEGER, node_id INTEGER, sku_id INTEGER, demand REAL,
     filled REAL, fill_rate REAL, inventory_position REAL, net_inventory REAL, orders INTEGER);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value REAL);
+CREATE TABLE IF NOT EXISTS event_blocks (block INTEGER PRIMARY KEY, n INTEGER, event_id BLOB, ts BLOB,
+    type_id BLOB, node_id BLOB, sku_id BLOB, value BLOB, shipment BLOB);
 """
+#: The columns of ``events`` and ``event_blocks``, with the numpy type each is stored as.
+_EVENT_STORE_TYPES = {"event_id": np.int64, "ts": np.int64, "type_id": np.int64, "node_id": np.int64,
+                      "sku_id": np.int64, "value": np.float64, "shipment": np.int64}
 
 #: SQL the chapter runs on the store (SQLite window functions).
 QUERIES = {
@@ -186,7 +191,14 @@ class EventStore:
     """The pipeline's embedded database: SQLite (``":memory:"`` by default, or a file path).
 
     Strings (type, node, SKU) are stored once in dimension tables and referenced by integer ids.
-    ``events.event_id`` is the primary key, so an event can be stored only once.  A file store runs
+    ``events.event_id`` is the primary key, so an event can be stored only once.
+
+    Accepted events arrive by the thousand per batch, so the pipeline writes each batch's events as
+    **one row of ``event_blocks``**: its columns as packed arrays (int64 / float64 bytes), written
+    inside the batch's transaction like everything else.  Binding a million rows one by one would
+    cost SQLite more time than the whole pipeline.  The blocks are unpacked into the relational
+    ``events`` table (and deleted, in one transaction) the first time SQL needs it:
+    :meth:`query` and :meth:`materialize` do this; :meth:`count` counts both.  A file store runs
     in write-ahead-log mode with ``synchronous=NORMAL``: a batch is one transaction, so a crash or
     a power cut leaves the store as it was after the last complete batch, and a new
     :class:`Pipeline` on the reopened file continues from there.
@@ -225,26 +237,71 @@ class EventStore:
         self.con.commit()
 
     def insert(self, table: str, columns: dict) -> None:
-        """Insert numpy columns (equal length) into ``table``."""
+        """Insert numpy columns (equal length) into ``table`` (``"events"``: as one packed block)."""
         if not columns:
             return
         n = len(next(iter(columns.values())))
         if n == 0:
+            return
+        if table == "events":
+            self._append_block(columns, n)
             return
         cols = list(columns)
         rows = zip(*[np.asarray(columns[c]).tolist() for c in cols])
         self.con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                              rows)
 
+    def _append_block(self, columns: dict, n: int) -> None:
+        missing = set(_EVENT_STORE_TYPES) - set(columns)
+        if missing:
+            raise ValueError(f"events columns are missing {sorted(missing)}")
+        blobs = [np.ascontiguousarray(columns[c], dtype=t).tobytes() for c, t in _EVENT_STORE_TYPES.items()]
+        self.con.execute(f"INSERT INTO event_blocks (n, {', '.join(_EVENT_STORE_TYPES)}) "
+                         f"VALUES (?, {', '.join('?' * len(_EVENT_STORE_TYPES))})", [n, *blobs])
+
+    def event_arrays(self) -> dict:
+        """Every stored event as numpy columns (``events`` table, then the blocks not yet unpacked)."""
+        parts = {c: [] for c in _EVENT_STORE_TYPES}
+        cur = self.con.execute(f"SELECT {', '.join(_EVENT_STORE_TYPES)} FROM events")
+        rows = cur.fetchall()
+        if rows:
+            for c, t, v in zip(_EVENT_STORE_TYPES, _EVENT_STORE_TYPES.values(), zip(*rows)):
+                parts[c].append(np.array(v, dtype=t))
+        for row in self.con.execute(f"SELECT {', '.join(_EVENT_STORE_TYPES)} FROM event_blocks ORDER BY block"):
+            for (c, t), blob in zip(_EVENT_STORE_TYPES.items(), row):
+                parts[c].append(np.frombuffer(blob, dtype=t))
+        return {c: np.concatenate(v) if v else np.zeros(0, _EVENT_STORE_TYPES[c]) for c, v in parts.items()}
+
+    def materialize(self) -> int:
+        """Unpack the event blocks into the ``events`` table (one transaction); return the rows added."""
+        if self.con.execute("SELECT COUNT(*) FROM event_blocks").fetchone()[0] == 0:
+            return 0
+        with self.transaction():
+            blocks = self.con.execute(f"SELECT {', '.join(_EVENT_STORE_TYPES)} FROM event_blocks ORDER BY block")
+            added = 0
+            for row in blocks.fetchall():
+                cols = [np.frombuffer(b, dtype=t).tolist() for b, t in zip(row, _EVENT_STORE_TYPES.values())]
+                self.con.executemany(f"INSERT INTO events ({', '.join(_EVENT_STORE_TYPES)}) VALUES "
+                                     f"({', '.join('?' * len(_EVENT_STORE_TYPES))})", zip(*cols))
+                added += len(cols[0])
+            self.con.execute("DELETE FROM event_blocks")
+        return added
+
     def commit(self) -> None:
         self.con.commit()
 
     def query(self, sql: str, params=()) -> pd.DataFrame:
-        """Run SQL (a key of :data:`QUERIES` or SQL text) and return a DataFrame."""
+        """Run SQL (a key of :data:`QUERIES` or SQL text) and return a DataFrame (the event blocks are
+        unpacked into ``events`` first)."""
         sql = QUERIES.get(sql, sql)
+        self.materialize()
         return pd.read_sql_query(sql, self.con, params=params)
 
     def count(self, table: str) -> int:
+        """Rows of ``table`` (for ``events``, with the events still packed in blocks)."""
+        if table == "events":
+            return int(self.con.execute("SELECT (SELECT COUNT(*) FROM events) + "
+                                        "(SELECT COALESCE(SUM(n), 0) FROM event_blocks)").fetchone()[0])
         return int(self.con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
     def names(self, table: str) -> list:
@@ -509,16 +566,13 @@ class Pipeline:
         con = self.store.con
         self.rejections.update({r: int(c) for r, c in con.execute(
             "SELECT reason, COUNT(*) FROM rejected GROUP BY reason") if r in self.rejections})
-        ev = pd.read_sql_query("SELECT event_id, ts, type_id, node_id, sku_id, value, shipment FROM events "
-                               "ORDER BY ts, event_id", con)
-        self.accepted = len(ev)
+        ev = self.store.event_arrays()
+        self.accepted = int(ev["event_id"].size)
         self.received = self.accepted + sum(self.rejections.values())
-        if not len(ev):
+        if not self.accepted:
             return
-        cols = [ev[c].to_numpy(dtype=t) for c, t in (("event_id", np.int64), ("ts", np.int64),
-                                                         ("type_id", np.int64), ("node_id", np.int64),
-                                                         ("sku_id", np.int64), ("value", float),
-                                                         ("shipment", np.int64))]
+        order = np.lexsort((ev["event_id"], ev["ts"]))
+        cols = [ev[c][order] for c in _EVENT_STORE_TYPES]
         self._seen_chunks = [np.sort(cols[0])]
         self.max_id = int(self._seen_chunks[0][-1])
         self.clock = float(cols[1].max())
