@@ -57,7 +57,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import signal, stats
+
+try:                                   # pandas' text columns are Arrow arrays when pyarrow is installed
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError:                    # pragma: no cover - then pandas matches the names
+    pa = pc = None
+from scipy import signal, special
 
 from casekit.datasets.events import EVENT_TYPES
 from casekit.validate import (check_array, check_int, check_nonnegative, check_positive, check_probability,
@@ -91,7 +97,14 @@ def poisson_loss(x, mu):
     if not np.all(np.isfinite(mu) & (mu >= 0)):
         bad = mu.ravel()[~(np.isfinite(mu.ravel()) & (mu.ravel() >= 0))][0]
         raise ValueError(f"mu must be a finite Poisson mean >= 0, got {float(bad)!r}")
-    return (mu - x) * stats.poisson.sf(x, mu) + mu * stats.poisson.pmf(x, mu)
+    # P(D > x) = 1 - P(D <= floor x) (1 below 0); f(x) = e^{-mu} mu^x / x! at whole x >= 0, else 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sf = np.where(x < 0, 1.0, special.pdtrc(np.floor(np.maximum(x, 0.0)), mu))
+        whole = (x >= 0) & (x == np.floor(x))
+        f = np.where(whole, np.exp(special.xlogy(np.maximum(x, 0.0), mu) - mu
+                                   - special.gammaln(np.maximum(x, 0.0) + 1)), 0.0)
+    out = (mu - x) * sf + mu * f
+    return float(out) if out.ndim == 0 else out
 
 
 def ewma_chart(x, mu0: float, sigma0: float, lam: float = 0.2, L: float = 3.0, z0: float | None = None,
@@ -432,6 +445,21 @@ def _check_policy(policy) -> None:
         raise ValueError(f"policy has more than one row for node, sku = {dup}")
 
 
+def _codes(column: pd.Series, index: pd.Index, names: list) -> np.ndarray:
+    """Position of each entry of a text column in ``names`` (-1: not one of them, or missing).
+
+    Arrow-backed text (pandas' default ``str`` columns) is matched in one pyarrow kernel, about ten
+    times faster than a hash lookup per Python string; anything else goes through pandas."""
+    arr = column.array
+    if pa is not None and hasattr(arr, "__arrow_array__") and pd.api.types.is_string_dtype(column.dtype):
+        try:
+            found = pc.index_in(pa.array(arr), value_set=pa.array(names, type=pa.large_string()))
+            return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        except (pa.ArrowException, TypeError, ValueError):
+            pass
+    return index.get_indexer(column).astype(np.int64)
+
+
 def _whole_numbers(column: pd.Series):
     """An integer column as int64 and a mask of the entries that are whole numbers (NaN, inf,
     fractions, text and values beyond 2^53 are not)."""
@@ -630,9 +658,9 @@ class Pipeline:
         ship, ship_ok = _whole_numbers(batch["shipment"])
         ts = pd.to_numeric(batch["ts"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         value = pd.to_numeric(batch["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        typ = self._type_index.get_indexer(batch["type"]).astype(np.int64)     # -1: unknown
-        node = self._node_index.get_indexer(batch["node"]).astype(np.int64)
-        sku = self._sku_index.get_indexer(batch["sku"]).astype(np.int64)
+        typ = _codes(batch["type"], self._type_index, list(EVENT_TYPES))      # -1: unknown
+        node = _codes(batch["node"], self._node_index, self.nodes)
+        sku = _codes(batch["sku"], self._sku_index, self.skus)
         n = ids.size
         bad = np.zeros(n, bool)
 
@@ -847,17 +875,16 @@ class Pipeline:
         w = (t // self.window).astype(np.int64)
         ni_before = ni + np.where(sale, v, 0.0)
         filled = np.where(sale, np.clip(ni_before, 0.0, v), 0.0)
-        key = w * (self.n_nodes * self.n_skus) + g
-        frame = pd.DataFrame({"key": key, "demand": np.where(sale, v, 0.0), "filled": filled, "ip": ip,
-                              "ni": ni, "orders": new.astype(np.int64), "ts": t})
-        agg = frame.groupby("key", sort=True).agg(demand=("demand", "sum"), filled=("filled", "sum"),
-                                                  inventory_position=("ip", "last"),
-                                                  net_inventory=("ni", "last"), orders=("orders", "sum"),
-                                                  last_ts=("ts", "last"))
-        kk = agg.index.to_numpy()
-        agg.insert(0, "window_start", (kk // (self.n_nodes * self.n_skus)) * int(self.window))
-        agg.insert(1, "g", kk % (self.n_nodes * self.n_skus))
-        self._kpi_parts.append(agg.reset_index(drop=True))
+        # events are sorted by group and, inside a group, by time, so each (window, group) is one
+        # contiguous run: sums by np.add.reduceat over the runs, "last" values at each run's end
+        first = np.flatnonzero(start | np.r_[True, w[1:] != w[:-1]])
+        end = np.r_[first[1:], g.size] - 1
+        self._kpi_parts.append(pd.DataFrame({
+            "window_start": w[first] * int(self.window), "g": g[first],
+            "demand": np.add.reduceat(np.where(sale, v, 0.0), first),
+            "filled": np.add.reduceat(filled, first), "inventory_position": ip[end],
+            "net_inventory": ni[end], "orders": np.add.reduceat(new.astype(np.int64), first),
+            "last_ts": t[end]}))
 
         # carry the state
         last = np.r_[seg_first[1:] - 1, g.size - 1]
