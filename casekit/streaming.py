@@ -90,6 +90,14 @@ def poisson_loss(x, mu):
     >>> round(float(poisson_loss(3, 2.0)), 6)   # sum_{d>3} (d-3) P(D=d)
     0.218018
     """
+    if isinstance(x, (int, float, np.integer, np.floating)) and isinstance(mu, (int, float, np.integer, np.floating)) \
+            and not isinstance(x, bool) and math.isfinite(x) and math.isfinite(mu) and mu >= 0:
+        x, mu = float(x), float(mu)                     # one value: plain floats, no array overhead
+        if x < 0:
+            return mu - x
+        sf = float(special.pdtrc(math.floor(x), mu))
+        f = math.exp(float(special.xlogy(x, mu)) - mu - math.lgamma(x + 1)) if x == math.floor(x) else 0.0
+        return (mu - x) * sf + mu * f
     x = np.asarray(x, dtype=float)
     mu = np.asarray(mu, dtype=float)
     if not np.all(np.isfinite(x)):
@@ -122,6 +130,11 @@ def ewma_chart(x, mu0: float, sigma0: float, lam: float = 0.2, L: float = 3.0, z
     L = check_positive("L", L)
     z0 = mu0 if z0 is None else check_real("z0", z0)
     t0 = check_int("t0", t0, minimum=0)
+    return _ewma(x, mu0, sigma0, lam, L, z0, t0)
+
+
+def _ewma(x, mu0, sigma0, lam, L, z0, t0):
+    """:func:`ewma_chart` on checked arguments (the pipeline calls it per node and batch)."""
     z, _ = signal.lfilter([lam], [1.0, -(1 - lam)], x, zi=[(1 - lam) * z0])
     t = t0 + np.arange(1, x.size + 1)
     limit = L * sigma0 * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * t)))
@@ -381,6 +394,30 @@ class BatchReport:
     pending: int = 0     #: accepted events still waiting in the reorder window after the batch
 
 
+def _increasing(x) -> bool:
+    """Whether ``x`` is strictly increasing (a stream in id order needs no sorting)."""
+    return bool(np.all(x[1:] > x[:-1]))
+
+
+def _in_time_order(ts, ids) -> bool:
+    """Whether events are already sorted by (ts, event_id)."""
+    dt = ts[1:] - ts[:-1]
+    return bool(np.all((dt > 0) | ((dt == 0) & (ids[1:] > ids[:-1]))))
+
+
+def _small_ints(x, top: int):
+    """``x`` (0..top) in the narrowest integer type, so that numpy's stable sort is a radix sort."""
+    for t in (np.int16, np.int32):
+        if top < np.iinfo(t).max:
+            return x.astype(t)
+    return x
+
+
+def _concat(parts: list) -> pd.DataFrame:
+    """One table from per-batch dicts of equal-length numpy columns."""
+    return pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in parts[0]})
+
+
 def _segment_starts(groups_sorted):
     start = np.ones(groups_sorted.size, dtype=bool)
     start[1:] = groups_sorted[1:] != groups_sorted[:-1]
@@ -573,9 +610,10 @@ class Pipeline:
         self.rejections = {r: 0 for r in REJECTION_REASONS}
         self.received = 0
         self.accepted = 0
-        self._kpi_parts: list[pd.DataFrame] = []
-        self._po_parts: list[pd.DataFrame] = []
-        self._alert_parts: list[pd.DataFrame] = []
+        self._kpi_parts: list[dict] = []              # numpy columns per batch (a table when asked)
+        self._po_parts: list[dict] = []
+        self._n_po = 0
+        self._alert_parts: list[dict] = []
         self._receipt_parts: list[pd.DataFrame] = []
         # charts: temperature per node (EWMA), drift and shocks (modified z, network-wide)
         self._temp_calib = {n: [] for n in range(self.n_nodes)}
@@ -615,11 +653,12 @@ class Pipeline:
         po = pd.read_sql_query("SELECT ts, node_id, sku_id, qty, inventory_position, event_id FROM purchase_orders",
                                con)
         if len(po):
-            self._po_parts = [po]
+            self._po_parts = [{c: po[c].to_numpy() for c in po.columns}]
+            self._n_po = len(po)
         al = pd.read_sql_query("SELECT ts, kind, node_id, sku_id, shipment, value, score, impact, event_id "
                                "FROM alerts", con)
         if len(al):
-            self._alert_parts = [al]
+            self._alert_parts = [{c: al[c].to_numpy() for c in al.columns}]
 
     # -------------------------------------------------------------- ingest
     def _reject(self, mask, reason, ids, id_ok, ts):
@@ -689,7 +728,7 @@ class Pipeline:
         # 2. duplicates among the events still standing (the first good copy is kept) and
         #    against the ids already accepted
         cand = np.flatnonzero(~bad)
-        order = cand[np.argsort(ids[cand], kind="stable")]
+        order = cand if _increasing(ids[cand]) else cand[np.argsort(ids[cand], kind="stable")]
         dup = np.zeros(n, bool)
         dup[order[1:]] = ids[order[1:]] == ids[order[:-1]]
         if self.max_id is not None:
@@ -718,7 +757,9 @@ class Pipeline:
         self.received += n
         self.accepted += int(good.sum())
         if good.any():
-            acc = np.sort(ids[good])
+            acc = ids[good]
+            if not _increasing(acc):
+                acc = np.sort(acc)
             self._seen_chunks.append(acc)
             if len(self._seen_chunks) > 32:             # keep the membership test short
                 self._seen_chunks = [np.sort(np.concatenate(self._seen_chunks))]
@@ -770,7 +811,8 @@ class Pipeline:
             ts = pending[1]
             ready = ts < cut
             order = np.flatnonzero(ready)
-            order = order[np.lexsort((pending[0][order], ts[order]))]
+            if not _in_time_order(ts[order], pending[0][order]):
+                order = order[np.lexsort((pending[0][order], ts[order]))]
             n_po, n_al = self._apply(*[p[order] for p in pending])
             self._pending = [p[~ready] for p in pending]
         else:
@@ -816,7 +858,7 @@ class Pipeline:
         if not inv.any():
             return 0
         g_all = node[inv] * self.n_skus + sku[inv]
-        order = np.argsort(g_all, kind="stable")        # by group, stream order inside a group
+        order = np.argsort(_small_ints(g_all, self.n_nodes * self.n_skus), kind="stable")  # by group, stream order inside
         g = g_all[order]
         t = ts[inv][order]
         ty = typ[inv][order]
@@ -865,11 +907,11 @@ class Pipeline:
         new = n > prev_n
         ip = ip0 + Q * n
         if new.any() and record:
-            po = pd.DataFrame({"ts": t[new], "node_id": g[new] // self.n_skus, "sku_id": g[new] % self.n_skus,
-                               "qty": (n[new] - prev_n[new]) * Q[new], "inventory_position": ip[new],
-                               "event_id": eid[new]})
+            po = {"ts": t[new], "node_id": g[new] // self.n_skus, "sku_id": g[new] % self.n_skus,
+                  "qty": (n[new] - prev_n[new]) * Q[new], "inventory_position": ip[new], "event_id": eid[new]}
             self._po_parts.append(po)
-            self.store.insert("purchase_orders", {c: po[c].to_numpy() for c in po.columns})
+            self._n_po += int(new.sum())
+            self.store.insert("purchase_orders", po)
 
         # KPIs per window and group: demand, filled, last IP and NI
         w = (t // self.window).astype(np.int64)
@@ -879,12 +921,12 @@ class Pipeline:
         # contiguous run: sums by np.add.reduceat over the runs, "last" values at each run's end
         first = np.flatnonzero(start | np.r_[True, w[1:] != w[:-1]])
         end = np.r_[first[1:], g.size] - 1
-        self._kpi_parts.append(pd.DataFrame({
+        self._kpi_parts.append({
             "window_start": w[first] * int(self.window), "g": g[first],
             "demand": np.add.reduceat(np.where(sale, v, 0.0), first),
             "filled": np.add.reduceat(filled, first), "inventory_position": ip[end],
             "net_inventory": ni[end], "orders": np.add.reduceat(new.astype(np.int64), first),
-            "last_ts": t[end]}))
+            "last_ts": t[end]})
 
         # carry the state
         last = np.r_[seg_first[1:] - 1, g.size - 1]
@@ -922,7 +964,7 @@ class Pipeline:
                 if not x.size or nd not in self._temp_state:
                     continue
             mu0, s0, z_last, t_last, out_last = self._temp_state[nd]
-            z, out, _ = ewma_chart(x, mu0, s0, self.lam, self.L, z0=z_last, t0=t_last)
+            z, out, _ = _ewma(x, mu0, s0, self.lam, self.L, z_last, t_last)
             onset = out & ~np.concatenate([[out_last], out[:-1]])
             self._temp_state[nd] = (mu0, s0, float(z[-1]), t_last + x.size, bool(out[-1]))
             for i in np.flatnonzero(onset):
@@ -993,10 +1035,11 @@ class Pipeline:
                 rows.append((ts[e], "late_shipment" if kind == "eta" else "shock", node[e], sku[e], s,
                              xs[j], mz[j], impact, ids[e]))
         if rows and record:
-            al = pd.DataFrame(rows, columns=["ts", "kind", "node_id", "sku_id", "shipment", "value", "score",
-                                             "impact", "event_id"])
+            names = ("ts", "kind", "node_id", "sku_id", "shipment", "value", "score", "impact", "event_id")
+            types = (np.int64, object, np.int64, np.int64, np.int64, float, float, float, np.int64)
+            al = {c: np.array(col, dtype=t) for c, t, col in zip(names, types, zip(*rows))}
             self._alert_parts.append(al)
-            self.store.insert("alerts", {c: al[c].to_numpy() for c in al.columns})
+            self.store.insert("alerts", al)
         return len(rows)
 
     def _receipts(self, ts, typ, node, ship):
@@ -1004,8 +1047,9 @@ class Pipeline:
         sel = np.flatnonzero(typ == _T["receipt"])
         if not sel.size:
             return
-        sent = pd.Series(self._ship_sent, dtype=float).reindex(ship[sel]).to_numpy()
-        plan = pd.Series(self._planned, dtype=float).reindex(ship[sel]).to_numpy()
+        shipments = ship[sel].tolist()                   # a few per batch: look each one up
+        sent = np.array([self._ship_sent.get(k, np.nan) for k in shipments], dtype=float)
+        plan = np.array([self._planned.get(k, np.nan) for k in shipments], dtype=float)
         self._receipt_parts.append(pd.DataFrame({
             "window_start": (ts[sel] // self.window).astype(np.int64) * int(self.window), "node_id": node[sel],
             "lead_time_hours": (ts[sel] - sent) / 3600.0, "delay_hours": (ts[sel] - plan) / 3600.0}))
@@ -1037,7 +1081,7 @@ class Pipeline:
         """Purchase orders triggered so far: ts, node, sku, qty, inventory_position (after), event_id."""
         if not self._po_parts:
             return pd.DataFrame(columns=["ts", "node", "sku", "qty", "inventory_position", "event_id"])
-        po = pd.concat(self._po_parts, ignore_index=True).sort_values(["ts", "node_id", "sku_id"], kind="stable")
+        po = _concat(self._po_parts).sort_values(["ts", "node_id", "sku_id"], kind="stable")
         return self._names(po.reset_index(drop=True))
 
     def alerts(self) -> pd.DataFrame:
@@ -1045,7 +1089,7 @@ class Pipeline:
         cols = ["ts", "kind", "node", "sku", "shipment", "value", "score", "impact", "event_id"]
         if not self._alert_parts:
             return pd.DataFrame(columns=cols)
-        al = pd.concat(self._alert_parts, ignore_index=True)
+        al = _concat(self._alert_parts)
         al = al.sort_values(["impact", "ts"], ascending=[False, True], kind="stable").reset_index(drop=True)
         return self._names(al)
 
@@ -1056,7 +1100,7 @@ class Pipeline:
         if not self._kpi_parts:
             return pd.DataFrame(columns=["window_start", "node", "sku", "demand", "demand_per_hour", "filled", "fill_rate",
                                          "inventory_position", "net_inventory", "orders"])
-        k = pd.concat(self._kpi_parts, ignore_index=True)
+        k = _concat(self._kpi_parts)
         k = k.sort_values(["window_start", "g", "last_ts"], kind="stable")
         agg = k.groupby(["window_start", "g"], sort=True).agg(
             demand=("demand", "sum"), filled=("filled", "sum"), inventory_position=("inventory_position", "last"),
@@ -1142,8 +1186,8 @@ class Pipeline:
         filled = float(k["filled"].sum()) if len(k) else 0.0
         return {"received": self.received, "accepted": self.accepted, "pending": self.pending,
                 "rejected": sum(self.rejections.values()), "rejections": dict(self.rejections),
-                "purchase_orders": int(sum(len(p) for p in self._po_parts)),
-                "alerts": int(sum(len(a) for a in self._alert_parts)),
+                "purchase_orders": self._n_po,
+                "alerts": int(sum(len(a["ts"]) for a in self._alert_parts)),
                 "fill_rate": filled / demand if demand else float("nan")}
 
 
