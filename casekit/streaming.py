@@ -762,7 +762,8 @@ class Pipeline:
                 acc = np.sort(acc)
             self._seen_chunks.append(acc)
             if len(self._seen_chunks) > 32:             # keep the membership test short
-                self._seen_chunks = [np.sort(np.concatenate(self._seen_chunks))]
+                merged = np.concatenate(self._seen_chunks)
+                self._seen_chunks = [merged if _increasing(merged) else np.sort(merged)]
             self.max_id = int(acc[-1]) if self.max_id is None else max(self.max_id, int(acc[-1]))
             self.clock = max(self.clock, float(ts[good].max()))
         return (ids[good], ts[good].astype(np.int64), typ[good], node[good], np.where(sku[good] < 0, -1, sku[good]),
