@@ -41,7 +41,8 @@ ingestion -> transformation -> triggers and alerts -> store -> dashboard, in num
    extra shortage while a replacement comes, ``p [n(NI+; lambda (eta - t + L)) - n(NI+; lambda (eta - t))]``.  Alerts are ranked by that number.
 7. **Store** (:class:`EventStore`): accepted events, purchase orders, alerts, rejections and
    windowed KPIs in SQLite (standard library), queried with SQL window functions
-   (:data:`QUERIES`).  Each batch is one transaction, so a crash leaves the store at the end of
+   (:data:`QUERIES`).  A batch's accepted events are written as one packed block and unpacked
+   into the relational ``events`` table by the first query that needs it.  Each batch is one transaction, so a crash leaves the store at the end of
    the last complete batch; a new :class:`Pipeline` on the reopened store rebuilds its state and
    counters from it and continues (events sent again are recognised by their ids).
 """
