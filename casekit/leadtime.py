@@ -26,7 +26,8 @@ one of three methods:
     negative binomials.  Both are closed forms, so the demand pmf is never tabulated.  For any
     other demand (empirical, continuous, shifted) the demand pmf is transformed once
     (``phi = FFT(p_D)``).  The lead-time probabilities are combined by Horner's rule (``sum_l q_l
-    phi^l``) when the lead times are dense, or as one power per lead time when they are sparse.
+    phi^l``); for the two closed forms, when the lead times are sparse (a few values far apart),
+    as one power ``exp(l log G_D(z))`` per lead time instead.
     The FFT length ``M`` is chosen from a Chernoff bound, ``P(X >= M) <= min_theta E[e^{theta X}]
     e^{-theta M}``, so that the mass wrapped around by the circular convolution is at most
     ``tail/4``; truncating unbounded demand, unbounded lead times and the result's own upper tail
@@ -173,7 +174,6 @@ def _exact(D: DiscreteDistribution, L: DiscreteDistribution, tail: float, lead_t
     return x, cut + alias
 
 
-
 def _family(demand):
     """``("poisson", (lambda,))`` or ``("nbinom", (r, p))`` for a scipy Poisson or negative binomial
     demand with no shift (``loc = 0``) and valid parameters; None for anything else."""
@@ -232,7 +232,8 @@ def _mixture(kind, par, L: DiscreteDistribution, tail: float, lead_time=None):
         phi = np.exp(log_phi)
         G = np.full_like(phi, q[-1])
         for ql in q[-2::-1]:
-            G = G * phi + ql
+            G *= phi
+            G += ql
     else:
         G = np.exp(log_phi[None, :] * l[:, None]).T @ q[l]
     x = sfft.irfft(G, M)[:N]
