@@ -949,9 +949,10 @@ class Pipeline:
     def _alerts(self, ids, ts, typ, node, sku, value, ship, record=True):
         rows = []
         # --- temperature: EWMA per node
-        tm = typ == _T["temperature"]
-        for nd in np.unique(node[tm]):
-            sel = np.flatnonzero(tm & (node == nd))
+        tm = np.flatnonzero(typ == _T["temperature"])
+        by_node = tm[np.argsort(node[tm], kind="stable")]            # readings grouped by node, in time order
+        nodes, first = np.unique(node[by_node], return_index=True)
+        for nd, sel in zip(nodes, np.split(by_node, first[1:])):
             x = value[sel]
             calib = self._temp_calib[nd]
             if nd not in self._temp_state:
@@ -984,15 +985,16 @@ class Pipeline:
             if not sel.size:
                 continue
             if kind == "eta":
-                xs = np.empty(sel.size)
+                # planned ETA = the shipment's first ETA event (the plan itself is not charted)
+                shipments, first, inverse = np.unique(ship[sel], return_index=True, return_inverse=True)
                 update = np.ones(sel.size, bool)
-                for j, e in enumerate(sel):            # planned ETA = the shipment's first ETA
-                    s = int(ship[e])
-                    if s not in self._planned:
-                        self._planned[s] = value[e]
-                        self._ship_sent[s] = ts[e]
-                        update[j] = False              # the plan itself is not charted
-                    xs[j] = (value[e] - self._planned[s]) / 3600.0
+                for k, j in zip(shipments.tolist(), first.tolist()):
+                    if k not in self._planned:
+                        self._planned[k] = float(value[sel[j]])
+                        self._ship_sent[k] = int(ts[sel[j]])
+                        update[j] = False
+                planned = np.array([self._planned[k] for k in shipments.tolist()])[inverse]
+                xs = (value[sel] - planned) / 3600.0
                 sel, xs = sel[update], xs[update]
                 if not sel.size:
                     continue
