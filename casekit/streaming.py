@@ -360,7 +360,13 @@ def replay(events: pd.DataFrame, *, speed: float = 3600.0, tick: float = 1.0, re
     tick = check_positive("tick", tick)
     if not isinstance(events, pd.DataFrame) or "ts" not in events:
         raise TypeError("events must be a DataFrame with a 'ts' column")
-    ts = events["ts"].to_numpy(dtype=float)
+    for s, e in _replay_bounds(events["ts"].to_numpy(dtype=float), speed, tick, realtime):
+        yield events.iloc[s:e]
+
+
+def _replay_bounds(ts, speed, tick, realtime):
+    """(start, end) positions of the consecutive slices :func:`replay` yields, sleeping between
+    them when ``realtime``."""
     if ts.size == 0:
         return
     finite = ts[np.isfinite(ts)]
@@ -379,7 +385,7 @@ def replay(events: pd.DataFrame, *, speed: float = 3600.0, tick: float = 1.0, re
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-        yield events.iloc[s:e]
+        yield int(s), int(e)
 
 
 # ----------------------------------------------------------------------------- the pipeline
@@ -615,7 +621,7 @@ class Pipeline:
         self._po_parts: list[dict] = []
         self._n_po = 0
         self._alert_parts: list[dict] = []
-        self._receipt_parts: list[pd.DataFrame] = []
+        self._receipt_parts: list[dict] = []
         # charts: temperature per node (EWMA), drift and shocks (modified z, network-wide)
         self._temp_calib = {n: [] for n in range(self.n_nodes)}
         self._temp_state = {}                    # node -> (mu0, sigma0, z_last, t, out_last)
@@ -686,9 +692,10 @@ class Pipeline:
             out |= chunk[pos] == ids
         return out
 
-    def _ingest(self, batch: pd.DataFrame):
-        """Check every event of the batch; reject (count, log, store) the bad ones; return the
-        accepted ones as arrays (event_id, ts, type, node, sku, value, shipment)."""
+    def _parse(self, batch: pd.DataFrame) -> tuple:
+        """The event table as numpy columns: whole-number ids and shipments with masks of the valid
+        ones, timestamps and values as floats (NaN where not numbers), names as codes (-1: unknown).
+        Nothing is judged here; :meth:`_ingest` checks every event."""
         if not isinstance(batch, pd.DataFrame):
             raise TypeError(f"batch must be a DataFrame of events, got {type(batch).__name__}")
         missing = [c for c in EVENT_COLUMNS if c not in batch]
@@ -701,6 +708,12 @@ class Pipeline:
         typ = _codes(batch["type"], self._type_index, list(EVENT_TYPES))      # -1: unknown
         node = _codes(batch["node"], self._node_index, self.nodes)
         sku = _codes(batch["sku"], self._sku_index, self.skus)
+        return ids, id_ok, ship, ship_ok, ts, value, typ, node, sku
+
+    def _ingest(self, parsed: tuple):
+        """Check every event of the batch (parsed by :meth:`_parse`); reject (count, log, store) the
+        bad ones; return the accepted ones as arrays (event_id, ts, type, node, sku, value, shipment)."""
+        ids, id_ok, ship, ship_ok, ts, value, typ, node, sku = parsed
         n = ids.size
         bad = np.zeros(n, bool)
 
@@ -798,7 +811,8 @@ class Pipeline:
     def _process(self, batch) -> BatchReport:
         before = dict(self.rejections)
         if batch is not None:
-            new = self._ingest(batch)
+            parsed = batch if isinstance(batch, tuple) else self._parse(batch)
+            new = self._ingest(parsed)
             self.store.insert("events", dict(zip(EVENT_COLUMNS[:2] + ("type_id", "node_id", "sku_id")
                                                  + EVENT_COLUMNS[5:], new)))
             pending = new if self._pending is None else [np.concatenate(p) for p in zip(self._pending, new)]
@@ -825,7 +839,7 @@ class Pipeline:
         if self._anchor is not None:
             self.store.set_meta("anchor", self._anchor)
         rej = {k: self.rejections[k] - before[k] for k in REJECTION_REASONS if self.rejections[k] - before[k]}
-        received = 0 if batch is None else int(len(batch))
+        received = 0 if batch is None else int(parsed[0].size)
         return BatchReport(received, n_in, rej, n_po, n_al, self.pending)
 
     @property
@@ -848,8 +862,14 @@ class Pipeline:
             realtime: bool = False, flush: bool = True) -> "Pipeline":
         """Replay ``events`` (see :func:`replay`) through :meth:`process`, then :meth:`flush`
         (unless ``flush=False``, for a stream that continues); return self."""
-        for batch in replay(events, speed=speed, tick=tick, realtime=realtime):
-            self.process(batch)
+        speed = check_positive("speed", speed)
+        tick = check_positive("tick", tick)
+        if not isinstance(events, pd.DataFrame) or "ts" not in events:
+            raise TypeError("events must be a DataFrame with a 'ts' column")
+        # the whole table is parsed into numpy columns once; each batch is a slice of them
+        parsed = self._parse(events)
+        for s, e in _replay_bounds(events["ts"].to_numpy(dtype=float), speed, tick, realtime):
+            self._atomic(self._process, tuple(col[s:e] for col in parsed))
         if flush:
             self.flush()
         return self
@@ -1054,9 +1074,9 @@ class Pipeline:
         shipments = ship[sel].tolist()                   # a few per batch: look each one up
         sent = np.array([self._ship_sent.get(k, np.nan) for k in shipments], dtype=float)
         plan = np.array([self._planned.get(k, np.nan) for k in shipments], dtype=float)
-        self._receipt_parts.append(pd.DataFrame({
+        self._receipt_parts.append({
             "window_start": (ts[sel] // self.window).astype(np.int64) * int(self.window), "node_id": node[sel],
-            "lead_time_hours": (ts[sel] - sent) / 3600.0, "delay_hours": (ts[sel] - plan) / 3600.0}))
+            "lead_time_hours": (ts[sel] - sent) / 3600.0, "delay_hours": (ts[sel] - plan) / 3600.0})
 
     def lead_time_kpis(self) -> pd.DataFrame:
         """Per window and node: shipments received, mean lead time (order to receipt, hours) and mean
@@ -1065,7 +1085,7 @@ class Pipeline:
         cols = ["window_start", "node", "received", "lead_time_hours", "drift_hours"]
         if not self._receipt_parts:
             return pd.DataFrame(columns=cols)
-        r = pd.concat(self._receipt_parts, ignore_index=True)
+        r = _concat(self._receipt_parts)
         out = r.groupby(["window_start", "node_id"], sort=True).agg(
             received=("lead_time_hours", "size"), lead_time_hours=("lead_time_hours", "mean"),
             drift_hours=("delay_hours", "mean")).reset_index()

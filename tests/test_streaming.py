@@ -441,3 +441,15 @@ def test_poisson_loss_arrays_and_scalars_equal_brute_force():
     brute = [np.sum(np.maximum(d - xi, 0) * stats.poisson.pmf(d, mi)) for xi, mi in zip(x, mu)]
     assert np.allclose(poisson_loss(x, mu), brute, rtol=1e-10, atol=1e-14)
     assert [poisson_loss(float(a), float(b)) for a, b in zip(x, mu)] == pytest.approx(brute, rel=1e-10, abs=1e-14)
+
+
+def test_run_equals_processing_the_replayed_batches_one_by_one(data, pipe):
+    # run() parses the whole table once and slices it; process() parses each DataFrame batch
+    p = Pipeline(data.policy)
+    reports = [p.process(b) for b in replay(data.events, speed=6 * 3600)]
+    p.flush()
+    assert sum(r.received for r in reports) == len(data.events) == p.received
+    pd.testing.assert_frame_equal(p.purchase_orders(), pipe.purchase_orders())
+    pd.testing.assert_frame_equal(p.kpis(), pipe.kpis())
+    pd.testing.assert_frame_equal(p.state(), pipe.state())
+    pd.testing.assert_frame_equal(p.alerts(), pipe.alerts())
