@@ -21,7 +21,8 @@ Printed per mix, measured in one run: the exact method's total time for all SKUs
 points at csl 0.95 and 0.99); Monte Carlo's total time; their ratio; the largest |exact - Monte
 Carlo| reorder point at each csl, and how many differences exceed 3 standard errors of the Monte
 Carlo quantile (sampling noise, sqrt(q(1-q)/n) / f(r)).  Targets: exact >= 50x faster than Monte
-Carlo on every mix, under 2 s for 1,000 SKUs, reorder points within 1 unit.
+Carlo for every kind of demand on every mix, under 2 s for 1,000 SKUs, reorder points within 1 unit
+plus 3 Monte Carlo standard errors.
 
 usage: python benchmarks/bench_leadtime.py [--mix both|narrow|wide] [--skus 1000] [--draws 1000000]
        [--mc-skus N] [--seed 0]
@@ -131,8 +132,10 @@ def run_mix(mix: str, a) -> float:
         over1 = int(np.sum(diff[:, j] > 1))
         over3se = int(np.sum(diff[:, j] > 3 * se + 1))
         print(f"[{mix}] csl {c}: max |exact - Monte Carlo| reorder point {int(diff[:, j].max())} units over {mc_n} "
-              f"SKUs (target <= 1: {'met' if diff[:, j].max() <= 1 else 'NOT met'}); {over1} SKUs differ by > 1 "
-              f"unit, {over3se} by more than 1 unit + 3 Monte Carlo standard errors")
+              f"SKUs; {over1} SKUs differ by > 1 unit, {over3se} by more than 1 unit + 3 Monte Carlo standard "
+              f"errors (target: none beyond 1 unit + 3 standard errors, {'met' if over3se == 0 else 'NOT met'}; "
+              f"where the lead-time demand's sd is hundreds of units the Monte Carlo quantile's own standard "
+              f"error exceeds 1 unit)")
     return ratio
 
 

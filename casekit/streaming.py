@@ -860,8 +860,11 @@ class Pipeline:
 
     def run(self, events: pd.DataFrame, *, speed: float = 3600.0, tick: float = 1.0,
             realtime: bool = False, flush: bool = True) -> "Pipeline":
-        """Replay ``events`` (see :func:`replay`) through :meth:`process`, then :meth:`flush`
-        (unless ``flush=False``, for a stream that continues); return self."""
+        """Replay ``events`` (see :func:`replay`) batch by batch, each as :meth:`process` would take
+        it (one transaction, the same checks), then :meth:`flush` (unless ``flush=False``, for a
+        stream that continues); return self.  The table is converted to numpy columns once and each
+        batch is a slice of them, which gives the same results as processing the replayed
+        DataFrames one by one."""
         speed = check_positive("speed", speed)
         tick = check_positive("tick", tick)
         if not isinstance(events, pd.DataFrame) or "ts" not in events:
