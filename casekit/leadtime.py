@@ -17,15 +17,25 @@ moments are the textbook identities
 one of three methods:
 
 ``"exact"``
-    The pmf by the probability generating function ``G_X(z) = G_L(G_D(z))`` evaluated on the unit
-    circle with a real FFT: transform the demand pmf once (``phi = FFT(p_D)``), combine the
-    lead-time probabilities by Horner's rule (``sum_l q_l phi^l``), transform back.  The FFT length
-    ``M`` is chosen from a Chernoff bound, ``P(X >= M) <= min_theta E[e^{theta X}] e^{-theta M}``,
-    so that the mass wrapped around by the circular convolution is at most ``tail/4``; truncating
-    unbounded demand, unbounded lead times and the result's own upper tail take at most ``tail/4``
-    each.  The distance to the exact compound distribution (total variation) is therefore at most
-    ``tail`` (default 1e-12), reported in the result's ``truncated_mass``.  Values below zero left
-    by floating-point rounding (of order 1e-17) are set to zero.
+    The pmf by the probability generating function ``G_X(z) = G_L(G_D(z)) = sum_l q_l G_D(z)^l``
+    evaluated at the ``M`` roots of unity, then one inverse real FFT: no convolution, one FFT per
+    call whatever the number of lead times.  For scipy **Poisson** demand (rate ``lambda``, no
+    ``loc``) ``G_D(z)^l = exp(l lambda (z - 1))``, the pgf of Poisson(``l lambda``): ``X`` is a
+    mixture of Poissons.  For scipy **negative binomial** demand NB(``r``, ``p``) the periods share
+    ``p`` and ``G_D(z)^l = (p / (1 - (1 - p) z))^{l r}``, the pgf of NB(``l r``, ``p``): a mixture of
+    negative binomials.  Both are closed forms, so the demand pmf is never tabulated.  For any
+    other demand (empirical, continuous, shifted) the demand pmf is transformed once
+    (``phi = FFT(p_D)``).  The lead-time probabilities are combined by Horner's rule (``sum_l q_l
+    phi^l``); for the two closed forms, when the lead times are sparse (a few values far apart),
+    as one power ``exp(l log G_D(z))`` per lead time instead.
+    The FFT length ``M`` is chosen from a Chernoff bound, ``P(X >= M) <= min_theta E[e^{theta X}]
+    e^{-theta M}``, so that the mass wrapped around by the circular convolution is at most
+    ``tail/4``; truncating unbounded demand, unbounded lead times and the result's own upper tail
+    take at most ``tail/4`` each.  The distance to the exact compound distribution (total
+    variation) is therefore at most ``tail`` (default 1e-12), reported in the result's
+    ``truncated_mass`` (for the two closed forms, with the probability beyond the FFT length
+    computed exactly from the Poisson and negative-binomial tails).  Values below zero left by
+    floating-point rounding (of order 1e-17) are set to zero.
 ``"normal"``
     The normal approximation with the mean and variance above, discretised by rounding
     (``P(X <= k) = Phi((k + 1/2 - mu) / sigma)``, a continuity correction; negative values count
@@ -48,10 +58,10 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import fft as sfft
-from scipy import stats
+from scipy import special, stats
 
-from casekit.distributions import (DEFAULT_TAIL, DiscreteDistribution, _is_discrete_frozen, _is_frozen,
-                                   as_discrete)
+from casekit.distributions import (_BYTES_PER_VALUE, DEFAULT_TAIL, DiscreteDistribution, _is_discrete_frozen,
+                                   _is_frozen, as_discrete)
 from casekit.validate import check_budget, check_choice, check_int, check_probability, check_seed
 
 __all__ = ["lead_time_demand", "lead_time_demand_moments", "LTDMoments", "METHODS"]
@@ -78,15 +88,18 @@ class LTDMoments:
         return math.sqrt(self.var)
 
 
+def _lead_time(lead_time, tail, lead_time_rule):
+    """The lead time as a DiscreteDistribution and the probability its truncation dropped (<= tail/4)."""
+    check_choice("lead_time_rule", lead_time_rule, ("round", "ceil"))
+    if isinstance(lead_time, DiscreteDistribution):
+        return lead_time, 0.0
+    L = as_discrete(lead_time, param="lead_time", tail=tail / 4, rule=lead_time_rule)
+    return L, L.truncated_mass
+
+
 def _inputs(demand, lead_time, tail, lead_time_rule):
     """Discretise demand and lead time; return (D, L, truncation budget used)."""
-    check_choice("lead_time_rule", lead_time_rule, ("round", "ceil"))
-    used = 0.0
-    if isinstance(lead_time, DiscreteDistribution):
-        L = lead_time
-    else:
-        L = as_discrete(lead_time, param="lead_time", tail=tail / 4, rule=lead_time_rule)
-        used += L.truncated_mass
+    L, used = _lead_time(lead_time, tail, lead_time_rule)
     if isinstance(demand, DiscreteDistribution):
         D = demand
     else:
@@ -161,17 +174,87 @@ def _exact(D: DiscreteDistribution, L: DiscreteDistribution, tail: float, lead_t
     return x, cut + alias
 
 
+def _family(demand):
+    """``("poisson", (lambda,))`` or ``("nbinom", (r, p))`` for a scipy Poisson or negative binomial
+    demand with no shift (``loc = 0``) and valid parameters; None for anything else."""
+    name = getattr(getattr(demand, "dist", None), "name", None)
+    if name not in ("poisson", "nbinom") or not _is_discrete_frozen(demand):
+        return None
+    keys = ("mu", "loc") if name == "poisson" else ("n", "p", "loc")
+    args = dict(zip(keys, demand.args))
+    args.update({k: v for k, v in demand.kwds.items() if k in keys})
+    try:
+        vals = [float(args[k]) for k in keys[:-1]]
+        loc = float(args.get("loc", 0))
+    except (KeyError, TypeError, ValueError):
+        return None
+    if loc != 0 or not all(math.isfinite(v) for v in vals):
+        return None
+    if name == "poisson":
+        return (name, tuple(vals)) if vals[0] >= 0 else None
+    r, p = vals
+    return (name, (r, p)) if r > 0 and 0 < p <= 1 else None
+
+
+def _mixture(kind, par, L: DiscreteDistribution, tail: float, lead_time=None):
+    """The lead-time-demand pmf of a Poisson or NB mixture, by one inverse FFT (module doc)."""
+    q = L.pmf
+    l = np.flatnonzero(q > 0)
+    if kind == "poisson" and par[0] == 0 or kind == "nbinom" and par[1] == 1 or l[-1] == 0:
+        return np.array([1.0]), 0.0                    # no demand over the lead time
+    # log E[e^{theta D}] in closed form (NB: finite for theta < -log(1 - p) only)
+    if kind == "poisson":
+        thetas = _THETAS
+        K = par[0] * np.expm1(thetas)
+    else:
+        r, p = par
+        thetas = -math.log1p(-p) * np.linspace(0.005, 0.995, 64)
+        K = r * (math.log(p) - np.log1p(-(1 - p) * np.exp(thetas)))
+    # Chernoff: P(X >= N) <= exp(log E[e^{theta X}] - theta N) <= tail / 4
+    logM = _logsumexp_rows(l[None, :] * K[:, None] + np.log(q[l])[None, :])
+    N = int(math.ceil(np.min((logM - math.log(tail / 4)) / thetas))) + 1
+    M = sfft.next_fast_len(max(N, 2), real=True)
+    horner = l[-1] + 1 <= 8 * l.size                   # dense lead times: Horner; sparse: one power each
+    check_budget("lead_time", lead_time if isinstance(lead_time, (int, np.integer)) else L,
+                 nbytes=16.0 * (M // 2 + 1) * (4 + (0 if horner else l.size)) + 8.0 * M * 3
+                 + (_BYTES_PER_VALUE + 40.0) * N,
+                 operations=(l[-1] + 1.0 if horner else 20.0 * l.size) * (M // 2 + 1) * 2,
+                 what=f"the exact lead-time demand (an inverse FFT of length {M:,}, mixing "
+                      f"{l.size:,} lead times up to {l[-1]:,} periods)",
+                 hint="use method='normal' or 'montecarlo', or larger units of demand or time")
+    # log of the demand's pgf on the unit circle, z_k = e^{-2 pi i k / M} (numpy's rfft convention)
+    z = np.exp(-2j * np.pi * np.arange(M // 2 + 1) / M)
+    if kind == "poisson":
+        log_phi = par[0] * (z - 1)
+    else:
+        log_phi = r * (math.log(p) - np.log(1 - (1 - p) * z))      # Re(1 - (1-p) z) > 0: principal log
+    if horner:                                          # sum_l q_l phi^l = (...(q_n phi + q_{n-1}) phi + ...) + q_0
+        phi = np.exp(log_phi)
+        G = np.full_like(phi, q[-1])
+        for ql in q[-2::-1]:
+            G *= phi
+            G += ql
+    else:
+        G = np.exp(log_phi[None, :] * l[:, None]).T @ q[l]
+    x = sfft.irfft(G, M)[:N]
+    x[x < 0] = 0.0                                      # rounding noise, |x| ~ 1e-17
+    x /= x.sum()
+    x, cut = _cut_tail(x, tail / 4)
+    # the values >= N were dropped or wrapped around by the FFT: their probability, exactly
+    if kind == "poisson":
+        beyond = special.pdtrc(N - 1, l * par[0])
+    else:
+        beyond = special.betaincc(l * r, float(N), p)  # P(NB(l r, p) > N - 1) = I_{1-p}(N, l r)
+    return x, cut + float(np.dot(q[l], beyond))
+
+
 def _montecarlo(demand, D: DiscreteDistribution, L: DiscreteDistribution, n_draws: int, rng):
     lead = L.rvs(n_draws, seed=rng)
-    name = getattr(getattr(demand, "dist", None), "name", None)
-    no_loc = _is_discrete_frozen(demand) and demand.kwds.get("loc", 0) == 0 and \
-        (len(demand.args) < 3 if name == "nbinom" else len(demand.args) < 2)
-    if name == "poisson" and no_loc:
-        lam = demand.args[0] if demand.args else demand.kwds["mu"]
-        return rng.poisson(lead * lam)
-    if name == "nbinom" and no_loc:
-        args = list(demand.args) + [demand.kwds[k] for k in ("n", "p") if k in demand.kwds]
-        r, p = args
+    family = _family(demand)
+    if family is not None and family[0] == "poisson":
+        return rng.poisson(lead * family[1][0])
+    if family is not None:
+        r, p = family[1]
         out = np.zeros(n_draws, dtype=np.int64)
         pos = lead > 0
         out[pos] = rng.negative_binomial(lead[pos] * r, p)
@@ -233,6 +316,11 @@ def lead_time_demand(demand, lead_time, method: str = "exact", *, tail: float = 
     if tail > 1e-6:
         raise ValueError(f"tail must be at most 1e-06 (a truncation, not an approximation), got {tail!r}")
     n_draws = check_int("n_draws", n_draws, minimum=1)
+    family = _family(demand) if method == "exact" else None
+    if family is not None:                              # Poisson or negative binomial: a closed-form mixture
+        L, used = _lead_time(lead_time, tail, lead_time_rule)
+        pmf, cut = _mixture(*family, L, tail, lead_time)
+        return DiscreteDistribution(pmf, name="lead-time demand (exact)", truncated_mass=used + cut)
     D, L, used = _inputs(demand, lead_time, tail, lead_time_rule)
     if method == "exact":
         pmf, cut = _exact(D, L, tail, lead_time)

@@ -41,7 +41,8 @@ ingestion -> transformation -> triggers and alerts -> store -> dashboard, in num
    extra shortage while a replacement comes, ``p [n(NI+; lambda (eta - t + L)) - n(NI+; lambda (eta - t))]``.  Alerts are ranked by that number.
 7. **Store** (:class:`EventStore`): accepted events, purchase orders, alerts, rejections and
    windowed KPIs in SQLite (standard library), queried with SQL window functions
-   (:data:`QUERIES`).  Each batch is one transaction, so a crash leaves the store at the end of
+   (:data:`QUERIES`).  A batch's accepted events are written as one packed block and unpacked
+   into the relational ``events`` table by the first query that needs it.  Each batch is one transaction, so a crash leaves the store at the end of
    the last complete batch; a new :class:`Pipeline` on the reopened store rebuilds its state and
    counters from it and continues (events sent again are recognised by their ids).
 """
@@ -57,7 +58,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import signal, stats
+
+try:                                   # pandas' text columns are Arrow arrays when pyarrow is installed
+    import pyarrow as pa
+    import pyarrow.compute as pc
+except ImportError:                    # pragma: no cover - then pandas matches the names
+    pa = pc = None
+from scipy import signal, special
 
 from casekit.datasets.events import EVENT_TYPES
 from casekit.validate import (check_array, check_int, check_nonnegative, check_positive, check_probability,
@@ -84,6 +91,14 @@ def poisson_loss(x, mu):
     >>> round(float(poisson_loss(3, 2.0)), 6)   # sum_{d>3} (d-3) P(D=d)
     0.218018
     """
+    if isinstance(x, (int, float, np.integer, np.floating)) and isinstance(mu, (int, float, np.integer, np.floating)) \
+            and not isinstance(x, bool) and math.isfinite(x) and math.isfinite(mu) and mu >= 0:
+        x, mu = float(x), float(mu)                     # one value: plain floats, no array overhead
+        if x < 0:
+            return mu - x
+        sf = float(special.pdtrc(math.floor(x), mu))
+        f = math.exp(float(special.xlogy(x, mu)) - mu - math.lgamma(x + 1)) if x == math.floor(x) else 0.0
+        return (mu - x) * sf + mu * f
     x = np.asarray(x, dtype=float)
     mu = np.asarray(mu, dtype=float)
     if not np.all(np.isfinite(x)):
@@ -91,7 +106,14 @@ def poisson_loss(x, mu):
     if not np.all(np.isfinite(mu) & (mu >= 0)):
         bad = mu.ravel()[~(np.isfinite(mu.ravel()) & (mu.ravel() >= 0))][0]
         raise ValueError(f"mu must be a finite Poisson mean >= 0, got {float(bad)!r}")
-    return (mu - x) * stats.poisson.sf(x, mu) + mu * stats.poisson.pmf(x, mu)
+    # P(D > x) = 1 - P(D <= floor x) (1 below 0); f(x) = e^{-mu} mu^x / x! at whole x >= 0, else 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sf = np.where(x < 0, 1.0, special.pdtrc(np.floor(np.maximum(x, 0.0)), mu))
+        whole = (x >= 0) & (x == np.floor(x))
+        f = np.where(whole, np.exp(special.xlogy(np.maximum(x, 0.0), mu) - mu
+                                   - special.gammaln(np.maximum(x, 0.0) + 1)), 0.0)
+    out = (mu - x) * sf + mu * f
+    return float(out) if out.ndim == 0 else out
 
 
 def ewma_chart(x, mu0: float, sigma0: float, lam: float = 0.2, L: float = 3.0, z0: float | None = None,
@@ -109,6 +131,11 @@ def ewma_chart(x, mu0: float, sigma0: float, lam: float = 0.2, L: float = 3.0, z
     L = check_positive("L", L)
     z0 = mu0 if z0 is None else check_real("z0", z0)
     t0 = check_int("t0", t0, minimum=0)
+    return _ewma(x, mu0, sigma0, lam, L, z0, t0)
+
+
+def _ewma(x, mu0, sigma0, lam, L, z0, t0):
+    """:func:`ewma_chart` on checked arguments (the pipeline calls it per node and batch)."""
     z, _ = signal.lfilter([lam], [1.0, -(1 - lam)], x, zi=[(1 - lam) * z0])
     t = t0 + np.arange(1, x.size + 1)
     limit = L * sigma0 * np.sqrt(lam / (2 - lam) * (1 - (1 - lam) ** (2 * t)))
@@ -139,7 +166,12 @@ CREATE TABLE IF NOT EXISTS rejected (event_id INTEGER, ts REAL, reason TEXT);
 CREATE TABLE IF NOT EXISTS kpis (window_start INTEGER, node_id INTEGER, sku_id INTEGER, demand REAL,
     filled REAL, fill_rate REAL, inventory_position REAL, net_inventory REAL, orders INTEGER);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value REAL);
+CREATE TABLE IF NOT EXISTS event_blocks (block INTEGER PRIMARY KEY, n INTEGER, event_id BLOB, ts BLOB,
+    type_id BLOB, node_id BLOB, sku_id BLOB, value BLOB, shipment BLOB);
 """
+#: The columns of ``events`` and ``event_blocks``, with the numpy type each is stored as.
+_EVENT_STORE_TYPES = {"event_id": np.int64, "ts": np.int64, "type_id": np.int64, "node_id": np.int64,
+                      "sku_id": np.int64, "value": np.float64, "shipment": np.int64}
 
 #: SQL the chapter runs on the store (SQLite window functions).
 QUERIES = {
@@ -186,7 +218,14 @@ class EventStore:
     """The pipeline's embedded database: SQLite (``":memory:"`` by default, or a file path).
 
     Strings (type, node, SKU) are stored once in dimension tables and referenced by integer ids.
-    ``events.event_id`` is the primary key, so an event can be stored only once.  A file store runs
+    ``events.event_id`` is the primary key, so an event can be stored only once.
+
+    Accepted events arrive by the thousand per batch, so the pipeline writes each batch's events as
+    **one row of ``event_blocks``**: its columns as packed arrays (int64 / float64 bytes), written
+    inside the batch's transaction like everything else.  Binding a million rows one by one would
+    cost SQLite more time than the whole pipeline.  The blocks are unpacked into the relational
+    ``events`` table (and deleted, in one transaction) the first time SQL needs it:
+    :meth:`query` and :meth:`materialize` do this; :meth:`count` counts both.  A file store runs
     in write-ahead-log mode with ``synchronous=NORMAL``: a batch is one transaction, so a crash or
     a power cut leaves the store as it was after the last complete batch, and a new
     :class:`Pipeline` on the reopened file continues from there.
@@ -225,26 +264,71 @@ class EventStore:
         self.con.commit()
 
     def insert(self, table: str, columns: dict) -> None:
-        """Insert numpy columns (equal length) into ``table``."""
+        """Insert numpy columns (equal length) into ``table`` (``"events"``: as one packed block)."""
         if not columns:
             return
         n = len(next(iter(columns.values())))
         if n == 0:
+            return
+        if table == "events":
+            self._append_block(columns, n)
             return
         cols = list(columns)
         rows = zip(*[np.asarray(columns[c]).tolist() for c in cols])
         self.con.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                              rows)
 
+    def _append_block(self, columns: dict, n: int) -> None:
+        missing = set(_EVENT_STORE_TYPES) - set(columns)
+        if missing:
+            raise ValueError(f"events columns are missing {sorted(missing)}")
+        blobs = [np.ascontiguousarray(columns[c], dtype=t).tobytes() for c, t in _EVENT_STORE_TYPES.items()]
+        self.con.execute(f"INSERT INTO event_blocks (n, {', '.join(_EVENT_STORE_TYPES)}) "
+                         f"VALUES (?, {', '.join('?' * len(_EVENT_STORE_TYPES))})", [n, *blobs])
+
+    def event_arrays(self) -> dict:
+        """Every stored event as numpy columns (``events`` table, then the blocks not yet unpacked)."""
+        parts = {c: [] for c in _EVENT_STORE_TYPES}
+        cur = self.con.execute(f"SELECT {', '.join(_EVENT_STORE_TYPES)} FROM events")
+        rows = cur.fetchall()
+        if rows:
+            for c, t, v in zip(_EVENT_STORE_TYPES, _EVENT_STORE_TYPES.values(), zip(*rows)):
+                parts[c].append(np.array(v, dtype=t))
+        for row in self.con.execute(f"SELECT {', '.join(_EVENT_STORE_TYPES)} FROM event_blocks ORDER BY block"):
+            for (c, t), blob in zip(_EVENT_STORE_TYPES.items(), row):
+                parts[c].append(np.frombuffer(blob, dtype=t))
+        return {c: np.concatenate(v) if v else np.zeros(0, _EVENT_STORE_TYPES[c]) for c, v in parts.items()}
+
+    def materialize(self) -> int:
+        """Unpack the event blocks into the ``events`` table (one transaction); return the rows added."""
+        if self.con.execute("SELECT COUNT(*) FROM event_blocks").fetchone()[0] == 0:
+            return 0
+        with self.transaction():
+            blocks = self.con.execute(f"SELECT {', '.join(_EVENT_STORE_TYPES)} FROM event_blocks ORDER BY block")
+            added = 0
+            for row in blocks.fetchall():
+                cols = [np.frombuffer(b, dtype=t).tolist() for b, t in zip(row, _EVENT_STORE_TYPES.values())]
+                self.con.executemany(f"INSERT INTO events ({', '.join(_EVENT_STORE_TYPES)}) VALUES "
+                                     f"({', '.join('?' * len(_EVENT_STORE_TYPES))})", zip(*cols))
+                added += len(cols[0])
+            self.con.execute("DELETE FROM event_blocks")
+        return added
+
     def commit(self) -> None:
         self.con.commit()
 
     def query(self, sql: str, params=()) -> pd.DataFrame:
-        """Run SQL (a key of :data:`QUERIES` or SQL text) and return a DataFrame."""
+        """Run SQL (a key of :data:`QUERIES` or SQL text) and return a DataFrame (the event blocks are
+        unpacked into ``events`` first)."""
         sql = QUERIES.get(sql, sql)
+        self.materialize()
         return pd.read_sql_query(sql, self.con, params=params)
 
     def count(self, table: str) -> int:
+        """Rows of ``table`` (for ``events``, with the events still packed in blocks)."""
+        if table == "events":
+            return int(self.con.execute("SELECT (SELECT COUNT(*) FROM events) + "
+                                        "(SELECT COALESCE(SUM(n), 0) FROM event_blocks)").fetchone()[0])
         return int(self.con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
     def names(self, table: str) -> list:
@@ -276,7 +360,13 @@ def replay(events: pd.DataFrame, *, speed: float = 3600.0, tick: float = 1.0, re
     tick = check_positive("tick", tick)
     if not isinstance(events, pd.DataFrame) or "ts" not in events:
         raise TypeError("events must be a DataFrame with a 'ts' column")
-    ts = events["ts"].to_numpy(dtype=float)
+    for s, e in _replay_bounds(events["ts"].to_numpy(dtype=float), speed, tick, realtime):
+        yield events.iloc[s:e]
+
+
+def _replay_bounds(ts, speed, tick, realtime):
+    """(start, end) positions of the consecutive slices :func:`replay` yields, sleeping between
+    them when ``realtime``."""
     if ts.size == 0:
         return
     finite = ts[np.isfinite(ts)]
@@ -295,7 +385,7 @@ def replay(events: pd.DataFrame, *, speed: float = 3600.0, tick: float = 1.0, re
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-        yield events.iloc[s:e]
+        yield int(s), int(e)
 
 
 # ----------------------------------------------------------------------------- the pipeline
@@ -309,6 +399,30 @@ class BatchReport:
     orders: int
     alerts: int
     pending: int = 0     #: accepted events still waiting in the reorder window after the batch
+
+
+def _increasing(x) -> bool:
+    """Whether ``x`` is strictly increasing (a stream in id order needs no sorting)."""
+    return bool(np.all(x[1:] > x[:-1]))
+
+
+def _in_time_order(ts, ids) -> bool:
+    """Whether events are already sorted by (ts, event_id)."""
+    dt = ts[1:] - ts[:-1]
+    return bool(np.all((dt > 0) | ((dt == 0) & (ids[1:] > ids[:-1]))))
+
+
+def _small_ints(x, top: int):
+    """``x`` (0..top) in the narrowest integer type, so that numpy's stable sort is a radix sort."""
+    for t in (np.int16, np.int32):
+        if top < np.iinfo(t).max:
+            return x.astype(t)
+    return x
+
+
+def _concat(parts: list) -> pd.DataFrame:
+    """One table from per-batch dicts of equal-length numpy columns."""
+    return pd.DataFrame({c: np.concatenate([p[c] for p in parts]) for c in parts[0]})
 
 
 def _segment_starts(groups_sorted):
@@ -373,6 +487,21 @@ def _check_policy(policy) -> None:
     if policy.duplicated(["node", "sku"]).any():
         dup = policy.loc[policy.duplicated(["node", "sku"]), ["node", "sku"]].iloc[0].tolist()
         raise ValueError(f"policy has more than one row for node, sku = {dup}")
+
+
+def _codes(column: pd.Series, index: pd.Index, names: list) -> np.ndarray:
+    """Position of each entry of a text column in ``names`` (-1: not one of them, or missing).
+
+    Arrow-backed text (pandas' default ``str`` columns) is matched in one pyarrow kernel, about ten
+    times faster than a hash lookup per Python string; anything else goes through pandas."""
+    arr = column.array
+    if pa is not None and hasattr(arr, "__arrow_array__") and pd.api.types.is_string_dtype(column.dtype):
+        try:
+            found = pc.index_in(pa.array(arr), value_set=pa.array(names, type=pa.large_string()))
+            return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        except (pa.ArrowException, TypeError, ValueError):
+            pass
+    return index.get_indexer(column).astype(np.int64)
 
 
 def _whole_numbers(column: pd.Series):
@@ -488,10 +617,11 @@ class Pipeline:
         self.rejections = {r: 0 for r in REJECTION_REASONS}
         self.received = 0
         self.accepted = 0
-        self._kpi_parts: list[pd.DataFrame] = []
-        self._po_parts: list[pd.DataFrame] = []
-        self._alert_parts: list[pd.DataFrame] = []
-        self._receipt_parts: list[pd.DataFrame] = []
+        self._kpi_parts: list[dict] = []              # numpy columns per batch (a table when asked)
+        self._po_parts: list[dict] = []
+        self._n_po = 0
+        self._alert_parts: list[dict] = []
+        self._receipt_parts: list[dict] = []
         # charts: temperature per node (EWMA), drift and shocks (modified z, network-wide)
         self._temp_calib = {n: [] for n in range(self.n_nodes)}
         self._temp_state = {}                    # node -> (mu0, sigma0, z_last, t, out_last)
@@ -509,16 +639,13 @@ class Pipeline:
         con = self.store.con
         self.rejections.update({r: int(c) for r, c in con.execute(
             "SELECT reason, COUNT(*) FROM rejected GROUP BY reason") if r in self.rejections})
-        ev = pd.read_sql_query("SELECT event_id, ts, type_id, node_id, sku_id, value, shipment FROM events "
-                               "ORDER BY ts, event_id", con)
-        self.accepted = len(ev)
+        ev = self.store.event_arrays()
+        self.accepted = int(ev["event_id"].size)
         self.received = self.accepted + sum(self.rejections.values())
-        if not len(ev):
+        if not self.accepted:
             return
-        cols = [ev[c].to_numpy(dtype=t) for c, t in (("event_id", np.int64), ("ts", np.int64),
-                                                         ("type_id", np.int64), ("node_id", np.int64),
-                                                         ("sku_id", np.int64), ("value", float),
-                                                         ("shipment", np.int64))]
+        order = np.lexsort((ev["event_id"], ev["ts"]))
+        cols = [ev[c][order] for c in _EVENT_STORE_TYPES]
         self._seen_chunks = [np.sort(cols[0])]
         self.max_id = int(self._seen_chunks[0][-1])
         self.clock = float(cols[1].max())
@@ -533,11 +660,12 @@ class Pipeline:
         po = pd.read_sql_query("SELECT ts, node_id, sku_id, qty, inventory_position, event_id FROM purchase_orders",
                                con)
         if len(po):
-            self._po_parts = [po]
+            self._po_parts = [{c: po[c].to_numpy() for c in po.columns}]
+            self._n_po = len(po)
         al = pd.read_sql_query("SELECT ts, kind, node_id, sku_id, shipment, value, score, impact, event_id "
                                "FROM alerts", con)
         if len(al):
-            self._alert_parts = [al]
+            self._alert_parts = [{c: al[c].to_numpy() for c in al.columns}]
 
     # -------------------------------------------------------------- ingest
     def _reject(self, mask, reason, ids, id_ok, ts):
@@ -564,9 +692,10 @@ class Pipeline:
             out |= chunk[pos] == ids
         return out
 
-    def _ingest(self, batch: pd.DataFrame):
-        """Check every event of the batch; reject (count, log, store) the bad ones; return the
-        accepted ones as arrays (event_id, ts, type, node, sku, value, shipment)."""
+    def _parse(self, batch: pd.DataFrame) -> tuple:
+        """The event table as numpy columns: whole-number ids and shipments with masks of the valid
+        ones, timestamps and values as floats (NaN where not numbers), names as codes (-1: unknown).
+        Nothing is judged here; :meth:`_ingest` checks every event."""
         if not isinstance(batch, pd.DataFrame):
             raise TypeError(f"batch must be a DataFrame of events, got {type(batch).__name__}")
         missing = [c for c in EVENT_COLUMNS if c not in batch]
@@ -576,9 +705,15 @@ class Pipeline:
         ship, ship_ok = _whole_numbers(batch["shipment"])
         ts = pd.to_numeric(batch["ts"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         value = pd.to_numeric(batch["value"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        typ = self._type_index.get_indexer(batch["type"]).astype(np.int64)     # -1: unknown
-        node = self._node_index.get_indexer(batch["node"]).astype(np.int64)
-        sku = self._sku_index.get_indexer(batch["sku"]).astype(np.int64)
+        typ = _codes(batch["type"], self._type_index, list(EVENT_TYPES))      # -1: unknown
+        node = _codes(batch["node"], self._node_index, self.nodes)
+        sku = _codes(batch["sku"], self._sku_index, self.skus)
+        return ids, id_ok, ship, ship_ok, ts, value, typ, node, sku
+
+    def _ingest(self, parsed: tuple):
+        """Check every event of the batch (parsed by :meth:`_parse`); reject (count, log, store) the
+        bad ones; return the accepted ones as arrays (event_id, ts, type, node, sku, value, shipment)."""
+        ids, id_ok, ship, ship_ok, ts, value, typ, node, sku = parsed
         n = ids.size
         bad = np.zeros(n, bool)
 
@@ -607,7 +742,7 @@ class Pipeline:
         # 2. duplicates among the events still standing (the first good copy is kept) and
         #    against the ids already accepted
         cand = np.flatnonzero(~bad)
-        order = cand[np.argsort(ids[cand], kind="stable")]
+        order = cand if _increasing(ids[cand]) else cand[np.argsort(ids[cand], kind="stable")]
         dup = np.zeros(n, bool)
         dup[order[1:]] = ids[order[1:]] == ids[order[:-1]]
         if self.max_id is not None:
@@ -636,10 +771,13 @@ class Pipeline:
         self.received += n
         self.accepted += int(good.sum())
         if good.any():
-            acc = np.sort(ids[good])
+            acc = ids[good]
+            if not _increasing(acc):
+                acc = np.sort(acc)
             self._seen_chunks.append(acc)
             if len(self._seen_chunks) > 32:             # keep the membership test short
-                self._seen_chunks = [np.sort(np.concatenate(self._seen_chunks))]
+                merged = np.concatenate(self._seen_chunks)
+                self._seen_chunks = [merged if _increasing(merged) else np.sort(merged)]
             self.max_id = int(acc[-1]) if self.max_id is None else max(self.max_id, int(acc[-1]))
             self.clock = max(self.clock, float(ts[good].max()))
         return (ids[good], ts[good].astype(np.int64), typ[good], node[good], np.where(sku[good] < 0, -1, sku[good]),
@@ -673,7 +811,8 @@ class Pipeline:
     def _process(self, batch) -> BatchReport:
         before = dict(self.rejections)
         if batch is not None:
-            new = self._ingest(batch)
+            parsed = batch if isinstance(batch, tuple) else self._parse(batch)
+            new = self._ingest(parsed)
             self.store.insert("events", dict(zip(EVENT_COLUMNS[:2] + ("type_id", "node_id", "sku_id")
                                                  + EVENT_COLUMNS[5:], new)))
             pending = new if self._pending is None else [np.concatenate(p) for p in zip(self._pending, new)]
@@ -688,7 +827,8 @@ class Pipeline:
             ts = pending[1]
             ready = ts < cut
             order = np.flatnonzero(ready)
-            order = order[np.lexsort((pending[0][order], ts[order]))]
+            if not _in_time_order(ts[order], pending[0][order]):
+                order = order[np.lexsort((pending[0][order], ts[order]))]
             n_po, n_al = self._apply(*[p[order] for p in pending])
             self._pending = [p[~ready] for p in pending]
         else:
@@ -699,7 +839,7 @@ class Pipeline:
         if self._anchor is not None:
             self.store.set_meta("anchor", self._anchor)
         rej = {k: self.rejections[k] - before[k] for k in REJECTION_REASONS if self.rejections[k] - before[k]}
-        received = 0 if batch is None else int(len(batch))
+        received = 0 if batch is None else int(parsed[0].size)
         return BatchReport(received, n_in, rej, n_po, n_al, self.pending)
 
     @property
@@ -720,10 +860,19 @@ class Pipeline:
 
     def run(self, events: pd.DataFrame, *, speed: float = 3600.0, tick: float = 1.0,
             realtime: bool = False, flush: bool = True) -> "Pipeline":
-        """Replay ``events`` (see :func:`replay`) through :meth:`process`, then :meth:`flush`
-        (unless ``flush=False``, for a stream that continues); return self."""
-        for batch in replay(events, speed=speed, tick=tick, realtime=realtime):
-            self.process(batch)
+        """Replay ``events`` (see :func:`replay`) batch by batch, each as :meth:`process` would take
+        it (one transaction, the same checks), then :meth:`flush` (unless ``flush=False``, for a
+        stream that continues); return self.  The table is converted to numpy columns once and each
+        batch is a slice of them, which gives the same results as processing the replayed
+        DataFrames one by one."""
+        speed = check_positive("speed", speed)
+        tick = check_positive("tick", tick)
+        if not isinstance(events, pd.DataFrame) or "ts" not in events:
+            raise TypeError("events must be a DataFrame with a 'ts' column")
+        # the whole table is parsed into numpy columns once; each batch is a slice of them
+        parsed = self._parse(events)
+        for s, e in _replay_bounds(events["ts"].to_numpy(dtype=float), speed, tick, realtime):
+            self._atomic(self._process, tuple(col[s:e] for col in parsed))
         if flush:
             self.flush()
         return self
@@ -734,7 +883,7 @@ class Pipeline:
         if not inv.any():
             return 0
         g_all = node[inv] * self.n_skus + sku[inv]
-        order = np.argsort(g_all, kind="stable")        # by group, stream order inside a group
+        order = np.argsort(_small_ints(g_all, self.n_nodes * self.n_skus), kind="stable")  # by group, stream order inside
         g = g_all[order]
         t = ts[inv][order]
         ty = typ[inv][order]
@@ -783,27 +932,26 @@ class Pipeline:
         new = n > prev_n
         ip = ip0 + Q * n
         if new.any() and record:
-            po = pd.DataFrame({"ts": t[new], "node_id": g[new] // self.n_skus, "sku_id": g[new] % self.n_skus,
-                               "qty": (n[new] - prev_n[new]) * Q[new], "inventory_position": ip[new],
-                               "event_id": eid[new]})
+            po = {"ts": t[new], "node_id": g[new] // self.n_skus, "sku_id": g[new] % self.n_skus,
+                  "qty": (n[new] - prev_n[new]) * Q[new], "inventory_position": ip[new], "event_id": eid[new]}
             self._po_parts.append(po)
-            self.store.insert("purchase_orders", {c: po[c].to_numpy() for c in po.columns})
+            self._n_po += int(new.sum())
+            self.store.insert("purchase_orders", po)
 
         # KPIs per window and group: demand, filled, last IP and NI
         w = (t // self.window).astype(np.int64)
         ni_before = ni + np.where(sale, v, 0.0)
         filled = np.where(sale, np.clip(ni_before, 0.0, v), 0.0)
-        key = w * (self.n_nodes * self.n_skus) + g
-        frame = pd.DataFrame({"key": key, "demand": np.where(sale, v, 0.0), "filled": filled, "ip": ip,
-                              "ni": ni, "orders": new.astype(np.int64), "ts": t})
-        agg = frame.groupby("key", sort=True).agg(demand=("demand", "sum"), filled=("filled", "sum"),
-                                                  inventory_position=("ip", "last"),
-                                                  net_inventory=("ni", "last"), orders=("orders", "sum"),
-                                                  last_ts=("ts", "last"))
-        kk = agg.index.to_numpy()
-        agg.insert(0, "window_start", (kk // (self.n_nodes * self.n_skus)) * int(self.window))
-        agg.insert(1, "g", kk % (self.n_nodes * self.n_skus))
-        self._kpi_parts.append(agg.reset_index(drop=True))
+        # events are sorted by group and, inside a group, by time, so each (window, group) is one
+        # contiguous run: sums by np.add.reduceat over the runs, "last" values at each run's end
+        first = np.flatnonzero(start | np.r_[True, w[1:] != w[:-1]])
+        end = np.r_[first[1:], g.size] - 1
+        self._kpi_parts.append({
+            "window_start": w[first] * int(self.window), "g": g[first],
+            "demand": np.add.reduceat(np.where(sale, v, 0.0), first),
+            "filled": np.add.reduceat(filled, first), "inventory_position": ip[end],
+            "net_inventory": ni[end], "orders": np.add.reduceat(new.astype(np.int64), first),
+            "last_ts": t[end]})
 
         # carry the state
         last = np.r_[seg_first[1:] - 1, g.size - 1]
@@ -824,9 +972,10 @@ class Pipeline:
     def _alerts(self, ids, ts, typ, node, sku, value, ship, record=True):
         rows = []
         # --- temperature: EWMA per node
-        tm = typ == _T["temperature"]
-        for nd in np.unique(node[tm]):
-            sel = np.flatnonzero(tm & (node == nd))
+        tm = np.flatnonzero(typ == _T["temperature"])
+        by_node = tm[np.argsort(node[tm], kind="stable")]            # readings grouped by node, in time order
+        nodes, first = np.unique(node[by_node], return_index=True)
+        for nd, sel in zip(nodes, np.split(by_node, first[1:])):
             x = value[sel]
             calib = self._temp_calib[nd]
             if nd not in self._temp_state:
@@ -841,7 +990,7 @@ class Pipeline:
                 if not x.size or nd not in self._temp_state:
                     continue
             mu0, s0, z_last, t_last, out_last = self._temp_state[nd]
-            z, out, _ = ewma_chart(x, mu0, s0, self.lam, self.L, z0=z_last, t0=t_last)
+            z, out, _ = _ewma(x, mu0, s0, self.lam, self.L, z_last, t_last)
             onset = out & ~np.concatenate([[out_last], out[:-1]])
             self._temp_state[nd] = (mu0, s0, float(z[-1]), t_last + x.size, bool(out[-1]))
             for i in np.flatnonzero(onset):
@@ -859,15 +1008,16 @@ class Pipeline:
             if not sel.size:
                 continue
             if kind == "eta":
-                xs = np.empty(sel.size)
+                # planned ETA = the shipment's first ETA event (the plan itself is not charted)
+                shipments, first, inverse = np.unique(ship[sel], return_index=True, return_inverse=True)
                 update = np.ones(sel.size, bool)
-                for j, e in enumerate(sel):            # planned ETA = the shipment's first ETA
-                    s = int(ship[e])
-                    if s not in self._planned:
-                        self._planned[s] = value[e]
-                        self._ship_sent[s] = ts[e]
-                        update[j] = False              # the plan itself is not charted
-                    xs[j] = (value[e] - self._planned[s]) / 3600.0
+                for k, j in zip(shipments.tolist(), first.tolist()):
+                    if k not in self._planned:
+                        self._planned[k] = float(value[sel[j]])
+                        self._ship_sent[k] = int(ts[sel[j]])
+                        update[j] = False
+                planned = np.array([self._planned[k] for k in shipments.tolist()])[inverse]
+                xs = (value[sel] - planned) / 3600.0
                 sel, xs = sel[update], xs[update]
                 if not sel.size:
                     continue
@@ -912,10 +1062,11 @@ class Pipeline:
                 rows.append((ts[e], "late_shipment" if kind == "eta" else "shock", node[e], sku[e], s,
                              xs[j], mz[j], impact, ids[e]))
         if rows and record:
-            al = pd.DataFrame(rows, columns=["ts", "kind", "node_id", "sku_id", "shipment", "value", "score",
-                                             "impact", "event_id"])
+            names = ("ts", "kind", "node_id", "sku_id", "shipment", "value", "score", "impact", "event_id")
+            types = (np.int64, object, np.int64, np.int64, np.int64, float, float, float, np.int64)
+            al = {c: np.array(col, dtype=t) for c, t, col in zip(names, types, zip(*rows))}
             self._alert_parts.append(al)
-            self.store.insert("alerts", {c: al[c].to_numpy() for c in al.columns})
+            self.store.insert("alerts", al)
         return len(rows)
 
     def _receipts(self, ts, typ, node, ship):
@@ -923,11 +1074,12 @@ class Pipeline:
         sel = np.flatnonzero(typ == _T["receipt"])
         if not sel.size:
             return
-        sent = pd.Series(self._ship_sent, dtype=float).reindex(ship[sel]).to_numpy()
-        plan = pd.Series(self._planned, dtype=float).reindex(ship[sel]).to_numpy()
-        self._receipt_parts.append(pd.DataFrame({
+        shipments = ship[sel].tolist()                   # a few per batch: look each one up
+        sent = np.array([self._ship_sent.get(k, np.nan) for k in shipments], dtype=float)
+        plan = np.array([self._planned.get(k, np.nan) for k in shipments], dtype=float)
+        self._receipt_parts.append({
             "window_start": (ts[sel] // self.window).astype(np.int64) * int(self.window), "node_id": node[sel],
-            "lead_time_hours": (ts[sel] - sent) / 3600.0, "delay_hours": (ts[sel] - plan) / 3600.0}))
+            "lead_time_hours": (ts[sel] - sent) / 3600.0, "delay_hours": (ts[sel] - plan) / 3600.0})
 
     def lead_time_kpis(self) -> pd.DataFrame:
         """Per window and node: shipments received, mean lead time (order to receipt, hours) and mean
@@ -936,7 +1088,7 @@ class Pipeline:
         cols = ["window_start", "node", "received", "lead_time_hours", "drift_hours"]
         if not self._receipt_parts:
             return pd.DataFrame(columns=cols)
-        r = pd.concat(self._receipt_parts, ignore_index=True)
+        r = _concat(self._receipt_parts)
         out = r.groupby(["window_start", "node_id"], sort=True).agg(
             received=("lead_time_hours", "size"), lead_time_hours=("lead_time_hours", "mean"),
             drift_hours=("delay_hours", "mean")).reset_index()
@@ -956,7 +1108,7 @@ class Pipeline:
         """Purchase orders triggered so far: ts, node, sku, qty, inventory_position (after), event_id."""
         if not self._po_parts:
             return pd.DataFrame(columns=["ts", "node", "sku", "qty", "inventory_position", "event_id"])
-        po = pd.concat(self._po_parts, ignore_index=True).sort_values(["ts", "node_id", "sku_id"], kind="stable")
+        po = _concat(self._po_parts).sort_values(["ts", "node_id", "sku_id"], kind="stable")
         return self._names(po.reset_index(drop=True))
 
     def alerts(self) -> pd.DataFrame:
@@ -964,7 +1116,7 @@ class Pipeline:
         cols = ["ts", "kind", "node", "sku", "shipment", "value", "score", "impact", "event_id"]
         if not self._alert_parts:
             return pd.DataFrame(columns=cols)
-        al = pd.concat(self._alert_parts, ignore_index=True)
+        al = _concat(self._alert_parts)
         al = al.sort_values(["impact", "ts"], ascending=[False, True], kind="stable").reset_index(drop=True)
         return self._names(al)
 
@@ -975,7 +1127,7 @@ class Pipeline:
         if not self._kpi_parts:
             return pd.DataFrame(columns=["window_start", "node", "sku", "demand", "demand_per_hour", "filled", "fill_rate",
                                          "inventory_position", "net_inventory", "orders"])
-        k = pd.concat(self._kpi_parts, ignore_index=True)
+        k = _concat(self._kpi_parts)
         k = k.sort_values(["window_start", "g", "last_ts"], kind="stable")
         agg = k.groupby(["window_start", "g"], sort=True).agg(
             demand=("demand", "sum"), filled=("filled", "sum"), inventory_position=("inventory_position", "last"),
@@ -1061,8 +1213,8 @@ class Pipeline:
         filled = float(k["filled"].sum()) if len(k) else 0.0
         return {"received": self.received, "accepted": self.accepted, "pending": self.pending,
                 "rejected": sum(self.rejections.values()), "rejections": dict(self.rejections),
-                "purchase_orders": int(sum(len(p) for p in self._po_parts)),
-                "alerts": int(sum(len(a) for a in self._alert_parts)),
+                "purchase_orders": self._n_po,
+                "alerts": int(sum(len(a["ts"]) for a in self._alert_parts)),
                 "fill_rate": filled / demand if demand else float("nan")}
 
 

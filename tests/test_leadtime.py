@@ -149,8 +149,12 @@ def test_work_beyond_the_budget_is_refused_up_front():
     import time
 
     t0 = time.perf_counter()
-    with pytest.raises(ValueError, match=r"lead_time=100000 is too large: the exact lead-time demand .* operations"):
+    # Poisson demand: a Poisson(10^7) pmf on 0..10^7, over the memory budget
+    with pytest.raises(ValueError, match=r"lead_time=100000 is too large: the exact lead-time demand .* memory"):
         lead_time_demand(stats.poisson(100), 10**5)
+    # any other demand: the FFT combined over 10^5 lead times, over the operations budget
+    with pytest.raises(ValueError, match=r"lead_time=100000 is too large: the exact lead-time demand .* operations"):
+        lead_time_demand(stats.norm(100, 10), 10**5)
     with pytest.raises(ValueError, match=r"n_draws=100000000000 is too large: .* TB of memory"):
         lead_time_demand(stats.poisson(1), 3, method="montecarlo", n_draws=10**11)
     with pytest.raises(TypeError, match="seed must be None, an int"):
@@ -159,3 +163,101 @@ def test_work_beyond_the_budget_is_refused_up_front():
     # the normal approximation of the same case is within budget: mean E[L]E[D] = 10^7
     X = lead_time_demand(stats.poisson(100), 10**5, method="normal")
     assert X.mean() == pytest.approx(1e7, rel=1e-9)
+
+
+# ---------------------------------------------------------------------- closed-form mixtures
+def scipy_mixture(pmf_of_l, q):
+    """sum_l q_l P(Y_l = x) with each component's pmf from scipy: independent of casekit's route."""
+    return sum(ql * pmf_of_l(l) for l, ql in q.items())
+
+
+WIDE_LEAD = {l: w for l, w in zip(range(1, 31), np.linspace(1, 3, 30) / np.linspace(1, 3, 30).sum())}
+
+
+def test_poisson_over_random_lead_time_is_a_poisson_mixture_brute_force():
+    # small case: explicit repeated convolution of the Poisson(5) pmf (cut far beyond any mass)
+    p_d = stats.poisson.pmf(np.arange(200), 5)
+    q = {0: 0.05, 2: 0.1, 3: 0.25, 5: 0.4, 9: 0.2}
+    q_l = np.zeros(10)
+    for l, v in q.items():
+        q_l[l] = v
+    expected = brute_compound(p_d, q_l)[:150]
+    X = lead_time_demand(stats.poisson(5), q)
+    assert X.truncated_mass <= 1e-12
+    # below the top value n: the exact pmf; at n: the tail P(X >= n) lumped there (<= 1e-12 cut)
+    assert X.n < 150 and np.allclose(X.pmf[:-1], expected[:X.n], rtol=1e-9, atol=1e-14)
+    assert X.pmf[-1] == pytest.approx(expected[X.n:].sum(), rel=1e-9)
+
+
+def test_nbinom_over_random_lead_time_is_an_nbinom_mixture_brute_force():
+    p_d = stats.nbinom.pmf(np.arange(400), 2.5, 0.3)
+    q = {1: 0.2, 2: 0.3, 4: 0.1, 7: 0.4}
+    q_l = np.zeros(8)
+    for l, v in q.items():
+        q_l[l] = v
+    expected = brute_compound(p_d, q_l)[:250]
+    X = lead_time_demand(stats.nbinom(2.5, 0.3), q)
+    assert X.truncated_mass <= 1e-12
+    # below the top value n: the exact pmf; at n: the tail P(X >= n) lumped there (<= 1e-12 cut)
+    assert X.n < 250 and np.allclose(X.pmf[:-1], expected[:X.n], rtol=1e-9, atol=1e-14)
+    assert X.pmf[-1] == pytest.approx(expected[X.n:].sum(), rel=1e-9)
+
+
+@pytest.mark.parametrize("demand, component", [
+    (stats.poisson(200), lambda l, x: stats.poisson.pmf(x, 200 * l)),
+    (stats.poisson(mu=0.3), lambda l, x: stats.poisson.pmf(x, 0.3 * l)),
+    (stats.nbinom(50, 0.2), lambda l, x: stats.nbinom.pmf(x, 50 * l, 0.2)),       # mean 200, var/mean 5
+    (stats.nbinom(n=0.4, p=0.05), lambda l, x: stats.nbinom.pmf(x, 0.4 * l, 0.05)),
+])
+def test_wide_lead_time_mixture_against_scipy_pmfs(demand, component):
+    # lead times spread over 30 values (1..30), means up to 200 per period: the scipy pmf of each
+    # l-period sum (Poisson(l lambda), NB(l r, p)) weighted by P(L = l), summed at every x
+    X = lead_time_demand(demand, WIDE_LEAD)
+    x = np.arange(X.n + 1)
+    expected = scipy_mixture(lambda l: component(l, x), WIDE_LEAD)
+    assert X.truncated_mass <= 1e-12
+    assert abs(1 - expected.sum()) <= 1e-12                         # nothing of weight beyond X.n
+    # total variation: the cut (<= 1e-12) plus rounding in the log-pmfs of values near 10^4 (both
+    # casekit's and scipy's carry relative errors ~1e-11 there)
+    assert np.abs(X.pmf - expected).sum() <= 1e-11
+    assert np.abs(X.pmf - expected).max() <= 1e-12
+    bulk = expected > 1e-5
+    assert np.allclose(X.pmf[bulk], expected[bulk], rtol=1e-8, atol=0)
+
+
+def test_closed_form_route_agrees_with_the_fft_route():
+    # the same Poisson(40) demand given as scipy (closed-form mixture) and as a pmf (FFT route)
+    D = DiscreteDistribution.from_scipy(stats.poisson(40), tail=1e-16)
+    a = lead_time_demand(stats.poisson(40), WIDE_LEAD)
+    b = lead_time_demand(D, WIDE_LEAD)
+    k = np.arange(max(a.n, b.n) + 1)
+    assert np.abs(a.prob(k) - b.prob(k)).max() < 1e-13
+
+
+def test_shifted_poisson_takes_the_general_route():
+    # Poisson(3) shifted by loc=2 is not closed under sums in the same way: brute force again
+    p_d = stats.poisson.pmf(np.arange(80), 3, loc=2)
+    q_l = np.array([0.0, 0.5, 0.0, 0.5])
+    X = lead_time_demand(stats.poisson(3, loc=2), {1: 0.5, 3: 0.5})
+    expected = brute_compound(p_d, q_l)[:60]
+    assert np.allclose(X.prob(np.arange(60)), expected, atol=2e-12)
+
+
+def test_zero_demand_families():
+    assert lead_time_demand(stats.poisson(0), {2: 0.5, 5: 0.5}).pmf.tolist() == [1.0]
+    assert lead_time_demand(stats.nbinom(3, 1.0), 4).pmf.tolist() == [1.0]
+
+
+@pytest.mark.parametrize("demand, component", [
+    (stats.poisson(12.5), lambda l, x: stats.poisson.pmf(x, 12.5 * l)),
+    (stats.nbinom(3, 0.4), lambda l, x: stats.nbinom.pmf(x, 3 * l, 0.4)),
+])
+def test_sparse_lead_times_one_power_each(demand, component):
+    # two lead times far apart (1 and 60 periods): each lead time's power taken on its own
+    q = {1: 0.3, 60: 0.7}
+    X = lead_time_demand(demand, q)
+    x = np.arange(X.n + 1)
+    expected = scipy_mixture(lambda l: component(l, x), q)
+    assert X.truncated_mass <= 1e-12
+    assert np.abs(X.pmf - expected).sum() <= 1e-11
+    assert np.abs(X.pmf - expected).max() <= 1e-12

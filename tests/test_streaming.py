@@ -400,3 +400,56 @@ def test_chart_parameters_are_checked():
         modified_z([1, 2], 1.0, -1.0)
     with pytest.raises(ValueError, match="median must be a finite number"):
         modified_z([1, 2], np.inf, 1.0)
+
+
+@pytest.mark.parametrize("dtype", [object, "category"])
+def test_text_columns_of_any_dtype_give_the_same_results(data, pipe, dtype):
+    # pandas' default text columns are matched by pyarrow; object and categorical ones by pandas
+    ev = data.events.astype({"type": dtype, "node": dtype, "sku": dtype})
+    other = Pipeline(data.policy).run(ev, speed=6 * 3600)
+    got = other.purchase_orders()[["ts", "node", "sku", "qty"]].reset_index(drop=True)
+    want = data.orders.sort_values(["ts", "node", "sku"], kind="stable")[["ts", "node", "sku", "qty"]]
+    pd.testing.assert_frame_equal(got, want.reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(other.kpis(), pipe.kpis())
+    # unknown and missing names are rejected, not matched
+    bad = ev.iloc[:50].copy()
+    bad["node"] = bad["node"].astype(object)
+    bad.loc[bad.index[:3], "node"] = ["NOPE", None, np.nan]
+    p = Pipeline(data.policy)
+    p.process(bad)
+    assert p.rejections["unknown_node"] == 3 and p.accepted == 47
+
+
+def test_event_blocks_unpack_into_the_events_table(data):
+    p = Pipeline(data.policy).run(data.events.iloc[:3000], speed=6 * 3600)
+    store = p.store
+    assert store.count("event_blocks") > 0 and store.count("events") == p.accepted == 3000
+    assert store.materialize() == 3000 and store.count("event_blocks") == 0
+    assert store.materialize() == 0
+    got = store.query("SELECT event_id, ts, value, shipment FROM events ORDER BY event_id")
+    want = data.events.iloc[:3000].sort_values("event_id")[["event_id", "ts", "value", "shipment"]]
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True), check_dtype=False)
+    names = store.query("SELECT t.type, n.node, s.sku FROM events e JOIN types t USING (type_id) "
+                        "JOIN nodes n USING (node_id) LEFT JOIN skus s USING (sku_id) ORDER BY e.event_id")
+    assert (names["type"].to_numpy() == want.join(data.events["type"])["type"].to_numpy()).all()
+
+
+def test_poisson_loss_arrays_and_scalars_equal_brute_force():
+    d = np.arange(0, 400)
+    x = np.array([-2.0, 0.0, 2.0, 3.0, 40.0])          # whole numbers (the formula is for integer x)
+    mu = np.array([4.0, 0.0, 4.0, 37.5, 37.5])
+    brute = [np.sum(np.maximum(d - xi, 0) * stats.poisson.pmf(d, mi)) for xi, mi in zip(x, mu)]
+    assert np.allclose(poisson_loss(x, mu), brute, rtol=1e-10, atol=1e-14)
+    assert [poisson_loss(float(a), float(b)) for a, b in zip(x, mu)] == pytest.approx(brute, rel=1e-10, abs=1e-14)
+
+
+def test_run_equals_processing_the_replayed_batches_one_by_one(data, pipe):
+    # run() parses the whole table once and slices it; process() parses each DataFrame batch
+    p = Pipeline(data.policy)
+    reports = [p.process(b) for b in replay(data.events, speed=6 * 3600)]
+    p.flush()
+    assert sum(r.received for r in reports) == len(data.events) == p.received
+    pd.testing.assert_frame_equal(p.purchase_orders(), pipe.purchase_orders())
+    pd.testing.assert_frame_equal(p.kpis(), pipe.kpis())
+    pd.testing.assert_frame_equal(p.state(), pipe.state())
+    pd.testing.assert_frame_equal(p.alerts(), pipe.alerts())
