@@ -43,7 +43,7 @@ import pandas as pd
 
 from casekit.optimization.instance import FacilityLocationInstance
 from casekit.optimization.results import FacilityLocationResult
-from casekit.optimization.transport import OpenSetTransport
+from casekit.optimization.transport import OpenSetTransport, facility_savings
 from casekit.validate import check_int, check_positive, check_probability
 
 __all__ = ["solve_ga", "repair", "local_search"]
@@ -121,14 +121,15 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
     cache = {} if cache is None else cache
     y = repair(inst, chromosome)
     need = inst.total_demand * (1 - 1e-12)
-    sol = transport.solve(y, cut=True)
+    sol = transport.solve(y)
     cost = float(inst.fixed_cost @ y + sol.cost)
     cache[np.packbits(y).tobytes()] = cost
     while True:
-        g = inst.fixed_cost + sol.beta             # each open facility's share of the lower bound
+        # the lower bound F(y') >= sum(u) + sum over open i of g_i, from the prices u at y
+        g = inst.fixed_cost + facility_savings(inst, sol.prices)
         opened, closed = np.flatnonzero(y), np.flatnonzero(~y)
         have = inst.capacity[y].sum()
-        base = sol.alpha + g[y].sum()               # the bound at y itself (= cost)
+        base = sol.prices.sum() + g[y].sum()        # the bound at y itself (= cost)
         # all moves as (facility to close or -1, facility to open or -1) with their bounds
         drop_a, add_b = opened, closed
         swap_a, swap_b = np.repeat(opened, closed.size), np.tile(closed, opened.size)
@@ -150,7 +151,7 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
             key = np.packbits(y2).tobytes()
             if key in cache and cache[key] >= cost - tol:
                 continue
-            sol2 = transport.solve(y2, cut=True)
+            sol2 = transport.solve(y2)
             cost2 = float(inst.fixed_cost @ y2 + sol2.cost)
             cache[key] = cost2
             if cost2 < cost - tol:
@@ -185,7 +186,8 @@ def solve_ga(instance: FacilityLocationInstance, population: int = 40, generatio
         How many of the best chromosomes of each generation are improved by :func:`local_search`
         (each one only once); 0 gives the plain GA.
     initial : array (k, m) of 0/1, optional
-        Chromosomes to seed the first population with (the rest are random).
+        Chromosomes to seed the first population with; the greedy open set follows them and the
+        rest are random.
     seed : int or numpy.random.Generator
     time_limit : float, optional
         Stop after the generation in which this many seconds have passed.
@@ -247,13 +249,17 @@ def solve_ga(instance: FacilityLocationInstance, population: int = 40, generatio
             searched.add(np.packbits(y).tobytes())
             pop[k], fit[k] = y, cost
 
-    # initial population: seeds, then random bit strings with about half the facilities open
+    # initial population: seeds, the greedy open set (nothing open, repaired: the cheapest
+    # facilities per unit of capacity until the demand is covered), then random bit strings with
+    # about half the facilities open
     pop = rng.random((population, m)) < 0.5
+    seeds = np.zeros((1, m), dtype=bool)
     if initial is not None:
-        seeds = np.atleast_2d(np.asarray(initial, dtype=float).round().astype(bool))
-        if seeds.shape[1] != m:
-            raise ValueError(f"initial must have {m} columns (one per facility), got shape {seeds.shape}")
-        pop[: min(len(seeds), population)] = seeds[:population]
+        given = np.atleast_2d(np.asarray(initial, dtype=float).round().astype(bool))
+        if given.shape[1] != m:
+            raise ValueError(f"initial must have {m} columns (one per facility), got shape {given.shape}")
+        seeds = np.concatenate([given, seeds])
+    pop[: min(len(seeds), population)] = seeds[:population]
     pop = np.array([repair(inst, y, order) for y in pop])
     fit = fitness(pop)
     improve(pop, fit)

@@ -46,6 +46,8 @@ class TransportSolution:
     ``x`` is None and (``alpha``, ``beta``) define the feasibility cut ``0 >= alpha + beta @ y``.
     Otherwise ``cost`` is Q(y), ``x[i, j]`` the fraction of customer j served by facility i, and
     ``cost >= alpha + beta @ y'`` for every y' (the optimality cut), with equality at this y.
+    ``prices`` are the optimal customer duals :math:`u_j` when the solver reports them
+    (:class:`OpenSetTransport`), else None.
     """
 
     feasible: bool
@@ -53,6 +55,7 @@ class TransportSolution:
     x: np.ndarray | None
     alpha: float
     beta: np.ndarray
+    prices: np.ndarray | None = None
 
 
 def _silence_banner() -> None:
@@ -256,8 +259,9 @@ class OpenSetTransport:
        the nearest columns alone be unable to serve everyone (the LP infeasible), all columns of
        the open facilities are added.
 
-    ``solve`` returns a :class:`TransportSolution` whose ``alpha, beta`` is the cut
-    ``Q(y') >= alpha + beta @ y'`` of :func:`facility_savings` (``cut=True``), or ``nan, None``.
+    ``solve`` returns a :class:`TransportSolution` with the customer ``prices`` u and, with
+    ``cut=True``, ``alpha, beta`` the cut ``Q(y') >= alpha + beta @ y'`` of
+    :func:`facility_savings` (else ``nan, None``).
     An open set whose capacity is below the demand gets ``cost = inf`` and no cut.
 
     >>> inst = FacilityLocationInstance([12, 10], [5, 7], [4, 8], [[1, 9], [6, 2]])
@@ -368,5 +372,5 @@ class OpenSetTransport:
         x = np.zeros((inst.m, inst.n))
         x[idx] = z
         if cut:
-            return TransportSolution(True, cost, x, float(u.sum()), facility_savings(inst, u))
-        return TransportSolution(True, cost, x, float("nan"), None)
+            return TransportSolution(True, cost, x, float(u.sum()), facility_savings(inst, u), u)
+        return TransportSolution(True, cost, x, float("nan"), None, u)
