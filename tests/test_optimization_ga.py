@@ -52,9 +52,10 @@ def all_open_sets(inst):
 
 @pytest.mark.parametrize("nearest,full", [(1, 0), (2, 0), (4, 5_000)])
 def test_open_set_transport_equals_scipy_lp_on_every_open_set(nearest, full, monkeypatch):
-    """nearest=1 with no full LP forces the restricted LP, its infeasible fallback and the
-    column generation; nearest=4 with the default size rule takes every column at once."""
+    """nearest=1 or 2 with no full LP forces the restricted LP, its infeasible fallback and the
+    column generation; the default size rules re-solve one persistent full LP."""
     monkeypatch.setattr(OpenSetTransport, "FULL_LP_COLUMNS", full)
+    monkeypatch.setattr(OpenSetTransport, "PERSISTENT_LP_COLUMNS", 5_000 if full else 0)
     for seed in (0, 1):
         inst = tight_instance(seed)
         solver = OpenSetTransport(inst, nearest=nearest)
@@ -71,6 +72,7 @@ def test_open_set_transport_equals_scipy_lp_on_every_open_set(nearest, full, mon
 
 def test_open_set_transport_on_cap41_random_open_sets_equals_scipy_lp(monkeypatch):
     monkeypatch.setattr(OpenSetTransport, "FULL_LP_COLUMNS", 0)
+    monkeypatch.setattr(OpenSetTransport, "PERSISTENT_LP_COLUMNS", 0)
     inst = load_orlib_cap("cap41")
     rng = np.random.default_rng(3)
     solver = OpenSetTransport(inst, nearest=3)
@@ -160,6 +162,7 @@ def test_ga_with_the_restricted_lp_prices_its_answer_exactly(monkeypatch):
     (as on a 100 x 1,000 instance); the answer's cost is checked by scipy, and the same seed gives
     the same answer."""
     monkeypatch.setattr(OpenSetTransport, "FULL_LP_COLUMNS", 0)
+    monkeypatch.setattr(OpenSetTransport, "PERSISTENT_LP_COLUMNS", 0)
     inst = generate_instance(20, 120, capacity_ratio=1.5, fixed_cost=20000.0, seed=4)
     res = solve_ga(inst, population=12, generations=4, seed=0)
     assert res.objective == pytest.approx(inst.fixed_cost @ res.open + scipy_transport(inst, res.open), rel=1e-9)

@@ -194,10 +194,12 @@ class TransportationLP:
             return self._phase1(y)
         if status != highspy.HighsModelStatus.kOptimal:   # pragma: no cover - defensive
             raise RuntimeError(f"transportation LP not solved: {h.modelStatusToString(status)}")
-        x = np.asarray(h.getSolution().col_value).reshape(self._m, self._n)
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value).reshape(self._m, self._n)
         alpha, beta = self._cut(h, inst.cost.ravel())
         cost = float(h.getInfo().objective_function_value)
-        return TransportSolution(True, cost, x, alpha, beta)
+        prices = None if fractional else np.asarray(sol.row_dual)[: self._n].copy()
+        return TransportSolution(True, cost, x, alpha, beta, prices)
 
 
 def transport_cost(instance: FacilityLocationInstance, open_) -> float:
@@ -250,7 +252,9 @@ class OpenSetTransport:
        (implied by :math:`\\sum_i x_{ij} = 1`);
     2. when every customer fits at its cheapest open facility, that assignment is optimal and no
        LP is solved;
-    3. otherwise the LP starts (when it has more than :attr:`FULL_LP_COLUMNS` columns) with each
+    3. otherwise (on an instance larger than :attr:`PERSISTENT_LP_COLUMNS`; a smaller one keeps
+       one :class:`TransportationLP` and re-solves it from its last basis) the LP starts, when it
+       has more than :attr:`FULL_LP_COLUMNS` columns, with each
        customer's ``nearest`` cheapest open facilities only, from
        the basis "every customer at its cheapest facility" (dual feasible, so the dual simplex
        only has to repair the overloaded capacities); then every left-out column is priced with
@@ -274,6 +278,9 @@ class OpenSetTransport:
 
     #: Up to this many columns (open facilities x customers) the LP takes them all at once.
     FULL_LP_COLUMNS = 5_000
+    #: Up to this size (all facilities x customers) one :class:`TransportationLP` is kept and
+    #: re-solved from its previous basis instead (fastest on small instances such as cap41-cap134).
+    PERSISTENT_LP_COLUMNS = 5_000
 
     def __init__(self, instance: FacilityLocationInstance, nearest: int = 4):
         from casekit.validate import check_int
@@ -283,6 +290,8 @@ class OpenSetTransport:
         self.evaluations = 0
         self.lp_solves = 0
         self.fallbacks = 0
+        self._persistent = (TransportationLP(instance) if instance.m * instance.n <= self.PERSISTENT_LP_COLUMNS
+                            else None)
 
     def _lp(self, idx: np.ndarray, C: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         """The LP over the open facilities ``idx`` (cost rows ``C``): (cost, z, u, lam)."""
@@ -367,6 +376,10 @@ class OpenSetTransport:
             z[best, np.arange(inst.n)] = 1.0
             u = C[best, np.arange(inst.n)]
             cost = float(u.sum())
+        elif self._persistent is not None:
+            sol = self._persistent.solve(y)
+            self.lp_solves += 1
+            cost, z, u = sol.cost, sol.x[idx], sol.prices
         else:
             cost, z, u, _ = self._lp(idx, C)
         x = np.zeros((inst.m, inst.n))
