@@ -92,7 +92,7 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
     the current solution, :math:`F(y') \\ge \\sum_j u_j + \\sum_{i: y'_i = 1} (f_i + \\beta_i)`
     (:func:`~casekit.optimization.transport.facility_savings`).  Moves are priced in increasing
     order of that bound, and as soon as the bound reaches the current cost no remaining move can
-    improve: the search never misses an improving move and never prices a hopeless one.
+    improve: the search never misses an improving move and never prices one its bound rules out.
 
     Parameters
     ----------
