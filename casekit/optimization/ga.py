@@ -79,7 +79,7 @@ def repair(instance: FacilityLocationInstance, chromosome, order=None) -> np.nda
 
 
 def local_search(instance: FacilityLocationInstance, chromosome, *, transport: OpenSetTransport | None = None,
-                 cache: dict | None = None) -> tuple[np.ndarray, float]:
+                 cache: dict | None = None, time_limit: float | None = None) -> tuple[np.ndarray, float]:
     """Improve an open set one facility at a time until no single move lowers its cost.
 
     Moves: **drop** (close one open facility), **add** (open one closed facility) and **swap**
@@ -103,6 +103,9 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
         The pricing solver to use (the GA passes its own); a new one by default.
     cache : dict, optional
         ``packbits(y).tobytes() -> cost``, read and filled (the GA shares its fitness cache).
+    time_limit : float, optional
+        Seconds after which the search stops at the best open set found so far (then not
+        necessarily a local optimum).
 
     Returns
     -------
@@ -117,6 +120,9 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
     ([1, 1, 0], 12.0)
     """
     inst = instance
+    t0 = time.perf_counter()
+    if time_limit is not None:
+        time_limit = check_positive("time_limit", time_limit)
     transport = OpenSetTransport(inst) if transport is None else transport
     cache = {} if cache is None else cache
     y = repair(inst, chromosome)
@@ -143,6 +149,8 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
         order = np.flatnonzero(keep)[np.argsort(bound[keep], kind="stable")]
         moved = False
         for k in order:
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                return y, cost
             y2 = y.copy()
             if close[k] >= 0:
                 y2[close[k]] = False
@@ -190,7 +198,8 @@ def solve_ga(instance: FacilityLocationInstance, population: int = 40, generatio
         rest are random.
     seed : int or numpy.random.Generator
     time_limit : float, optional
-        Stop after the generation in which this many seconds have passed.
+        Stop after the generation in which this many seconds have passed (a local search
+        running at that moment stops with the best open set it has found).
 
     Returns
     -------
@@ -244,7 +253,10 @@ def solve_ga(instance: FacilityLocationInstance, population: int = 40, generatio
             key = np.packbits(pop[k]).tobytes()
             if key in searched:
                 continue
-            y, cost = local_search(inst, pop[k], transport=transport, cache=cache)
+            left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+            if left is not None and left <= 0:
+                return
+            y, cost = local_search(inst, pop[k], transport=transport, cache=cache, time_limit=left)
             searched.add(key)
             searched.add(np.packbits(y).tobytes())
             pop[k], fit[k] = y, cost
