@@ -88,11 +88,14 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
     the order below, is made; the search stops at a local optimum.
 
     Trying every move exactly would cost one LP per move (hundreds for a swap neighbourhood), so
-    moves are first ranked by a lower bound on their cost: with the customer prices :math:`u_j` of
-    the current solution, :math:`F(y') \\ge \\sum_j u_j + \\sum_{i: y'_i = 1} (f_i + \\beta_i)`
-    (:func:`~casekit.optimization.transport.facility_savings`).  Moves are priced in increasing
-    order of that bound, and as soon as the bound reaches the current cost no remaining move can
-    improve: the search never misses an improving move and never prices one its bound rules out.
+    moves are first ranked by a lower bound on their cost: for any customer prices :math:`u_j`,
+    :math:`F(y') \\ge \\sum_j u_j + \\sum_{i: y'_i = 1} (f_i + \\beta_i)`
+    (:func:`~casekit.optimization.transport.facility_savings`); the search takes the larger of the
+    bounds from the current solution's optimal prices and from those prices raised to each
+    customer's second-cheapest open facility (what it would pay if its facility closed).  Moves
+    are priced in increasing order of that bound, and as soon as the bound reaches the current
+    cost no remaining move can improve: the search never misses an improving move and never
+    prices one its bound rules out.
 
     Parameters
     ----------
@@ -131,19 +134,23 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
     cost = float(inst.fixed_cost @ y + sol.cost)
     cache[np.packbits(y).tobytes()] = cost
     while True:
-        # the lower bound F(y') >= sum(u) + sum over open i of g_i, from the prices u at y
-        g = inst.fixed_cost + facility_savings(inst, sol.prices)
         opened, closed = np.flatnonzero(y), np.flatnonzero(~y)
         have = inst.capacity[y].sum()
-        base = sol.prices.sum() + g[y].sum()        # the bound at y itself (= cost)
-        # all moves as (facility to close or -1, facility to open or -1) with their bounds
+        # all moves as (facility to close or -1, facility to open or -1)
         drop_a, add_b = opened, closed
         swap_a, swap_b = np.repeat(opened, closed.size), np.tile(closed, opened.size)
         close = np.concatenate([drop_a, np.full(add_b.size, -1), swap_a])
         open_ = np.concatenate([np.full(drop_a.size, -1), add_b, swap_b])
-        delta = np.where(open_ >= 0, g[open_], 0.0) - np.where(close >= 0, g[close], 0.0)
         cap = have + np.where(open_ >= 0, inst.capacity[open_], 0.0) - np.where(close >= 0, inst.capacity[close], 0.0)
-        bound = base + delta
+        # the lower bound F(y') >= sum(u) + sum over open i of g_i holds for any prices u: take the
+        # better of the LP's prices at y and of prices raised to each customer's second-cheapest
+        # open facility (these see what closing a customer's facility would cost it)
+        second = np.sort(inst.cost[y], axis=0)[min(1, opened.size - 1)]
+        bound = np.full(close.size, -np.inf)
+        for u in (sol.prices, np.maximum(sol.prices, second)):
+            g = inst.fixed_cost + facility_savings(inst, u)
+            delta = np.where(open_ >= 0, g[open_], 0.0) - np.where(close >= 0, g[close], 0.0)
+            bound = np.maximum(bound, u.sum() + g[y].sum() + delta)
         tol = 1e-9 * abs(cost)
         keep = (cap >= need) & (bound < cost - tol)
         order = np.flatnonzero(keep)[np.argsort(bound[keep], kind="stable")]
