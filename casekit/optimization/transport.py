@@ -34,6 +34,7 @@ import numpy as np
 
 from casekit.optimization import _highs
 from casekit.optimization.instance import FacilityLocationInstance
+from casekit.validate import check_int
 
 __all__ = ["TransportationLP", "OpenSetTransport", "TransportSolution", "transport_cost", "facility_savings"]
 
@@ -254,9 +255,9 @@ class OpenSetTransport:
        LP is solved;
     3. otherwise (on an instance larger than :attr:`PERSISTENT_LP_COLUMNS`; a smaller one keeps
        one :class:`TransportationLP` and re-solves it from its last basis) the LP starts, when it
-       has more than :attr:`FULL_LP_COLUMNS` columns, with each
-       customer's ``nearest`` cheapest open facilities only, from
-       the basis "every customer at its cheapest facility" (dual feasible, so the dual simplex
+       has more than :attr:`FULL_LP_COLUMNS` columns, with each customer's ``nearest`` cheapest
+       open facilities only, from the basis "every customer at its cheapest facility" (dual
+       feasible, so the dual simplex
        only has to repair the overloaded capacities); then every left-out column is priced with
        the duals and the ones with negative reduced cost are added and the LP re-solved, until
        none is left (column generation), so the answer is the optimum of the full LP.  Should
@@ -271,9 +272,9 @@ class OpenSetTransport:
     >>> inst = FacilityLocationInstance([12, 10], [5, 7], [4, 8], [[1, 9], [6, 2]])
     >>> OpenSetTransport(inst).solve([1, 1]).cost, OpenSetTransport(inst).solve([1, 0]).cost
     (3.0, 10.0)
-    >>> small = FacilityLocationInstance([6, 10], [5, 7], [4, 8], [[1, 9], [6, 2]])
-    >>> OpenSetTransport(small).solve([1, 1]).cost      # customer 1 cannot all fit at facility 1
-    3.0
+    >>> small = FacilityLocationInstance([6, 6], [5, 7], [4, 8], [[1, 9], [6, 2]])
+    >>> OpenSetTransport(small).solve([1, 1]).cost      # 6 of customer 1's 8 units fit at facility 1
+    4.75
     """
 
     #: Up to this many columns (open facilities x customers) the LP takes them all at once.
@@ -283,8 +284,6 @@ class OpenSetTransport:
     PERSISTENT_LP_COLUMNS = 5_000
 
     def __init__(self, instance: FacilityLocationInstance, nearest: int = 4):
-        from casekit.validate import check_int
-
         self.instance = instance
         self.nearest = check_int("nearest", nearest, minimum=1)
         self.evaluations = 0
