@@ -6,9 +6,9 @@ from casekit.exercises import Exercise, register
 
 
 @lru_cache(maxsize=None)
-def _ga(name, seed, population=40, generations=60):
+def _ga(name, seed, population=40, generations=60, local_search_best=1):
     from casekit.optimization import load_orlib_cap, solve_ga
-    return solve_ga(load_orlib_cap(name), population, generations, seed=seed)
+    return solve_ga(load_orlib_cap(name), population, generations, seed=seed, local_search_best=local_search_best)
 
 
 def _milp_value(name, cutoff=None):
@@ -23,7 +23,7 @@ def _cutoff_effect():
 
 def _worst_pct(name="cap71"):
     from casekit.optimization import orlib_optimum
-    return float(min(100 * orlib_optimum(name) / _ga(name, s, 10, 10).objective for s in range(3)))
+    return float(min(100 * orlib_optimum(name) / _ga(name, s, 10, 10, 0).objective for s in range(3)))
 
 
 register(Exercise(
@@ -50,7 +50,8 @@ register(Exercise(
 
 register(Exercise(
     name="16.3",
-    prompt="A colleague runs a short GA (population 10, 10 generations, seed 0) once on cap71 and reports its "
+    prompt="A colleague runs a short plain GA (population 10, 10 generations, no local search: "
+           "local_search_best=0, seed 0) once on cap71 and reports its "
            "\"% of optimal\" as the GA's quality. The cell below reruns it with seeds 0, 1 and 2 and prints "
            "the objectives. "
            "Why is one run not a measurement of a heuristic's quality? Give the worst \"% of optimal\" over "
