@@ -1005,6 +1005,8 @@ class Table3Run:
 
 
 def _table3_values(run, shock, shutdown_end, review_periods):
+    """The Table 3 quantities per replication of ``run``; ``shock``: the daily (demand, met) totals
+    of the run with the supplier shutdown (recovery against ``run``), or None."""
     k = run.kpis
     sim = run.simulation
     k0 = sim.kpis
@@ -1028,7 +1030,7 @@ def _table3_values(run, shock, shutdown_end, review_periods):
         "demand_cv": 100 * db.std(axis=-1, ddof=1) / db.mean(axis=-1),
     })
     if shock is not None:
-        s_dem, s_met = shock.simulation.totals["demand"], shock.simulation.totals["met"]
+        s_dem, s_met = shock
         roll = metrics.rolling_fill_rate(s_dem, s_met, window=7)
         twin = metrics.rolling_fill_rate(dem, met, window=7)
         rec = metrics.recovery_time_vs_twin(roll, twin, disruption_end=shutdown_end, band=0.02)
@@ -1038,22 +1040,46 @@ def _table3_values(run, shock, shutdown_end, review_periods):
     return out.rename_axis("replication")
 
 
+_SHOCK_RUN = None
+
+
+def _shock_init(job):
+    global _SHOCK_RUN
+    _SHOCK_RUN = job
+
+
+def _shock_totals():
+    """The daily (demand, met) totals of the shutdown run set by :func:`_shock_init`."""
+    from casekit.cases import run_case
+
+    system, pol, kw = _SHOCK_RUN
+    tot = run_case(system, pol, **kw).simulation.totals
+    return tot["demand"], tot["met"]
+
+
 def evaluate(case: str, on=(), *, system=None, horizon_days: int = 365, replications: int = 30, seed: int = 1,
              outlets: int = 2000, service_level: float | None = None, shutdown_days: int | None = None,
-             dispersion_scale: float | None = None, recovery: bool = True, calibration: dict | None = None
-             ) -> Table3Run:
+             dispersion_scale: float | None = None, recovery: bool = True, calibration: dict | None = None,
+             workers: int | None = None) -> Table3Run:
     """Simulate ``case`` with the levers ``on`` and return the Table 3 quantities per replication.
 
     Two runs on the same seed (common random numbers): one without disruption (every row but
     recovery) and, if ``recovery``, one with a supplier shutdown starting on day
     ``min(90, horizon_days // 3)`` for ``shutdown_days`` days (recovery against the first run).
     Free parameters not given come from ``calibration`` (default: :func:`load_calibration`).
+    With ``workers`` > 1 (default ``min(2, os.cpu_count())``) the shutdown run is simulated in a
+    second process (forked, so it starts with this one's caches) while this one simulates the
+    other: the same numbers as ``workers=1``.
     """
+    import multiprocessing as mp
+    import os
+
     from casekit.cases import run_case
 
     case = check_choice("case", case, CASES)
     on = resolve(case, on)
     check_int("replications", replications, minimum=2)
+    workers = min(2, os.cpu_count() or 1) if workers is None else check_int("workers", workers, minimum=1)
     cal = {**_DEFAULT, **(load_calibration(case) if calibration is None else calibration)}
     for name in _DEFAULT:
         _check_free(name, cal[name])
@@ -1068,9 +1094,24 @@ def evaluate(case: str, on=(), *, system=None, horizon_days: int = 365, replicat
     mod = _module(case)
     start = min(90, horizon_days // 3)
     kw = dict(horizon=horizon_days, replications=replications, seed=seed, warmup=mod.WARMUP)
-    base = run_case(system, pol, **kw)
-    shock = (run_case(system, pol, scenario="supplier_shutdown", shutdown_start=start, shutdown_days=sd, **kw)
-             if recovery else None)
+    shock_kw = dict(kw, scenario="supplier_shutdown", shutdown_start=start, shutdown_days=sd)
+    pool = shock = None
+    if recovery and workers > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=_shock_init,
+                                   initargs=((system, pol, shock_kw),))
+    try:
+        later = pool.submit(_shock_totals) if pool is not None else None
+        base = run_case(system, pol, **kw)
+        if later is not None:
+            shock = later.result()
+        elif recovery:
+            tot = run_case(system, pol, **shock_kw).simulation.totals
+            shock = tot["demand"], tot["met"]
+    finally:
+        if pool is not None:
+            pool.shutdown()
     rp = [30, pol.up_review, *np.atleast_1d(pol.dn_review).tolist()]
     vals = _table3_values(base, shock, min(start + sd, horizon_days - 1), rp)
     return Table3Run(case, on, vals, float(pol.info["service_level"]), seed, horizon_days)
@@ -1219,10 +1260,10 @@ def _ablation_init(system):
     _ABLATION_SYSTEM = system
 
 
-def _ablation_step(job, system=None):
+def _ablation_step(job, system=None, workers=1):
     case, on, service_level, kw = job
     return evaluate(case, on, system=_ABLATION_SYSTEM if system is None else system, service_level=service_level,
-                    **kw)
+                    workers=workers, **kw)
 
 
 def ablation(case: str, *, replications: int = 30, horizon_days: int = 365, seed: int = 1, outlets: int = 2000,
@@ -1305,14 +1346,15 @@ def ablation(case: str, *, replications: int = 30, horizon_days: int = 365, seed
         return sorted(todo.items(), key=lambda kv: (-("policy_tuning" in kv[1][1]), -len(kv[1][1])))
 
     first = [((), None), (all_on, None), *steps.values()]
-    if workers == 1:
+    import multiprocessing as mp
+
+    if workers == 1 or mp.current_process().daemon:      # a daemonic process may not start a pool
         for k, job in jobs_of(first):
-            runs[k] = _ablation_step(job, system)
+            runs[k] = _ablation_step(job, system, workers)
         steps.update(remove_steps(runs[key(all_on, None)].service_level))
         for k, job in jobs_of(steps.values()):
-            runs[k] = _ablation_step(job, system)
+            runs[k] = _ablation_step(job, system, workers)
     else:
-        import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
         # fork (where there is one): the workers start with this process's caches (the forecasts,

@@ -113,3 +113,13 @@ def test_runs_from_another_case_size_or_seed_are_refused(kw, match):
 def test_a_foreign_object_as_a_run_is_a_type_error():
     with pytest.raises(TypeError, match="traditional must be a Table3Run"):
         fw.ablation("electronics", traditional=pd.DataFrame(), workers=1, **SMALL)
+
+
+def test_evaluate_runs_the_shutdown_twin_in_a_second_process_with_the_same_numbers(small_elec):
+    kw = dict(system=small_elec, horizon_days=60, replications=2, seed=5, recovery=True)
+    one = fw.evaluate("electronics", ("review_period",), workers=1, **kw)
+    two = fw.evaluate("electronics", ("review_period",), workers=2, **kw)
+    pd.testing.assert_frame_equal(one.values, two.values)
+    assert one.values["recovery_days"].notna().all()
+    with pytest.raises(ValueError, match="workers must be >= 1, got 0"):
+        fw.evaluate("electronics", (), workers=0, **kw)
