@@ -1320,10 +1320,14 @@ def ablation(case: str, *, replications: int = 30, horizon_days: int = 365, seed
     def key(on, sl):
         return (_effective(on), sl)
 
+    def as_step(run):
+        # a given run measured recovery too; the steps of an ablation without it leave that row blank
+        return run if recovery else replace(run, values=run.values.assign(recovery_days=np.nan))
+
     if traditional is not None:
-        runs[key((), None)] = traditional
+        runs[key((), None)] = as_step(traditional)
     if hybrid is not None:
-        runs[key(all_on, None)] = hybrid
+        runs[key(all_on, None)] = as_step(hybrid)
 
     def remove_steps(hyb_sl):
         # the hybrid is the hybrid without policy_tuning at the service level the tuning chose
@@ -1382,7 +1386,8 @@ def ablation(case: str, *, replications: int = 30, horizon_days: int = 365, seed
                         **dict(zip(("change", "ci_low", "ci_high"), _paired(trad.values, r.values, col, confidence)))})
             rem.append({"lever": lv, "layer": LEVERS[lv].layer, "quantity": col,
                         **dict(zip(("change", "ci_low", "ci_high"), _paired(hyb.values, s.values, col, confidence)))})
-    return {"traditional": trad, "hybrid": hyb, "add": pd.DataFrame(add), "remove": pd.DataFrame(rem)}
+    return {"traditional": trad if traditional is None else traditional,
+            "hybrid": hyb if hybrid is None else hybrid, "add": pd.DataFrame(add), "remove": pd.DataFrame(rem)}
 
 
 # ---------------------------------------------------------------------------------------------
