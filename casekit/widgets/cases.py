@@ -443,7 +443,7 @@ def case_dashboard(case: str = "electronics", levers=()) -> W.VBox:
         set_readout(cost, st.total_cost_change)
         table.value = table3_html(st.case, st.table)
         sizes.value = f"<small>{html.escape(sizes_text(st.case, st.sizes, recovery_w.value))}</small>"
-        out.clear_output(wait=True)
+        out.clear_output(wait=bool(st.levers))      # no chart without levers: clear the last one now
         if st.levers:
             with out:
                 plot_table3(st.case, st.table, title=f"{paper.table3(st.case).attrs['case_title']}: paper (blue) "
