@@ -1040,6 +1040,21 @@ def _table3_values(run, shock, shutdown_end, review_periods):
     return out.rename_axis("replication")
 
 
+#: Default ``workers`` of :func:`evaluate` and :func:`ablation`: ``min(2, os.cpu_count())`` when
+#: the simulated work to share out (replications x days x downstream nodes, over the runs a second
+#: process would take) is at least this much, else 1: below it, starting a process and sending its
+#: results back costs more than it saves (a default-size notebook run is slower on two).
+PARALLEL_MIN_NODE_DAYS = 2_000_000
+
+
+def _default_workers(workers, work):
+    import os
+
+    if workers is not None:
+        return check_int("workers", workers, minimum=1)
+    return min(2, os.cpu_count() or 1) if work >= PARALLEL_MIN_NODE_DAYS else 1
+
+
 _SHOCK_RUN = None
 
 
@@ -1067,19 +1082,20 @@ def evaluate(case: str, on=(), *, system=None, horizon_days: int = 365, replicat
     recovery) and, if ``recovery``, one with a supplier shutdown starting on day
     ``min(90, horizon_days // 3)`` for ``shutdown_days`` days (recovery against the first run).
     Free parameters not given come from ``calibration`` (default: :func:`load_calibration`).
-    With ``workers`` > 1 (default ``min(2, os.cpu_count())``) the shutdown run is simulated in a
-    second process (forked, so it starts with this one's caches) while this one simulates the
-    other: the same numbers as ``workers=1``.
+    With ``workers`` > 1 (default: 2 on a run of at least :data:`PARALLEL_MIN_NODE_DAYS`
+    replication-node-days, else 1) the shutdown run is simulated in a second process (forked, so
+    it starts with this one's caches) while this one simulates the other: the same numbers as
+    ``workers=1``.
     """
     import multiprocessing as mp
-    import os
 
     from casekit.cases import run_case
 
     case = check_choice("case", case, CASES)
     on = resolve(case, on)
     check_int("replications", replications, minimum=2)
-    workers = min(2, os.cpu_count() or 1) if workers is None else check_int("workers", workers, minimum=1)
+    if workers is not None:
+        check_int("workers", workers, minimum=1)
     cal = {**_DEFAULT, **(load_calibration(case) if calibration is None else calibration)}
     for name in _DEFAULT:
         _check_free(name, cal[name])
@@ -1095,6 +1111,7 @@ def evaluate(case: str, on=(), *, system=None, horizon_days: int = 365, replicat
     start = min(90, horizon_days // 3)
     kw = dict(horizon=horizon_days, replications=replications, seed=seed, warmup=mod.WARMUP)
     shock_kw = dict(kw, scenario="supplier_shutdown", shutdown_start=start, shutdown_days=sd)
+    workers = _default_workers(workers, replications * horizon_days * system.n)
     pool = shock = None
     if recovery and workers > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
         from concurrent.futures import ProcessPoolExecutor
@@ -1286,15 +1303,15 @@ def ablation(case: str, *, replications: int = 30, horizon_days: int = 365, seed
     exact safety-stock tables, the (r, Q) optimisations, the demand draws of the seed: common
     random numbers) is built once for all the steps, and a lever set whose policy is the same as
     another's (:func:`_effective`) is simulated once.  The steps are independent and run in a
-    process pool of ``workers`` processes (default ``min(2, os.cpu_count())``; 1: in this process);
-    the numbers do not depend on ``workers``.
+    process pool of ``workers`` processes (default: 2 when the steps together simulate at least
+    :data:`PARALLEL_MIN_NODE_DAYS` replication-node-days, else 1: in this process); the numbers do
+    not depend on ``workers``.
     """
-    import os
-
     case = check_choice("case", case, CASES)
     check_int("replications", replications, minimum=2)
     check_int("horizon_days", horizon_days, minimum=30)
-    workers = min(2, os.cpu_count() or 1) if workers is None else check_int("workers", workers, minimum=1)
+    if workers is not None:
+        check_int("workers", workers, minimum=1)
     cal = load_calibration(case) if calibration is None else calibration
     cal = {**_DEFAULT, **cal}
     if system is None:
@@ -1304,6 +1321,7 @@ def ablation(case: str, *, replications: int = 30, horizon_days: int = 365, seed
         raise ValueError(f"system must be the {case} case system from casekit.framework.case_system, got "
                          f"{getattr(system, 'name', type(system).__name__)!r}")
     all_on = levers(case)
+    workers = _default_workers(workers, replications * horizon_days * system.n * 2 * len(all_on))
     for name, run, want in (("traditional", traditional, ()), ("hybrid", hybrid, all_on)):
         if run is not None:
             _check_given_run(name, run, case, want, replications, seed, horizon_days, recovery)
