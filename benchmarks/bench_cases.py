@@ -1,9 +1,9 @@
-"""Case studies at full size: Table 3 evaluation of both cases, traditional and hybrid.
+"""Case studies at full size: Table 3 evaluation of both cases, the ablation, and the whole notebook run.
 
 Full size is 30 replications x 365 days, all 2,000 FMCG outlets (electronics: all SKUs); each
 :func:`casekit.framework.evaluate` simulates the year twice on common random numbers (without and
-with the supplier shutdown, for the recovery row).  Target: a case's traditional + hybrid pair,
-as its notebook runs them, under 60 s on 2 cores.
+with the supplier shutdown, for the recovery row).  Target: a case's whole ``casekit run`` at full
+size, ablation on, under 60 s on 2 cores.
 
 Lines printed:
 
@@ -13,15 +13,27 @@ Lines printed:
    vs :func:`casekit.framework._rq_class` (NB(Lk, p) written down once), and an exact safety-stock
    column (:func:`casekit.leadtime.lead_time_demand` convolution vs
    :func:`casekit.cases.fmcg.nb_lead_time_demand`), with how many answers agree;
-2. per case and policy, the wall time of a full-size ``evaluate`` in one process (the hybrid after
-   the traditional, as in the notebook: the system and the data are built once), and the pair's sum;
-   the process's CPU time beside the wall time (on a shared machine the wall time includes waiting).
+2. per case, the wall time of a full-size ``evaluate`` of the traditional baseline and of the
+   hybrid in one process (the hybrid after the traditional, as in the notebook: the system and
+   the data are built once), then of :func:`casekit.framework.ablation` as the notebook calls it
+   (``recovery=False``, reusing the two runs, ``workers`` processes, default 2); the CPU time
+   beside the wall time (this process's, plus its finished worker processes' for the ablation: on
+   a shared machine the wall time includes waiting) and the load average;
+3. per case, the whole ``casekit run`` of the case notebook at full size with the ablation on
+   (a fresh process: imports, kernel, plots and all), wall and CPU (the run's processes).
 
-``--legacy`` adds the older side-by-side runner (``fmcg.run`` / ``electronics.run``).
+``--serial`` adds the ablation on one process (``workers=1``) and the ratio of the two, with a check
+that both give the same numbers; ``--no-run`` skips line 3; ``--cases fmcg`` (or ``electronics``)
+runs one case; ``--legacy`` adds the older side-by-side runner (``fmcg.run`` / ``electronics.run``).
 """
 
+import os
+import resource
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 from scipy import stats
@@ -76,23 +88,74 @@ def planning_steps():
           f"{t_old / t_new:.1f}x faster; same reorder point in {same}/{len(cells)}")
 
 
-def full_size():
-    for case in ("electronics", "fmcg"):
-        t_case = c_case = 0.0
-        t0, c0 = time.perf_counter(), time.process_time()
+def _clock():
+    """(wall, CPU of this process and of its finished child processes)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter(), time.process_time() + ru.ru_utime + ru.ru_stime
+
+
+def _since(t):
+    now = _clock()
+    return now[0] - t[0], now[1] - t[1]
+
+
+def _load():
+    return "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
+
+
+def full_size(cases, serial=False):
+    for case in cases:
+        t = _clock()
         system = fw.case_system(case, horizon_days=365, outlets=2000)
-        t_case += time.perf_counter() - t0
-        c_case += time.process_time() - c0
+        runs = {}
+        total = list(_since(t))
         for policy, on in (("traditional", ()), ("hybrid", "hybrid")):
-            t0, c0 = time.perf_counter(), time.process_time()
-            r = fw.evaluate(case, on, system=system, replications=30, horizon_days=365, outlets=2000, seed=1)
-            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-            t_case += wall
-            c_case += cpu
+            t = _clock()
+            r = runs[policy] = fw.evaluate(case, on, system=system, replications=30, horizon_days=365, seed=1)
+            wall, cpu = _since(t)
+            total[0] += wall
+            total[1] += cpu
             print(f"{case:11s} {policy:11s} evaluate 30 x 365 d full size: {wall:6.1f} s (CPU {cpu:5.1f} s); fill rate "
-                  f"{r.values['fill_rate'].mean():.2f} %, total cost {r.values['total_cost'].mean():,.0f}", flush=True)
-        print(f"{case:11s} traditional + hybrid (with building the system): {t_case:6.1f} s (CPU {c_case:5.1f} s) "
-              f"(target < 60 s: {'ok' if t_case < 60 else 'MISSED'})", flush=True)
+                  f"{r.values['fill_rate'].mean():.2f} %, total cost {r.values['total_cost'].mean():,.0f}; {_load()}",
+                  flush=True)
+        kw = dict(replications=30, horizon_days=365, seed=1, recovery=False, system=system,
+                  traditional=runs["traditional"], hybrid=runs["hybrid"])
+        t = _clock()
+        abl = fw.ablation(case, **kw)
+        wall, cpu = _since(t)
+        total[0] += wall
+        total[1] += cpu
+        steps = 2 * len(fw.levers(case))
+        print(f"{case:11s} ablation    {steps} steps on 2 workers, reusing both runs: {wall:6.1f} s (CPU {cpu:5.1f} s); "
+              f"{_load()}", flush=True)
+        print(f"{case:11s} traditional + hybrid + ablation (with building the system): {total[0]:6.1f} s "
+              f"(CPU {total[1]:5.1f} s)", flush=True)
+        if serial:
+            t = _clock()
+            one = fw.ablation(case, workers=1, **kw)
+            wall1, cpu1 = _since(t)
+            same = all(one[k].equals(abl[k]) for k in ("add", "remove"))
+            print(f"{case:11s} ablation    on 1 process: {wall1:6.1f} s (CPU {cpu1:5.1f} s): 2 workers "
+                  f"{wall1 / wall:.2f}x faster in wall time; same numbers: {same}; {_load()}", flush=True)
+
+
+NOTEBOOKS = {"electronics": "notebooks/18_case_electronics.ipynb", "fmcg": "notebooks/19_case_fmcg.ipynb"}
+
+
+def whole_run(cases):
+    root = Path(__file__).resolve().parents[1]
+    for case in cases:
+        args = [sys.executable, "-m", "casekit", "run", NOTEBOOKS[case], "-p", "replications", "30",
+                "-p", "horizon_days", "365", "-p", "ablate", "True"]
+        if case == "fmcg":
+            args += ["-p", "outlets", "2000"]
+        with tempfile.TemporaryDirectory() as out:
+            t = _clock()
+            r = subprocess.run(args + ["--out", out], cwd=root, capture_output=True, text=True)
+            wall, cpu = _since(t)
+        ok = "ok" if r.returncode == 0 else f"FAILED ({r.stderr.strip().splitlines()[-1:]})"
+        print(f"{case:11s} whole `casekit run` full size, ablation on: {wall:6.1f} s (CPU {cpu:5.1f} s) {ok} "
+              f"(target < 60 s on 2 quiet cores: {'met' if wall < 60 else 'not met'} here); {_load()}", flush=True)
 
 
 def legacy():
@@ -108,7 +171,12 @@ def legacy():
 
 
 if __name__ == "__main__":
+    chosen = tuple(fw.CASES)
+    if "--cases" in sys.argv:
+        chosen = tuple(sys.argv[sys.argv.index("--cases") + 1].split(","))
     planning_steps()
-    full_size()
+    full_size(chosen, serial="--serial" in sys.argv)
+    if "--no-run" not in sys.argv:
+        whole_run(chosen)
     if "--legacy" in sys.argv:
         legacy()

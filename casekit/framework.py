@@ -327,8 +327,7 @@ def recent_mean(case: str, system, days: int) -> np.ndarray:
     sales = mod._data()["sales"].sort_values("date")
     m = sales.groupby(["region", "sku"])["units"].apply(lambda u: u.iloc[-days:].mean())
     size_sum = mod._data()["outlets"].groupby(["region", "sku"])["size"].sum()
-    key = list(zip(o["region"], o["sku"]))
-    return np.array([m[k] for k in key]) * o["size"].to_numpy() / np.array([size_sum[k] for k in key])
+    return mod._per_outlet(m, o) * o["size"].to_numpy() / mod._per_outlet(size_sum, o)
 
 
 def _build_forecast(case, system, on, history_days=180):
@@ -1038,9 +1037,13 @@ class Table3Run:
     levers: tuple
     values: pd.DataFrame
     service_level: float
+    seed: int | None = None
+    horizon_days: int | None = None
 
 
 def _table3_values(run, shock, shutdown_end, review_periods):
+    """The Table 3 quantities per replication of ``run``; ``shock``: the daily (demand, met) totals
+    of the run with the supplier shutdown (recovery against ``run``), or None."""
     k = run.kpis
     sim = run.simulation
     k0 = sim.kpis
@@ -1064,7 +1067,7 @@ def _table3_values(run, shock, shutdown_end, review_periods):
         "demand_cv": 100 * db.std(axis=-1, ddof=1) / db.mean(axis=-1),
     })
     if shock is not None:
-        s_dem, s_met = shock.simulation.totals["demand"], shock.simulation.totals["met"]
+        s_dem, s_met = shock
         roll = metrics.rolling_fill_rate(s_dem, s_met, window=7)
         twin = metrics.rolling_fill_rate(dem, met, window=7)
         rec = metrics.recovery_time_vs_twin(roll, twin, disruption_end=shutdown_end, band=0.02)
@@ -1074,10 +1077,42 @@ def _table3_values(run, shock, shutdown_end, review_periods):
     return out.rename_axis("replication")
 
 
+#: Default ``workers`` of :func:`evaluate` and :func:`ablation`: ``min(2, os.cpu_count())`` when
+#: the simulated work to share out (replications x days x downstream nodes, over the runs a second
+#: process would take) is at least this much, else 1: below it, starting a process and sending its
+#: results back costs more than it saves (a default-size notebook run is slower on two).
+PARALLEL_MIN_NODE_DAYS = 2_000_000
+
+
+def _default_workers(workers, work):
+    import os
+
+    if workers is not None:
+        return check_int("workers", workers, minimum=1)
+    return min(2, os.cpu_count() or 1) if work >= PARALLEL_MIN_NODE_DAYS else 1
+
+
+_SHOCK_RUN = None
+
+
+def _shock_init(job):
+    global _SHOCK_RUN
+    _SHOCK_RUN = job
+
+
+def _shock_totals():
+    """The daily (demand, met) totals of the shutdown run set by :func:`_shock_init`."""
+    from casekit.cases import run_case
+
+    system, pol, kw = _SHOCK_RUN
+    tot = run_case(system, pol, **kw).simulation.totals
+    return tot["demand"], tot["met"]
+
+
 def evaluate(case: str, on=(), *, system=None, horizon_days: int = 365, replications: int = 30, seed: int = 1,
              outlets: int = 2000, service_level: float | None = None, shutdown_days: int | None = None,
-             dispersion_scale: float | None = None, recovery: bool = True, calibration: dict | None = None
-             ) -> Table3Run:
+             dispersion_scale: float | None = None, recovery: bool = True, calibration: dict | None = None,
+             workers: int | None = None) -> Table3Run:
     """Simulate ``case`` with the levers ``on`` and return the Table 3 quantities per replication.
 
     Two runs on the same seed (common random numbers): one without disruption (every row but
@@ -1087,12 +1122,20 @@ def evaluate(case: str, on=(), *, system=None, horizon_days: int = 365, replicat
     Free parameters not given come from ``calibration`` (default: :func:`load_calibration`).
     A ``service_level`` given here is the target of both echelons (as ``policy_tuning`` sets it);
     otherwise the upstream echelon's is the calibrated ``up_service_level``.
+    With ``workers`` > 1 (default: 2 on a run of at least :data:`PARALLEL_MIN_NODE_DAYS`
+    replication-node-days, else 1) the shutdown run is simulated in a second process (forked, so
+    it starts with this one's caches) while this one simulates the other: the same numbers as
+    ``workers=1``.
     """
+    import multiprocessing as mp
+
     from casekit.cases import run_case
 
     case = check_choice("case", case, CASES)
     on = resolve(case, on)
     check_int("replications", replications, minimum=2)
+    if workers is not None:
+        check_int("workers", workers, minimum=1)
     cal = {**_DEFAULT, **(load_calibration(case) if calibration is None else calibration)}
     for name in _DEFAULT:
         _check_free(name, cal[name])
@@ -1108,13 +1151,29 @@ def evaluate(case: str, on=(), *, system=None, horizon_days: int = 365, replicat
     mod = _module(case)
     start = min(90, horizon_days // 3)
     kw = dict(horizon=horizon_days, replications=replications, seed=seed, warmup=mod.WARMUP)
-    base = run_case(system, pol, **kw)
-    shock = (run_case(system, pol, scenario="supplier_shutdown", shutdown_start=start, shutdown_days=sd,
-                      shutdown_capacity=float(cal["shutdown_capacity"]), **kw)
-             if recovery else None)
+    shock_kw = dict(kw, scenario="supplier_shutdown", shutdown_start=start, shutdown_days=sd,
+                    shutdown_capacity=float(cal["shutdown_capacity"]))
+    workers = _default_workers(workers, replications * horizon_days * system.n)
+    pool = shock = None
+    if recovery and workers > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=_shock_init,
+                                   initargs=((system, pol, shock_kw),))
+    try:
+        later = pool.submit(_shock_totals) if pool is not None else None
+        base = run_case(system, pol, **kw)
+        if later is not None:
+            shock = later.result()
+        elif recovery:
+            tot = run_case(system, pol, **shock_kw).simulation.totals
+            shock = tot["demand"], tot["met"]
+    finally:
+        if pool is not None:
+            pool.shutdown()
     rp = [30, pol.up_review, *np.atleast_1d(pol.dn_review).tolist()]
     vals = _table3_values(base, shock, min(start + sd, horizon_days - 1), rp)
-    return Table3Run(case, on, vals, float(pol.info["service_level"]))
+    return Table3Run(case, on, vals, float(pol.info["service_level"]), seed, horizon_days)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1221,8 +1280,55 @@ def _paired(base: pd.DataFrame, other: pd.DataFrame, col: str, confidence=0.95):
     return metrics.mean_ci(d, confidence)
 
 
+def _effective(on: tuple) -> tuple:
+    """The levers of ``on`` that change the policy :func:`build_policy` builds: with
+    ``stochastic_placement`` on, ``safety_stock_placement`` changes nothing (the programme sets the
+    buffer that lever would size), and with ``co2_network_design`` on ``transport_mode`` changes
+    nothing (rail is fixed on every lane).  Two lever sets with the same effective levers give
+    the same policy, so the ablation simulates it once."""
+    drop = set()
+    if "stochastic_placement" in on:
+        drop.add("safety_stock_placement")
+    if "co2_network_design" in on:
+        drop.add("transport_mode")
+    return tuple(n for n in on if n not in drop)
+
+
+def _check_given_run(name, run, case, want, replications, seed, horizon_days, recovery):
+    if not isinstance(run, Table3Run):
+        raise TypeError(f"{name} must be a Table3Run from casekit.framework.evaluate, got {type(run).__name__}")
+    if run.case != case or tuple(run.levers) != tuple(want):
+        raise ValueError(f"{name} must be the {case} run with levers {tuple(want)}, got case {run.case!r} with "
+                         f"levers {tuple(run.levers)}")
+    if len(run.values) != replications:
+        raise ValueError(f"{name} has {len(run.values)} replications, the ablation runs {replications}")
+    for what, have, asked in (("seed", run.seed, seed), ("horizon_days", run.horizon_days, horizon_days)):
+        if have is not None and have != asked:
+            raise ValueError(f"{name} was evaluated with {what}={have}, the ablation runs {what}={asked}")
+    if recovery and run.values["recovery_days"].isna().all():
+        raise ValueError(f"{name} was evaluated with recovery=False; pass recovery=False to the ablation or "
+                         f"evaluate {name} with recovery=True")
+
+
+#: The case system the ablation's worker processes simulate (set in each worker by :func:`_ablation_init`).
+_ABLATION_SYSTEM = None
+
+
+def _ablation_init(system):
+    global _ABLATION_SYSTEM
+    _ABLATION_SYSTEM = system
+
+
+def _ablation_step(job, system=None, workers=1):
+    case, on, service_level, kw = job
+    return evaluate(case, on, system=_ABLATION_SYSTEM if system is None else system, service_level=service_level,
+                    workers=workers, **kw)
+
+
 def ablation(case: str, *, replications: int = 30, horizon_days: int = 365, seed: int = 1, outlets: int = 2000,
-             calibration: dict | None = None, confidence: float = 0.95, recovery: bool = True) -> dict:
+             calibration: dict | None = None, confidence: float = 0.95, recovery: bool = True, system=None,
+             traditional: Table3Run | None = None, hybrid: Table3Run | None = None, workers: int | None = None
+             ) -> dict:
     """Add one lever at a time to the traditional baseline, and remove one at a time from the
     full hybrid, each on the same random numbers, with paired ``confidence`` intervals.
 
@@ -1232,32 +1338,116 @@ def ablation(case: str, *, replications: int = 30, horizon_days: int = 365, seed
     baseline (``add``) or the hybrid (``remove``: the change from switching the lever off).
     Removing a lever other than ``policy_tuning`` keeps the hybrid's tuned service level.
     ``recovery=False`` skips the shutdown runs (half the work; the recovery row is then blank).
+
+    Sharing work: ``system`` (the :func:`case_system` the runs were made on), ``traditional`` and
+    ``hybrid`` (the two :func:`evaluate` runs of this system, seed and size, e.g. a notebook's) are
+    reused instead of built and simulated again; everything built for one system (forecasts,
+    exact safety-stock tables, the (r, Q) optimisations, the demand draws of the seed: common
+    random numbers) is built once for all the steps, and a lever set whose policy is the same as
+    another's (:func:`_effective`) is simulated once.  The steps are independent and run in a
+    process pool of ``workers`` processes (default: 2 when the steps together simulate at least
+    :data:`PARALLEL_MIN_NODE_DAYS` replication-node-days, else 1: in this process); the numbers do
+    not depend on ``workers``.
     """
     case = check_choice("case", case, CASES)
+    check_int("replications", replications, minimum=2)
+    check_int("horizon_days", horizon_days, minimum=30)
+    if workers is not None:
+        check_int("workers", workers, minimum=1)
     cal = load_calibration(case) if calibration is None else calibration
     cal = {**_DEFAULT, **cal}
-    system = case_system(case, horizon_days=horizon_days, outlets=outlets, dispersion_scale=cal["dispersion_scale"],
-                         lead_time_sigma_scale=cal["lead_time_sigma_scale"])
-    kw = dict(system=system, horizon_days=horizon_days, replications=replications, seed=seed, calibration=cal,
-              recovery=recovery)
-    trad = evaluate(case, (), **kw)
-    hyb = evaluate(case, "hybrid", **kw)
+    if system is None:
+        system = case_system(case, horizon_days=horizon_days, outlets=outlets,
+                             dispersion_scale=cal["dispersion_scale"], lead_time_sigma_scale=cal["lead_time_sigma_scale"])
+    elif getattr(system, "name", None) != case or not hasattr(system, "days"):
+        raise ValueError(f"system must be the {case} case system from casekit.framework.case_system, got "
+                         f"{getattr(system, 'name', type(system).__name__)!r}")
+    all_on = levers(case)
+    workers = _default_workers(workers, replications * horizon_days * system.n * 2 * len(all_on))
+    for name, run, want in (("traditional", traditional, ()), ("hybrid", hybrid, all_on)):
+        if run is not None:
+            _check_given_run(name, run, case, want, replications, seed, horizon_days, recovery)
+    kw = dict(horizon_days=horizon_days, replications=replications, seed=seed, calibration=cal, recovery=recovery)
+
+    # the steps: (kind, lever) -> (levers on, service level or None: the calibrated / tuned one)
+    steps = {("add", lv): (resolve(case, [lv]), None) for lv in all_on}
+    removed = {}
+    for lv in all_on:
+        off = tuple(n for n in all_on if n != lv and lv not in LEVERS[n].requires)
+        removed[lv] = off
+    runs = {}                                       # (effective levers, service level) -> Table3Run
+
+    def key(on, sl):
+        return (_effective(on), sl)
+
+    def as_step(run):
+        # a given run measured recovery too; the steps of an ablation without it leave that row blank
+        return run if recovery else replace(run, values=run.values.assign(recovery_days=np.nan))
+
+    if traditional is not None:
+        runs[key((), None)] = as_step(traditional)
+    if hybrid is not None:
+        runs[key(all_on, None)] = as_step(hybrid)
+
+    def remove_steps(hyb_sl):
+        # the hybrid is the hybrid without policy_tuning at the service level the tuning chose
+        runs[key(tuple(n for n in all_on if n != "policy_tuning"), hyb_sl)] = runs[key(all_on, None)]
+        out = {}
+        for lv, off in removed.items():
+            if "policy_tuning" in off:              # keep the hybrid's tuned service level instead of re-tuning
+                out[("remove", lv)] = (tuple(n for n in off if n != "policy_tuning"), hyb_sl)
+            else:
+                out[("remove", lv)] = (off, None)
+        return out
+
+    def jobs_of(wanted):
+        todo = {}
+        for on, sl in wanted:
+            k = key(on, sl)
+            if k not in runs and k not in todo:
+                todo[k] = (case, on, sl, kw)
+        # the longest first (more levers: more to build; tuning: more runs), so the pool ends together
+        return sorted(todo.items(), key=lambda kv: (-("policy_tuning" in kv[1][1]), -len(kv[1][1])))
+
+    first = [((), None), (all_on, None), *steps.values()]
+    import multiprocessing as mp
+
+    if workers == 1 or mp.current_process().daemon:      # a daemonic process may not start a pool
+        for k, job in jobs_of(first):
+            runs[k] = _ablation_step(job, system, workers)
+        steps.update(remove_steps(runs[key(all_on, None)].service_level))
+        for k, job in jobs_of(steps.values()):
+            runs[k] = _ablation_step(job, system, workers)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        # fork (where there is one): the workers start with this process's caches (the forecasts,
+        # tables and demand draws already built for this system) instead of building them again
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ablation_init,
+                                 initargs=(system,)) as pool:
+            futures = {k: pool.submit(_ablation_step, job) for k, job in jobs_of(first)}
+            hk = key(all_on, None)
+            if hk in futures:
+                runs[hk] = futures.pop(hk).result()
+            steps.update(remove_steps(runs[hk].service_level))
+            futures.update({k: pool.submit(_ablation_step, job) for k, job in jobs_of(steps.values())
+                            if k not in futures})
+            for k, f in futures.items():
+                runs[k] = f.result()
+    trad, hyb = runs[key((), None)], runs[key(all_on, None)]
     add, rem = [], []
-    for lv in levers(case):
-        on = resolve(case, [lv])
-        r = evaluate(case, on, **kw)
-        off = tuple(n for n in levers(case) if n != lv and lv not in LEVERS[n].requires)
-        if "policy_tuning" in off:      # keep the hybrid's tuned service level instead of re-tuning
-            off = tuple(n for n in off if n != "policy_tuning")
-            s = evaluate(case, off, service_level=hyb.service_level, **kw)
-        else:
-            s = evaluate(case, off, **kw)
+    for lv in all_on:
+        on, sl = steps[("add", lv)]
+        r = runs[key(on, sl)]
+        s = runs[key(*steps[("remove", lv)])]
         for col in _ABL_COLS:
             add.append({"lever": lv, "layer": LEVERS[lv].layer, "with": "+".join(on), "quantity": col,
                         **dict(zip(("change", "ci_low", "ci_high"), _paired(trad.values, r.values, col, confidence)))})
             rem.append({"lever": lv, "layer": LEVERS[lv].layer, "quantity": col,
                         **dict(zip(("change", "ci_low", "ci_high"), _paired(hyb.values, s.values, col, confidence)))})
-    return {"traditional": trad, "hybrid": hyb, "add": pd.DataFrame(add), "remove": pd.DataFrame(rem)}
+    return {"traditional": trad if traditional is None else traditional,
+            "hybrid": hyb if hybrid is None else hybrid, "add": pd.DataFrame(add), "remove": pd.DataFrame(rem)}
 
 
 # ---------------------------------------------------------------------------------------------

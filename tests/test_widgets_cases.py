@@ -84,3 +84,46 @@ def test_dashboard_state_refuses_an_unknown_lever_naming_it():
         wc.case_dashboard_state("electronics", ["teleport"])
     with pytest.raises(ValueError, match="case"):
         wc.case_dashboard_state("pharma")
+
+
+def _abl_frames():
+    """Two levers: review period lowers total cost by 4 % alone (better) and raises it by 3 % when
+    removed from the hybrid (the lever helps); echelon position moves nothing clearly."""
+    rows = []
+    for kind, lever, c in (("add", "review_period", -4.0), ("add", "echelon_position", 0.5),
+                           ("remove", "review_period", 3.0), ("remove", "echelon_position", -0.2)):
+        for q in fw._ABL_COLS:
+            ch = c if q == "total_cost" else 0.0
+            rows.append({"kind": kind, "lever": lever, "layer": fw.LEVERS[lever].layer, "quantity": q,
+                         "change": ch, "ci_low": ch - 1.0, "ci_high": ch + 1.0})
+    f = pd.DataFrame(rows)
+    return {k: f[f["kind"] == k].drop(columns="kind").reset_index(drop=True) for k in ("add", "remove")}
+
+
+def test_ablation_view_colours_each_levers_change_of_the_picked_row_by_improvement():
+    html = wc.ablation_html("electronics", _abl_frames(), "total_cost_change")
+    assert "ck-ablation" in html and paper.table3("electronics").loc["total_cost_change", "indicator"] in html
+    cells = {r.split("'")[0]: r for r in html.split("<tr data-lever='")[1:]}
+    assert list(cells) == ["review_period", "echelon_position"]
+    review = cells["review_period"].split("<td")
+    assert "review period" in review[1]
+    assert wc.GREEN in review[3] and "-4" in review[3]        # alone: cost down 4 %, better
+    assert wc.RED in review[4] and "3" in review[4]           # removed: cost up 3 %, worse
+    assert wc.GREY in cells["echelon_position"]
+    with pytest.raises(ValueError, match="row"):
+        wc.ablation_html("electronics", _abl_frames(), "profit")
+
+
+def test_dashboard_has_the_ablation_controls_and_prompts_before_a_run(monkeypatch):
+    monkeypatch.setattr(wc, "case_dashboard_state", lambda case, on, recovery=False: wc.DashboardState(
+        case, (), dict(wc.DASHBOARD_SIZES, outlets=100), wc._baseline_table(case, TRAD), 80.0, 80.0, 0.0))
+    box = wc.case_dashboard("electronics")
+    row, run = box.children[-2].children
+    assert "ck-ablation-row" in row._dom_classes and "ck-ablation-run" in run._dom_classes
+    assert set(row.options) >= {(wc.row_label("electronics", r), r) for r in fw.ROWS}
+    assert "Run the ablation" in box.children[-1].value
+    monkeypatch.setattr(wc, "dashboard_ablation", lambda case: _abl_frames())
+    run.click()
+    assert "ck-ablation" in box.children[-1].value
+    row.value = "fill_rate"
+    assert paper.table3("electronics").loc["fill_rate", "indicator"] in box.children[-1].value

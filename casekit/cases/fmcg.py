@@ -131,8 +131,13 @@ def _hist_mean(system) -> np.ndarray:
     m = sales.groupby(["region", "sku"])["units"].mean()
     full = _data()["outlets"]
     size_sum = full.groupby(["region", "sku"])["size"].sum()
-    key = list(zip(o["region"], o["sku"]))
-    return np.array([m[k] for k in key]) * o["size"].to_numpy() / np.array([size_sum[k] for k in key])
+    return _per_outlet(m, o) * o["size"].to_numpy() / _per_outlet(size_sum, o)
+
+
+def _per_outlet(by_region_sku: pd.Series, outlets: pd.DataFrame) -> np.ndarray:
+    """The value of a (region, sku)-indexed series for each outlet (one vectorised look-up)."""
+    key = pd.MultiIndex.from_arrays([outlets["region"], outlets["sku"]])
+    return by_region_sku.reindex(key).to_numpy(float)
 
 
 def traditional_policy(system: CaseSystem, *, service_level: float = 0.95, lot_days: int = 14,

@@ -4,7 +4,10 @@ The dashboard (:func:`case_dashboard`, app ``notebooks/apps/case_dashboard.ipynb
 paper's Table 3 beside casekit's measurement of it: pick a case, tick levers of the paper's
 layered framework (:mod:`casekit.framework`) and press Run; the calibrated traditional baseline
 and the ticked levers are simulated on the same random numbers.  Every number it shows is
-:func:`case_dashboard_state`, a plain function a test calls too.
+:func:`case_dashboard_state`, a plain function a test calls too.  Under the table, **Run the
+ablation** switches each lever on alone over the baseline and off alone from the hybrid
+(:func:`dashboard_ablation`) and shows, for the Table 3 row picked, which levers move it
+(:func:`ablation_html`).
 
 The charts (:func:`plot_table3`, :func:`plot_lever_effects`) are what the case notebooks draw:
 readable labels, 95% confidence intervals as error bars, the paper's figure beside the measured
@@ -318,6 +321,62 @@ def sizes_text(case: str, sizes: dict, recovery: bool) -> str:
             f"{what}, seed {sizes['seed']}, {rec}.")
 
 
+_ABLATION_CACHE: dict = {}
+
+
+def dashboard_ablation(case: str = "electronics", *, replications: int = DASHBOARD_SIZES["replications"],
+                       horizon_days: int = DASHBOARD_SIZES["horizon_days"], outlets: int = DASHBOARD_SIZES["outlets"],
+                       seed: int = DASHBOARD_SIZES["seed"]) -> dict:
+    """The ablation the dashboard shows (:func:`casekit.framework.ablation` of the calibrated case at
+    the dashboard's sizes, without the supplier-shutdown runs): each lever alone over the
+    traditional baseline and the hybrid without each lever, paired on the same random numbers.
+    Kept per case and sizes, so showing another row is instant."""
+    from casekit import framework as fw
+
+    case = check_choice("case", case, fw.CASES)
+    sizes = {"replications": check_int("replications", replications, minimum=2),
+             "horizon_days": check_int("horizon_days", horizon_days, minimum=60),
+             "outlets": check_int("outlets", outlets, minimum=8, maximum=2000),
+             "seed": check_int("seed", seed, minimum=0)}
+    key = (case, tuple(sizes.values()))
+    if key not in _ABLATION_CACHE:
+        if len(_ABLATION_CACHE) >= 4:
+            _ABLATION_CACHE.pop(next(iter(_ABLATION_CACHE)))
+        _ABLATION_CACHE[key] = fw.ablation(case, recovery=False, calibration=fw.load_calibration(case), **sizes)
+    return _ABLATION_CACHE[key]
+
+
+def ablation_html(case: str, abl: dict, row: str) -> str:
+    """The dashboard's ablation view for one Table 3 ``row``: per lever, the paired change of that
+    row when the lever is switched on alone over the traditional baseline, and when it is switched
+    off alone from the hybrid (95% intervals), coloured by improvement (green = the row moved in
+    its better direction, red = worse, grey = the interval contains 0)."""
+    from casekit import framework as fw
+
+    check_choice("row", row, fw.ROWS)
+    q = fw.ROW_QUANTITY[row]
+    metric = paper.table3(case).loc[row, "metric"]
+    add = abl["add"][abl["add"]["quantity"] == q].set_index("lever")
+    rem = abl["remove"][abl["remove"]["quantity"] == q].set_index("lever")
+
+    def cell(frame, lever):
+        v = frame.loc[lever]
+        ci = (float(v["ci_low"]), float(v["ci_high"]))
+        if not np.all(np.isfinite(ci)):
+            return "<td>—</td>"
+        return f"<td style='color:{_colour(metric, float(v['change']), ci)}'>{_with_ci(float(v['change']), ci)}</td>"
+
+    out = [f"<table class='ck-ablation'><tr><th>lever</th><th>layer</th><th>{html.escape(row_label(case, row))}: "
+           f"alone over the baseline ({html.escape(change_unit(q))})</th><th>removed from the hybrid</th></tr>"]
+    for lever in add.index:
+        out.append(f"<tr data-lever='{lever}'><td>{html.escape(lever_label(lever))}</td>"
+                   f"<td>{html.escape(str(add.loc[lever, 'layer']))}</td>{cell(add, lever)}{cell(rem, lever)}</tr>")
+    if q == "recovery_days":
+        out.append("<tr><td colspan='4'><small>Recovery time needs the supplier-shutdown runs, which the "
+                   "dashboard's ablation leaves out.</small></td></tr>")
+    return "".join(out) + "</table>"
+
+
 def case_dashboard(case: str = "electronics", levers=()) -> W.VBox:
     """Case selector, the framework's levers as checkboxes grouped by layer, Run; the fill rate of
     the baseline and with the ticked levers, the total cost change, the paper's Table 3 beside the
@@ -341,6 +400,27 @@ def case_dashboard(case: str = "electronics", levers=()) -> W.VBox:
     cost = readout("cost-change", "Total cost, change vs traditional (%):", fmt="+.2f")
     table = W.HTML()
     out = W.Output()
+    abl_row = labelled(W.Dropdown(options=[(row_label(case_w.value, r), r) for r in fw.ROWS],
+                                  value="total_cost_change", description="row"), "ablation-row")
+    abl_run = labelled(W.Button(description="Run the ablation"), "ablation-run")
+    abl_table = W.HTML()
+    ablations: dict = {}
+
+    def show_ablation(_=None):
+        abl = ablations.get(case_w.value)
+        abl_table.value = (ablation_html(case_w.value, abl, abl_row.value) if abl is not None else
+                           "<small>Press <b>Run the ablation</b> to switch each lever on alone over the baseline and "
+                           "off alone from the hybrid (two runs per lever, at the sizes above).</small>")
+
+    def run_ablation(_=None):
+        message.value = "<i>Running the ablation...</i>"
+        try:
+            ablations[case_w.value] = dashboard_ablation(case_w.value)
+        except Exception as exc:  # never a traceback in the app
+            show_error(message, exc, "Cannot run the ablation")
+            return
+        message.value = "<small>Ablation done: pick a Table 3 row to see which levers move it.</small>"
+        show_ablation()
 
     def build_boxes(selected=()):
         boxes.clear()
@@ -363,7 +443,7 @@ def case_dashboard(case: str = "electronics", levers=()) -> W.VBox:
         set_readout(cost, st.total_cost_change)
         table.value = table3_html(st.case, st.table)
         sizes.value = f"<small>{html.escape(sizes_text(st.case, st.sizes, recovery_w.value))}</small>"
-        out.clear_output(wait=True)
+        out.clear_output(wait=bool(st.levers))      # no chart without levers: clear the last one now
         if st.levers:
             with out:
                 plot_table3(st.case, st.table, title=f"{paper.table3(st.case).attrs['case_title']}: paper (blue) "
@@ -378,16 +458,22 @@ def case_dashboard(case: str = "electronics", levers=()) -> W.VBox:
 
     def on_case(_):
         build_boxes()
+        abl_row.options = [(row_label(case_w.value, r), r) for r in fw.ROWS]
         update()
+        show_ablation()
 
     build_boxes(fw.resolve(case_w.value, levers) if levers else ())
     case_w.observe(on_case, names="value")
     run.on_click(update)
     all_b.on_click(lambda _: set_all(True))
     none_b.on_click(lambda _: set_all(False))
+    abl_run.on_click(run_ablation)
+    abl_row.observe(show_ablation, names="value")
     update()
+    show_ablation()
     return W.VBox([W.HBox([case_w, recovery_w]), lever_box, W.HBox([run, all_b, none_b]), sizes, message,
-                   fr_t, fr, cost, table, out])
+                   fr_t, fr, cost, table, out,
+                   W.HTML("<b>Ablation: which lever moves which row</b>"), W.HBox([abl_row, abl_run]), abl_table])
 
 
 #: Sizes of the lever dashboard's runs (kept small so a click answers in seconds).

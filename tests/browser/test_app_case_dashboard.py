@@ -1,6 +1,6 @@
 """The case dashboard in headless chromium: what it shows is casekit.widgets.cases.case_dashboard_state."""
 
-from casekit.widgets.cases import case_dashboard_state
+from casekit.widgets.cases import _num, case_dashboard_state, dashboard_ablation
 
 from tests.browser.helpers import open_app, read_value, screenshot, select_option, wait_for_value
 
@@ -27,6 +27,17 @@ def test_case_dashboard_ticks_a_lever_reruns_and_the_table_changes(page, voila_u
     assert after != before
     assert st.table.loc["fill_rate", "verdict"] in after
     page.wait_for_selector(".jp-OutputArea-output img", timeout=30_000)     # the Table 3 chart
+
+    # the ablation view: every lever's change of the picked row, as dashboard_ablation computes it
+    page.locator(".ck-ablation-run").click()
+    page.wait_for_selector(".ck-ablation", timeout=120_000)
+    abl = dashboard_ablation("electronics")
+    assert page.locator(".ck-ablation tr[data-lever]").count() == abl["add"]["lever"].nunique()
+    add = abl["add"].set_index(["lever", "quantity"])
+    select_option(page, "ablation-row", "Fill Rate (%)")
+    page.wait_for_function("document.querySelector('.ck-ablation').innerText.indexOf('Fill Rate') >= 0")
+    review = page.locator(".ck-ablation tr[data-lever='review_period']").inner_text()
+    assert _num(add.loc[("review_period", "fill_rate"), "change"]) in review
 
     select_option(page, "case", "fmcg")
     st = case_dashboard_state("fmcg")

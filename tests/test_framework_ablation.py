@@ -1,0 +1,130 @@
+"""casekit.framework.ablation: reusing a notebook's runs, simulating a policy once, and running the
+steps on a process pool without changing a number."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from casekit import framework as fw
+
+SMALL = dict(replications=2, horizon_days=60, seed=3, recovery=False)
+
+
+@pytest.fixture(scope="module")
+def small_elec():
+    return fw.case_system("electronics", horizon_days=SMALL["horizon_days"])
+
+
+@pytest.fixture(scope="module")
+def serial(small_elec):
+    return fw.ablation("electronics", system=small_elec, workers=1, **SMALL)
+
+
+def _same(a, b):
+    for k in ("add", "remove"):
+        pd.testing.assert_frame_equal(a[k], b[k])
+    for k in ("traditional", "hybrid"):
+        pd.testing.assert_frame_equal(a[k].values, b[k].values)
+        assert a[k].service_level == b[k].service_level
+
+
+def test_two_workers_give_the_numbers_of_one_on_a_fresh_system(serial):
+    """Two worker processes, the system built again: every paired change identical to the
+    serial run (each step is seeded; nothing depends on where it runs)."""
+    _same(serial, fw.ablation("electronics", workers=2, **SMALL))
+
+
+def test_given_baseline_and_hybrid_are_reused_not_recomputed(serial, small_elec, monkeypatch):
+    """As a notebook passes them: measured with the shutdown runs too (recovery stays blank in an
+    ablation without them, as when it computes them itself)."""
+    kw = dict(system=small_elec, horizon_days=SMALL["horizon_days"], replications=SMALL["replications"],
+              seed=SMALL["seed"], recovery=True)
+    trad, hyb = fw.evaluate("electronics", (), **kw), fw.evaluate("electronics", "hybrid", **kw)
+    seen = []
+    real = fw.evaluate
+
+    def spy(case, on=(), **k):
+        seen.append(fw.resolve(case, on))
+        return real(case, on, **k)
+
+    monkeypatch.setattr(fw, "evaluate", spy)
+    out = fw.ablation("electronics", system=small_elec, traditional=trad, hybrid=hyb, workers=1, **SMALL)
+    for k in ("add", "remove"):
+        pd.testing.assert_frame_equal(serial[k], out[k])
+    assert out["traditional"] is trad and out["hybrid"] is hyb
+    assert () not in seen and fw.levers("electronics") not in seen
+    # one simulation per distinct policy: 12 levers added alone, 12 removed, of which removing
+    # safety_stock_placement leaves the hybrid's policy (the stochastic programme sets that buffer)
+    assert len(seen) == len(set(seen)) == 2 * 12 - 1
+
+
+@pytest.mark.parametrize("case, on, same_as", [
+    ("electronics", ("blend", "stochastic_placement"), ("blend", "safety_stock_placement", "stochastic_placement")),
+    ("fmcg", ("co2_network_design", "reallocation"), ("co2_network_design", "transport_mode", "reallocation")),
+])
+def test_a_superseded_lever_leaves_the_policy_unchanged(case, on, same_as):
+    """What the ablation relies on to simulate such lever sets once: the same policy, field by
+    field (levels, lots, upstream levels and buffers, planner inputs, modes)."""
+    assert fw._effective(same_as) == fw._effective(on) == on
+    system = fw.case_system(case, horizon_days=60, outlets=40)
+    a = fw.build_policy(case, system, on, service_level=0.9)
+    b = fw.build_policy(case, system, same_as, service_level=0.9)
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if f.name == "name":
+            continue
+        if f.name == "info":
+            assert {k: v for k, v in x.items() if k != "levers"}.keys() == {k for k in y if k != "levers"}
+            np.testing.assert_array_equal(x["up_buffer"], y["up_buffer"])
+            assert x["up_modes"] == y["up_modes"] and x["service_level"] == y["service_level"]
+        elif f.name == "planner":
+            assert (x is None) == (y is None)
+            if x is not None:
+                assert x.keywords.keys() == y.keywords.keys()
+                for k in x.keywords:
+                    np.testing.assert_equal(x.keywords[k], y.keywords[k])
+        else:
+            np.testing.assert_equal(x, y)
+
+
+@pytest.mark.parametrize("workers, err", [(0, ValueError), (-1, ValueError), (1.5, TypeError), ("2", TypeError)])
+def test_workers_must_be_a_whole_number_at_least_one(workers, err):
+    with pytest.raises(err, match=f"workers must be .*got {workers!r}"):
+        fw.ablation("electronics", workers=workers, **SMALL)
+
+
+def _run(levers=(), reps=2, seed=3, recovery=np.nan):
+    vals = pd.DataFrame({c: np.ones(reps) for c in fw._ABL_COLS})
+    vals["recovery_days"] = recovery
+    return fw.Table3Run("electronics", levers, vals, 0.9, seed, SMALL["horizon_days"])
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(traditional=_run(levers=("blend",))), "traditional must be the electronics run with levers ()"),
+    (dict(hybrid=_run()), "hybrid must be the electronics run with levers"),
+    (dict(traditional=_run(reps=3)), "traditional has 3 replications, the ablation runs 2"),
+    (dict(traditional=_run(seed=4)), "traditional was evaluated with seed=4, the ablation runs seed=3"),
+    (dict(traditional=_run(), recovery=True), "traditional was evaluated with recovery=False"),
+    (dict(system=fw.case_system("fmcg", horizon_days=60, outlets=40)), "system must be the electronics case system"),
+])
+def test_runs_from_another_case_size_or_seed_are_refused(kw, match):
+    args = {**SMALL, **kw}
+    with pytest.raises(ValueError, match=match.replace("(", r"\(").replace(")", r"\)")):
+        fw.ablation("electronics", workers=1, **args)
+
+
+def test_a_foreign_object_as_a_run_is_a_type_error():
+    with pytest.raises(TypeError, match="traditional must be a Table3Run"):
+        fw.ablation("electronics", traditional=pd.DataFrame(), workers=1, **SMALL)
+
+
+def test_evaluate_runs_the_shutdown_twin_in_a_second_process_with_the_same_numbers(small_elec):
+    kw = dict(system=small_elec, horizon_days=60, replications=2, seed=5, recovery=True)
+    one = fw.evaluate("electronics", ("review_period",), workers=1, **kw)
+    two = fw.evaluate("electronics", ("review_period",), workers=2, **kw)
+    pd.testing.assert_frame_equal(one.values, two.values)
+    assert one.values["recovery_days"].notna().all()
+    with pytest.raises(ValueError, match="workers must be >= 1, got 0"):
+        fw.evaluate("electronics", (), workers=0, **kw)
