@@ -72,7 +72,7 @@ class BendersCut:
 
 def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *, tol: float = 1e-7,
                   max_iterations: int = 5000, time_limit: float | None = None, lp_phase: bool = True,
-                  initial_open="all", stabilise: bool = False) -> FacilityLocationResult:
+                  initial_open="all", stabilise: bool = False, cover_cut: bool = False) -> FacilityLocationResult:
     """Solve the CFLP by classic Benders decomposition.
 
     Parameters
@@ -95,6 +95,13 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
         gives deeper cuts, so the LP bound converges in fewer rounds.  The core starts at "all
         open" and moves halfway to each LP solution; when a cut found at the pulled point does not
         cut off the master's solution, the next round separates at the master's solution itself.
+    cover_cut : bool
+        Start the master with the valid inequality :math:`\\sum_i s_i y_i \\ge \\sum_j d_j` (the open
+        capacity covers the demand).  It keeps the master away from open sets that cannot serve
+        the demand, each of which would otherwise cost a subproblem solve and a feasibility cut;
+        when every facility has the same capacity (OR-Library's capa/capb/capc) it makes every
+        master solution, fractional or not, feasible for the subproblem.  False (the default) gives
+        the textbook master, which learns feasibility from cuts only.
     initial_open : "all", array of 0/1 or None
         A first open set to price before the first master solve: it gives an upper bound and a
         first optimality cut at once.  The default prices "all facilities open" (always feasible);
@@ -145,6 +152,8 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
     lp.a_matrix_.start_ = np.zeros(ncol + 1, dtype=np.int32)
     master.passModel(lp)
     y_idx = np.arange(m, dtype=np.int32)
+    if cover_cut:   # sum_i s_i y_i >= sum_j d_j: the open capacity covers the demand
+        master.addRow(inst.total_demand, inf, m, y_idx, inst.capacity)
     if multi_cut:   # theta - sum_j theta_j >= 0
         idx = np.concatenate([[m], m + 1 + np.arange(n)]).astype(np.int32)
         master.addRow(0.0, inf, idx.size, idx, np.concatenate([[1.0], -np.ones(n)]))
