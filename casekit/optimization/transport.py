@@ -35,7 +35,7 @@ import numpy as np
 from casekit.optimization import _highs
 from casekit.optimization.instance import FacilityLocationInstance
 
-__all__ = ["TransportationLP", "TransportSolution", "transport_cost"]
+__all__ = ["TransportationLP", "OpenSetTransport", "TransportSolution", "transport_cost", "facility_savings"]
 
 
 @dataclass(frozen=True)
@@ -201,3 +201,172 @@ def transport_cost(instance: FacilityLocationInstance, open_) -> float:
     """Q(y): the optimal transportation cost of serving every customer from the open set
     (``inf`` when the open capacity is below the demand)."""
     return TransportationLP(instance).solve(open_).cost
+
+
+def facility_savings(instance: FacilityLocationInstance, u) -> np.ndarray:
+    """For customer prices ``u`` (any real vector, length n), the most each facility can save:
+    :math:`\\beta_i = -\\max \\{\\sum_j (u_j - c_{ij}) x_j : \\sum_j d_j x_j \\le s_i,\\ 0 \\le x \\le 1\\}`,
+    a fractional knapsack (customers taken in decreasing :math:`(u_j - c_{ij}) / d_j`).
+
+    By LP duality, :math:`\\beta_i = \\max_{\\lambda_i \\le 0} \\lambda_i s_i + \\sum_j \\min(c_{ij} - u_j -
+    \\lambda_i d_j, 0)`, so for every open set y'
+
+    .. math::   Q(y') \\ge \\sum_j u_j + \\sum_i \\beta_i y'_i
+
+    (the Benders optimality cut with each facility's best capacity dual), with equality at an
+    open set whose optimal customer duals are u.  The GA's local search uses it to rank moves and
+    to skip, exactly, the ones that cannot improve.
+
+    >>> inst = FacilityLocationInstance([5, 10], [0, 0], [4, 8], [[4, 24], [8, 8]])
+    >>> facility_savings(inst, [6.0, 30.0]).tolist()   # facility 0 has room for 5/8 of customer 1
+    [-3.75, -22.0]
+    """
+    u = np.asarray(u, dtype=float)
+    if u.shape != (instance.n,):
+        raise ValueError(f"u must have one price per customer ({instance.n}), got shape {u.shape}")
+    gain = np.maximum(u[None, :] - instance.cost, 0.0)              # (m, n) value of serving j from i
+    d = np.broadcast_to(instance.demand, gain.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(d > 0, gain / np.where(d > 0, d, 1.0), np.inf)
+    ratio = np.where(gain > 0, ratio, -1.0)                           # worthless customers last
+    order = np.argsort(-ratio, axis=1, kind="stable")
+    g = np.take_along_axis(gain, order, axis=1)
+    w = np.take_along_axis(d, order, axis=1)
+    room = instance.capacity[:, None] - (np.cumsum(w, axis=1) - w)    # capacity left before item
+    frac = np.clip(np.where(w > 0, room / np.where(w > 0, w, 1.0), 1.0), 0.0, 1.0)
+    return -(g * frac).sum(axis=1)
+
+
+class OpenSetTransport:
+    """Q(y) for one open set at a time, built for large instances (100 x 1,000 and up).
+
+    Three exact shortcuts make it fast where :class:`TransportationLP` (one LP over all m x n
+    columns) is slow:
+
+    1. only open facilities enter the LP, and the bound :math:`x_{ij} \\le 1` is dropped
+       (implied by :math:`\\sum_i x_{ij} = 1`);
+    2. when every customer fits at its cheapest open facility, that assignment is optimal and no
+       LP is solved;
+    3. otherwise the LP starts (when it has more than :attr:`FULL_LP_COLUMNS` columns) with each
+       customer's ``nearest`` cheapest open facilities only, from
+       the basis "every customer at its cheapest facility" (dual feasible, so the dual simplex
+       only has to repair the overloaded capacities); then every left-out column is priced with
+       the duals and the ones with negative reduced cost are added and the LP re-solved, until
+       none is left (column generation), so the answer is the optimum of the full LP.  Should
+       the nearest columns alone be unable to serve everyone (the LP infeasible), all columns of
+       the open facilities are added.
+
+    ``solve`` returns a :class:`TransportSolution` whose ``alpha, beta`` is the cut
+    ``Q(y') >= alpha + beta @ y'`` of :func:`facility_savings` (``cut=True``), or ``nan, None``.
+    An open set whose capacity is below the demand gets ``cost = inf`` and no cut.
+
+    >>> inst = FacilityLocationInstance([12, 10], [5, 7], [4, 8], [[1, 9], [6, 2]])
+    >>> OpenSetTransport(inst).solve([1, 1]).cost, OpenSetTransport(inst).solve([1, 0]).cost
+    (3.0, 10.0)
+    >>> small = FacilityLocationInstance([6, 10], [5, 7], [4, 8], [[1, 9], [6, 2]])
+    >>> OpenSetTransport(small).solve([1, 1]).cost      # customer 1 cannot all fit at facility 1
+    3.0
+    """
+
+    #: Up to this many columns (open facilities x customers) the LP takes them all at once.
+    FULL_LP_COLUMNS = 5_000
+
+    def __init__(self, instance: FacilityLocationInstance, nearest: int = 4):
+        from casekit.validate import check_int
+
+        self.instance = instance
+        self.nearest = check_int("nearest", nearest, minimum=1)
+        self.evaluations = 0
+        self.lp_solves = 0
+        self.fallbacks = 0
+
+    def _lp(self, idx: np.ndarray, C: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """The LP over the open facilities ``idx`` (cost rows ``C``): (cost, z, u, lam)."""
+        inst = self.instance
+        k, n = C.shape
+        d, cap = inst.demand, inst.capacity[idx]
+        # (K, n): each customer's K cheapest open facilities, row 0 the cheapest; a small LP gets all
+        K = k if k * n <= self.FULL_LP_COLUMNS else min(self.nearest, k)
+        near = np.argsort(C, axis=0, kind="stable")[:K]
+        rows = near.ravel()
+        cols = np.tile(np.arange(n), near.shape[0])
+        h = _highs_quiet()
+        lp = highspy.HighsLp()
+        lp.num_col_ = 0
+        lp.num_row_ = n + k
+        lp.row_lower_ = np.concatenate([np.ones(n), np.full(k, -highspy.kHighsInf)])
+        lp.row_upper_ = np.concatenate([np.ones(n), cap])
+        h.passModel(lp)
+
+        def add(r, j):
+            nc = r.size
+            h.addCols(nc, C[r, j], np.zeros(nc), np.full(nc, highspy.kHighsInf), 2 * nc,
+                      np.arange(0, 2 * nc, 2, dtype=np.int32),
+                      np.ravel(np.column_stack([j, n + r])).astype(np.int32),
+                      np.ravel(np.column_stack([np.ones(nc), d[j]])))
+
+        add(rows, cols)
+        # starting basis: customer j's cheapest column (the first n columns) and every capacity slack
+        basis = highspy.HighsBasis()
+        basis.col_status = [highspy.HighsBasisStatus.kBasic] * n + \
+            [highspy.HighsBasisStatus.kLower] * (rows.size - n)
+        basis.row_status = [highspy.HighsBasisStatus.kUpper] * n + [highspy.HighsBasisStatus.kBasic] * k
+        basis.valid = True
+        h.setBasis(basis)
+        in_model = np.zeros((k, n), dtype=bool)
+        in_model[rows, cols] = True
+        scale = max(1.0, float(np.abs(C).max()))
+        while True:
+            _highs.run(h)
+            self.lp_solves += 1
+            status = h.getModelStatus()
+            if status == highspy.HighsModelStatus.kInfeasible and not in_model.all():
+                # the nearest facilities of some customers are too small together: take every column
+                self.fallbacks += 1
+                r, j = np.nonzero(~in_model)
+                in_model[r, j] = True
+                rows, cols = np.concatenate([rows, r]), np.concatenate([cols, j])
+                add(r, j)
+                continue
+            if status != highspy.HighsModelStatus.kOptimal:   # pragma: no cover - capacity was checked
+                raise RuntimeError(f"transportation LP not solved: {h.modelStatusToString(status)}")
+            sol = h.getSolution()
+            rd = np.asarray(sol.row_dual)
+            u, lam = rd[:n], np.minimum(rd[n:], 0.0)
+            reduced = C - u[None, :] - lam[:, None] * d[None, :]
+            enter = (reduced < -1e-9 * scale) & ~in_model
+            if not enter.any():
+                break
+            r, j = np.nonzero(enter)
+            in_model[r, j] = True
+            rows, cols = np.concatenate([rows, r]), np.concatenate([cols, j])
+            add(r, j)
+        z = np.zeros((k, n))
+        np.add.at(z, (rows, cols), np.asarray(sol.col_value))
+        return float(h.getInfo().objective_function_value), z, u, lam
+
+    def solve(self, open_, *, cut: bool = False) -> TransportSolution:
+        """Solve the transportation problem of the open set ``open_`` (booleans or 0/1, length m)."""
+        inst = self.instance
+        y = np.asarray(open_, dtype=float).round().astype(bool)
+        if y.shape != (inst.m,):
+            raise ValueError(f"open must have one entry per facility ({inst.m}), got shape {y.shape}")
+        self.evaluations += 1
+        if not inst.is_capacity_feasible(y):
+            return TransportSolution(False, float("inf"), None, float("nan"), None)
+        idx = np.flatnonzero(y)
+        C = inst.cost[idx]
+        best = np.argmin(C, axis=0)
+        load = np.bincount(best, weights=inst.demand, minlength=idx.size)
+        if np.all(load <= inst.capacity[idx]):        # everyone fits at their cheapest: optimal
+            z = np.zeros_like(C)
+            z[best, np.arange(inst.n)] = 1.0
+            u = C[best, np.arange(inst.n)]
+            cost = float(u.sum())
+        else:
+            cost, z, u, _ = self._lp(idx, C)
+        x = np.zeros((inst.m, inst.n))
+        x[idx] = z
+        if cut:
+            return TransportSolution(True, cost, x, float(u.sum()), facility_savings(inst, u))
+        return TransportSolution(True, cost, x, float("nan"), None)
