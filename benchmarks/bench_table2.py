@@ -5,7 +5,8 @@ capc at 5000/5750/6500/7250) solved by four methods, each under a stated time li
 
 * ``milp``: monolithic HiGHS on the strong formulation (linking rows added lazily, see
   ``casekit.optimization.milp``), the reference;
-* ``benders``: Benders decomposition (LP phase, then the integer master);
+* ``benders``: Benders decomposition with the cover cut sum_i s_i y_i >= D in the master, an
+  in-out stabilised LP phase (at most half the time), then the integer master;
 * ``ga``: the genetic algorithm (``solve_ga``), under its time limit;
 * ``hybrid``: the GA's answer as MIP start and cutoff, a MILP over the facilities the GA's elite
   disagree on (the others fixed), then the full MILP warm-started from the best (``solve_hybrid``);
@@ -199,7 +200,8 @@ def main(argv=None) -> int:
             if method == "milp":
                 res = solve_milp(inst, time_limit=args.milp_time)
             elif method == "benders":
-                res = solve_benders(inst, time_limit=args.benders_time)
+                res = solve_benders(inst, time_limit=args.benders_time, stabilise=True, cover_cut=True,
+                                    round_every=3, lp_share=0.5)
             elif method == "ga":
                 res = ga = solve_ga(inst, seed=args.seed, time_limit=args.ga_time)
             else:

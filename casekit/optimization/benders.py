@@ -44,7 +44,7 @@ from casekit.optimization import _highs
 from casekit.optimization.instance import FacilityLocationInstance
 from casekit.optimization.results import FacilityLocationResult
 from casekit.optimization.transport import TransportationLP, _highs_quiet
-from casekit.validate import check_int, check_positive, check_real
+from casekit.validate import check_int, check_positive, check_probability, check_real
 
 __all__ = ["BendersCut", "solve_benders"]
 
@@ -72,7 +72,8 @@ class BendersCut:
 
 def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *, tol: float = 1e-7,
                   max_iterations: int = 5000, time_limit: float | None = None, lp_phase: bool = True,
-                  initial_open="all", stabilise: bool = False, cover_cut: bool = False) -> FacilityLocationResult:
+                  initial_open="all", stabilise: bool = False, cover_cut: bool = False,
+                  round_every: int = 1, lp_share: float = 1.0) -> FacilityLocationResult:
     """Solve the CFLP by classic Benders decomposition.
 
     Parameters
@@ -102,6 +103,12 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
         when every facility has the same capacity (OR-Library's capa/capb/capc) it makes every
         master solution, fractional or not, feasible for the subproblem.  False (the default) gives
         the textbook master, which learns feasibility from cuts only.
+    round_every : int
+        In the LP phase, price the rounded-up open set (an upper bound and one more cut) every
+        ``round_every`` rounds (1: every round).
+    lp_share : float
+        With a ``time_limit``: the LP phase stops after ``lp_share * time_limit`` seconds, leaving
+        the rest to the integer phase (1: the LP phase may use it all).
     initial_open : "all", array of 0/1 or None
         A first open set to price before the first master solve: it gives an upper bound and a
         first optimality cut at once.  The default prices "all facilities open" (always feasible);
@@ -127,6 +134,8 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
     if not 0 <= tol < 1:
         raise ValueError(f"tol must be in [0, 1), got {tol!r}")
     max_iterations = check_int("max_iterations", max_iterations, minimum=1)
+    round_every = check_int("round_every", round_every, minimum=1)
+    lp_share = check_probability("lp_share", lp_share, open_interval=False)
     if time_limit is not None:
         time_limit = check_positive("time_limit", time_limit)
     t0 = time.perf_counter()
@@ -223,14 +232,16 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
             sol_kind = price(y_sep, it, fractional=True)
             sep = last["sol"]
             # price the rounded-up open set too: a feasible integer solution (upper bound) and a cut
-            price((y > 1e-6).astype(float), it)
+            # (every round_every-th round: on large instances each pricing is a big LP)
+            if (it - 1) % round_every == 0:
+                price((y > 1e-6).astype(float), it)
             rows.append({"iteration": it, "lower": lower, "upper": best_ub,
                          "gap": (best_ub - lower) / best_ub if np.isfinite(best_ub) else np.inf,
                          "cut": sol_kind, "n_open": int((y > 1e-6).sum()), "time_s": time.perf_counter() - t0})
             if stabilise:
                 core = 0.5 * (core + y)
-            if time_limit is not None and time.perf_counter() - t0 > time_limit:
-                break
+            if time_limit is not None and time.perf_counter() - t0 > lp_share * time_limit:
+                break             # leave the rest of the time to the integer phase
             if not sol_kind.startswith("optimality"):
                 continue
             # the cut at the separation point, read at the master's solution: does it cut it off?
