@@ -9,7 +9,8 @@ capc at 5000/5750/6500/7250) solved by four methods, each under a stated time li
   in-out stabilised LP phase (at most half the time), then the integer master;
 * ``ga``: the genetic algorithm (``solve_ga``), under its time limit;
 * ``hybrid``: the GA's answer as MIP start and cutoff, a MILP over the facilities the GA's elite
-  disagree on (the others fixed), then the full MILP warm-started from the best (``solve_hybrid``);
+  disagree on (the others fixed; half of the hybrid's MILP time), then the full MILP warm-started
+  from the best (``solve_hybrid``);
   its runtime includes the GA's.
 
 Per case it prints each method's runtime, its ratio to the MILP's runtime, the % of the
@@ -100,7 +101,8 @@ def _header(args, argv) -> list[str]:
         f"{load[2]:.2f}; every solver single-threaded",
         f"# command: {cmd}",
         f"# time limits per solve (s): milp {args.milp_time:g}, benders {args.benders_time:g}, ga {args.ga_time:g}, "
-        f"hybrid {args.hybrid_time:g} (MILP stages, after the GA); GA seed {args.seed}",
+        f"hybrid {args.hybrid_time:g} (MILP stages, after the GA); GA seed {args.seed}, population "
+        f"{args.ga_population} (the GA checks its limit after each generation, so it may run over)",
         "# objective: cost of the best solution found (recomputed from the data); proven_optimal: the method "
         "proved it optimal within its time limit; runtime_s: wall seconds (hybrid includes its GA)",
     ]
@@ -172,6 +174,7 @@ def main(argv=None) -> int:
     ap.add_argument("--hybrid-time", type=float, default=150.0,
                     help="seconds for the hybrid's MILP stages (on top of its GA)")
     ap.add_argument("--seed", type=int, default=0, help="GA seed")
+    ap.add_argument("--ga-population", type=int, default=20, help="GA population size")
     ap.add_argument("--out", default=str(OUT), help="CSV to update (default benchmarks/results/table2_large.csv)")
     argv = sys.argv[1:] if argv is None else list(argv)
     args = ap.parse_args(argv)
@@ -203,11 +206,12 @@ def main(argv=None) -> int:
                 res = solve_benders(inst, time_limit=args.benders_time, stabilise=True, cover_cut=True,
                                     round_every=3, lp_share=0.5)
             elif method == "ga":
-                res = ga = solve_ga(inst, seed=args.seed, time_limit=args.ga_time)
+                res = ga = solve_ga(inst, args.ga_population, seed=args.seed, time_limit=args.ga_time)
             else:
                 if ga is None:
-                    ga = solve_ga(inst, seed=args.seed, time_limit=args.ga_time)
-                res = solve_hybrid(inst, ga_result=ga, time_limit=args.hybrid_time, fix_agreed=True, then_full=True)
+                    ga = solve_ga(inst, args.ga_population, seed=args.seed, time_limit=args.ga_time)
+                res = solve_hybrid(inst, ga_result=ga, time_limit=args.hybrid_time, fix_agreed=True, then_full=True,
+                                   fixed_share=0.5)
             if method == "milp":
                 milp_runtime[(name, cap)] = res.runtime
             ref = milp_runtime.get((name, cap))

@@ -247,6 +247,8 @@ def _solve_highs_lazy(instance: FacilityLocationInstance, *, time_limit, gap_rel
     lower, upper = np.zeros(m + m * n), np.ones(m + m * n)
     for i, v in (fixed or {}).items():
         lower[int(i)] = upper[int(i)] = float(int(v))
+        if int(v) == 0:   # a facility fixed closed serves nobody: its x columns are 0
+            upper[m + int(i) * n: m + (int(i) + 1) * n] = 0.0
     lp.col_lower_, lp.col_upper_ = lower, upper
     lp.row_lower_ = np.concatenate([np.ones(n), np.full(m, -inf), [inst.total_demand]])
     lp.row_upper_ = np.concatenate([np.ones(n), np.zeros(m), [inf]])
@@ -279,6 +281,7 @@ def _solve_highs_lazy(instance: FacilityLocationInstance, *, time_limit, gap_rel
     cheapest = np.argsort(inst.cost, axis=0, kind="stable")[:min(seed_rows, m)]
     seed = np.zeros((m, n), dtype=bool)
     seed[cheapest, np.arange(n)[None, :]] = True
+    seed[[int(i) for i, v in (fixed or {}).items() if int(v) == 0]] = False
     add_links(seed)
     rounds = 0
     lp_bound = -np.inf
@@ -324,7 +327,9 @@ def _solve_highs_lazy(instance: FacilityLocationInstance, *, time_limit, gap_rel
     runtime = time.perf_counter() - t0
     ms = h.getModelStatus()
     info = h.getInfo()
-    lower = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else max(lp_bound, -np.inf)
+    # the LP rounds' bound is a valid lower bound too (a relaxation); HiGHS's may be weaker when
+    # the time limit struck before its root LP was solved
+    lower = max(float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else -np.inf, lp_bound)
     status = (f"{h.modelStatusToString(ms)} ({rounds} LP rounds, {n_links:,} of {m * n:,} linking rows"
               f"{', time limit during the LP rounds' if timed_out else ''})")
     if info.primal_solution_status != 2:   # no feasible incumbent
