@@ -64,6 +64,19 @@ def _cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def _commit() -> str:
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return out.stdout.strip() + (" with local changes" if dirty else "") if out.returncode == 0 else "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
 def _parse_cases(text: str) -> list[tuple[str, int]]:
     if not text:
         return list(CASES)
@@ -99,7 +112,7 @@ def _header(args, argv) -> list[str]:
         f"re-ran: methods {','.join(args.methods)} on {len(args.cases)} case(s); other rows kept from earlier runs",
         f"# machine: {os.cpu_count()} cores, {_cpu_model()}, load average at start {load[0]:.2f} {load[1]:.2f} "
         f"{load[2]:.2f}; every solver single-threaded",
-        f"# command: {cmd}",
+        f"# command: {cmd} (casekit at commit {_commit()})",
         f"# time limits per solve (s): milp {args.milp_time:g}, benders {args.benders_time:g}, ga {args.ga_time:g}, "
         f"hybrid {args.hybrid_time:g} (MILP stages, after the GA); GA seed {args.seed}, population "
         f"{args.ga_population} (the GA checks its limit after each generation, so it may run over)",

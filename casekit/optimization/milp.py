@@ -285,6 +285,7 @@ def _solve_highs_lazy(instance: FacilityLocationInstance, *, time_limit, gap_rel
     add_links(seed)
     rounds = 0
     lp_bound = -np.inf
+    lp_col = None
     timed_out = False
     while True:   # cutting-plane rounds on the LP relaxation
         if time_limit is not None:
@@ -301,7 +302,7 @@ def _solve_highs_lazy(instance: FacilityLocationInstance, *, time_limit, gap_rel
             break
         rounds += 1
         lp_bound = float(h.getInfo().objective_function_value)
-        col = np.asarray(h.getSolution().col_value)
+        col = lp_col = np.asarray(h.getSolution().col_value)
         violated = col[m:].reshape(m, n) > col[:m, None] + 1e-7
         if not add_links(violated):
             break
@@ -315,10 +316,14 @@ def _solve_highs_lazy(instance: FacilityLocationInstance, *, time_limit, gap_rel
     h.setOptionValue("output_flag", bool(msg))
     if cutoff is not None:
         h.setOptionValue("objective_bound", float(cutoff))
+    if start is None and lp_col is not None:
+        # no known solution: hand HiGHS the last LP optimum instead; HiGHS fixes the y that are
+        # integral there and solves that small sub-MIP first, which usually gives a good incumbent
+        start = (lp_col[:m], lp_col[m:])
     if start is not None:
         open_, assignment = start
         sol = highspy.HighsSolution()
-        sol.col_value = np.concatenate([open_, assignment.ravel()]).tolist()
+        sol.col_value = np.concatenate([open_, np.ravel(assignment)]).tolist()
         sol.value_valid = True
         h.setSolution(sol)
     if time_limit is not None:
