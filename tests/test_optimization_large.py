@@ -66,7 +66,7 @@ def brute_force(inst):
     return min(enumerate_all(inst).values())
 
 
-def capa_corner(m=8, n=30, capacity=400.0):
+def capa_corner(m=7, n=25, capacity=400.0):
     """The first m warehouses and n customers of capa, with a capacity that binds (a sub-instance
     small enough to enumerate)."""
     big = load_orlib_cap("capa", capacity=8000)
@@ -197,7 +197,7 @@ def test_stabilised_benders_proves_published_optimum(name):
 
 
 def test_stabilised_benders_with_cover_cut_on_a_corner_of_capa_equals_brute_force():
-    inst = capa_corner(7, 25)
+    inst = capa_corner()
     best = brute_force(inst)
     for multi_cut in (False, True):
         res = solve_benders(inst, stabilise=True, cover_cut=True, multi_cut=multi_cut, initial_open=None)
