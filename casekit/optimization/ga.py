@@ -43,7 +43,7 @@ import pandas as pd
 
 from casekit.optimization.instance import FacilityLocationInstance
 from casekit.optimization.results import FacilityLocationResult
-from casekit.optimization.transport import OpenSetTransport
+from casekit.optimization.transport import OpenSetTransport, facility_savings
 from casekit.validate import check_int, check_positive, check_probability
 
 __all__ = ["solve_ga", "repair", "local_search"]
@@ -79,7 +79,7 @@ def repair(instance: FacilityLocationInstance, chromosome, order=None) -> np.nda
 
 
 def local_search(instance: FacilityLocationInstance, chromosome, *, transport: OpenSetTransport | None = None,
-                 cache: dict | None = None) -> tuple[np.ndarray, float]:
+                 cache: dict | None = None, time_limit: float | None = None) -> tuple[np.ndarray, float]:
     """Improve an open set one facility at a time until no single move lowers its cost.
 
     Moves: **drop** (close one open facility), **add** (open one closed facility) and **swap**
@@ -92,7 +92,7 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
     the current solution, :math:`F(y') \\ge \\sum_j u_j + \\sum_{i: y'_i = 1} (f_i + \\beta_i)`
     (:func:`~casekit.optimization.transport.facility_savings`).  Moves are priced in increasing
     order of that bound, and as soon as the bound reaches the current cost no remaining move can
-    improve: the search never misses an improving move and never prices a hopeless one.
+    improve: the search never misses an improving move and never prices one its bound rules out.
 
     Parameters
     ----------
@@ -103,6 +103,9 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
         The pricing solver to use (the GA passes its own); a new one by default.
     cache : dict, optional
         ``packbits(y).tobytes() -> cost``, read and filled (the GA shares its fitness cache).
+    time_limit : float, optional
+        Seconds after which the search stops at the best open set found so far (then not
+        necessarily a local optimum).
 
     Returns
     -------
@@ -117,18 +120,22 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
     ([1, 1, 0], 12.0)
     """
     inst = instance
+    t0 = time.perf_counter()
+    if time_limit is not None:
+        time_limit = check_positive("time_limit", time_limit)
     transport = OpenSetTransport(inst) if transport is None else transport
     cache = {} if cache is None else cache
     y = repair(inst, chromosome)
     need = inst.total_demand * (1 - 1e-12)
-    sol = transport.solve(y, cut=True)
+    sol = transport.solve(y)
     cost = float(inst.fixed_cost @ y + sol.cost)
     cache[np.packbits(y).tobytes()] = cost
     while True:
-        g = inst.fixed_cost + sol.beta             # each open facility's share of the lower bound
+        # the lower bound F(y') >= sum(u) + sum over open i of g_i, from the prices u at y
+        g = inst.fixed_cost + facility_savings(inst, sol.prices)
         opened, closed = np.flatnonzero(y), np.flatnonzero(~y)
         have = inst.capacity[y].sum()
-        base = sol.alpha + g[y].sum()               # the bound at y itself (= cost)
+        base = sol.prices.sum() + g[y].sum()        # the bound at y itself (= cost)
         # all moves as (facility to close or -1, facility to open or -1) with their bounds
         drop_a, add_b = opened, closed
         swap_a, swap_b = np.repeat(opened, closed.size), np.tile(closed, opened.size)
@@ -142,6 +149,8 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
         order = np.flatnonzero(keep)[np.argsort(bound[keep], kind="stable")]
         moved = False
         for k in order:
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                return y, cost
             y2 = y.copy()
             if close[k] >= 0:
                 y2[close[k]] = False
@@ -150,7 +159,7 @@ def local_search(instance: FacilityLocationInstance, chromosome, *, transport: O
             key = np.packbits(y2).tobytes()
             if key in cache and cache[key] >= cost - tol:
                 continue
-            sol2 = transport.solve(y2, cut=True)
+            sol2 = transport.solve(y2)
             cost2 = float(inst.fixed_cost @ y2 + sol2.cost)
             cache[key] = cost2
             if cost2 < cost - tol:
@@ -185,10 +194,12 @@ def solve_ga(instance: FacilityLocationInstance, population: int = 40, generatio
         How many of the best chromosomes of each generation are improved by :func:`local_search`
         (each one only once); 0 gives the plain GA.
     initial : array (k, m) of 0/1, optional
-        Chromosomes to seed the first population with (the rest are random).
+        Chromosomes to seed the first population with; the greedy open set follows them and the
+        rest are random.
     seed : int or numpy.random.Generator
     time_limit : float, optional
-        Stop after the generation in which this many seconds have passed.
+        Stop after the generation in which this many seconds have passed (a local search
+        running at that moment stops with the best open set it has found).
 
     Returns
     -------
@@ -242,18 +253,25 @@ def solve_ga(instance: FacilityLocationInstance, population: int = 40, generatio
             key = np.packbits(pop[k]).tobytes()
             if key in searched:
                 continue
-            y, cost = local_search(inst, pop[k], transport=transport, cache=cache)
+            left = None if time_limit is None else time_limit - (time.perf_counter() - t0)
+            if left is not None and left <= 0:
+                return
+            y, cost = local_search(inst, pop[k], transport=transport, cache=cache, time_limit=left)
             searched.add(key)
             searched.add(np.packbits(y).tobytes())
             pop[k], fit[k] = y, cost
 
-    # initial population: seeds, then random bit strings with about half the facilities open
+    # initial population: seeds, the greedy open set (nothing open, repaired: the cheapest
+    # facilities per unit of capacity until the demand is covered), then random bit strings with
+    # about half the facilities open
     pop = rng.random((population, m)) < 0.5
+    seeds = np.zeros((1, m), dtype=bool)
     if initial is not None:
-        seeds = np.atleast_2d(np.asarray(initial, dtype=float).round().astype(bool))
-        if seeds.shape[1] != m:
-            raise ValueError(f"initial must have {m} columns (one per facility), got shape {seeds.shape}")
-        pop[: min(len(seeds), population)] = seeds[:population]
+        given = np.atleast_2d(np.asarray(initial, dtype=float).round().astype(bool))
+        if given.shape[1] != m:
+            raise ValueError(f"initial must have {m} columns (one per facility), got shape {given.shape}")
+        seeds = np.concatenate([given, seeds])
+    pop[: min(len(seeds), population)] = seeds[:population]
     pop = np.array([repair(inst, y, order) for y in pop])
     fit = fitness(pop)
     improve(pop, fit)

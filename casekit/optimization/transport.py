@@ -46,6 +46,8 @@ class TransportSolution:
     ``x`` is None and (``alpha``, ``beta``) define the feasibility cut ``0 >= alpha + beta @ y``.
     Otherwise ``cost`` is Q(y), ``x[i, j]`` the fraction of customer j served by facility i, and
     ``cost >= alpha + beta @ y'`` for every y' (the optimality cut), with equality at this y.
+    ``prices`` are the optimal customer duals :math:`u_j` when the solver reports them
+    (:class:`OpenSetTransport`), else None.
     """
 
     feasible: bool
@@ -53,6 +55,7 @@ class TransportSolution:
     x: np.ndarray | None
     alpha: float
     beta: np.ndarray
+    prices: np.ndarray | None = None
 
 
 def _silence_banner() -> None:
@@ -191,10 +194,12 @@ class TransportationLP:
             return self._phase1(y)
         if status != highspy.HighsModelStatus.kOptimal:   # pragma: no cover - defensive
             raise RuntimeError(f"transportation LP not solved: {h.modelStatusToString(status)}")
-        x = np.asarray(h.getSolution().col_value).reshape(self._m, self._n)
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value).reshape(self._m, self._n)
         alpha, beta = self._cut(h, inst.cost.ravel())
         cost = float(h.getInfo().objective_function_value)
-        return TransportSolution(True, cost, x, alpha, beta)
+        prices = None if fractional else np.asarray(sol.row_dual)[: self._n].copy()
+        return TransportSolution(True, cost, x, alpha, beta, prices)
 
 
 def transport_cost(instance: FacilityLocationInstance, open_) -> float:
@@ -247,7 +252,9 @@ class OpenSetTransport:
        (implied by :math:`\\sum_i x_{ij} = 1`);
     2. when every customer fits at its cheapest open facility, that assignment is optimal and no
        LP is solved;
-    3. otherwise the LP starts (when it has more than :attr:`FULL_LP_COLUMNS` columns) with each
+    3. otherwise (on an instance larger than :attr:`PERSISTENT_LP_COLUMNS`; a smaller one keeps
+       one :class:`TransportationLP` and re-solves it from its last basis) the LP starts, when it
+       has more than :attr:`FULL_LP_COLUMNS` columns, with each
        customer's ``nearest`` cheapest open facilities only, from
        the basis "every customer at its cheapest facility" (dual feasible, so the dual simplex
        only has to repair the overloaded capacities); then every left-out column is priced with
@@ -256,8 +263,9 @@ class OpenSetTransport:
        the nearest columns alone be unable to serve everyone (the LP infeasible), all columns of
        the open facilities are added.
 
-    ``solve`` returns a :class:`TransportSolution` whose ``alpha, beta`` is the cut
-    ``Q(y') >= alpha + beta @ y'`` of :func:`facility_savings` (``cut=True``), or ``nan, None``.
+    ``solve`` returns a :class:`TransportSolution` with the customer ``prices`` u and, with
+    ``cut=True``, ``alpha, beta`` the cut ``Q(y') >= alpha + beta @ y'`` of
+    :func:`facility_savings` (else ``nan, None``).
     An open set whose capacity is below the demand gets ``cost = inf`` and no cut.
 
     >>> inst = FacilityLocationInstance([12, 10], [5, 7], [4, 8], [[1, 9], [6, 2]])
@@ -270,6 +278,9 @@ class OpenSetTransport:
 
     #: Up to this many columns (open facilities x customers) the LP takes them all at once.
     FULL_LP_COLUMNS = 5_000
+    #: Up to this size (all facilities x customers) one :class:`TransportationLP` is kept and
+    #: re-solved from its previous basis instead (fastest on small instances such as cap41-cap134).
+    PERSISTENT_LP_COLUMNS = 5_000
 
     def __init__(self, instance: FacilityLocationInstance, nearest: int = 4):
         from casekit.validate import check_int
@@ -279,6 +290,8 @@ class OpenSetTransport:
         self.evaluations = 0
         self.lp_solves = 0
         self.fallbacks = 0
+        self._persistent = (TransportationLP(instance) if instance.m * instance.n <= self.PERSISTENT_LP_COLUMNS
+                            else None)
 
     def _lp(self, idx: np.ndarray, C: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         """The LP over the open facilities ``idx`` (cost rows ``C``): (cost, z, u, lam)."""
@@ -363,10 +376,14 @@ class OpenSetTransport:
             z[best, np.arange(inst.n)] = 1.0
             u = C[best, np.arange(inst.n)]
             cost = float(u.sum())
+        elif self._persistent is not None:
+            sol = self._persistent.solve(y)
+            self.lp_solves += 1
+            cost, z, u = sol.cost, sol.x[idx], sol.prices
         else:
             cost, z, u, _ = self._lp(idx, C)
         x = np.zeros((inst.m, inst.n))
         x[idx] = z
         if cut:
-            return TransportSolution(True, cost, x, float(u.sum()), facility_savings(inst, u))
-        return TransportSolution(True, cost, x, float("nan"), None)
+            return TransportSolution(True, cost, x, float(u.sum()), facility_savings(inst, u), u)
+        return TransportSolution(True, cost, x, float("nan"), None, u)
