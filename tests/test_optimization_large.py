@@ -59,7 +59,8 @@ def scipy_transport(inst, y):
 
 def enumerate_all(inst):
     """Every open set's cost, by scipy's LP: {bits: cost}."""
-    return {b: inst.fixed_cost @ np.array(b) + scipy_transport(inst, b) for b in itertools.product([0, 1], repeat=inst.m)}
+    return {b: inst.fixed_cost @ np.array(b) + scipy_transport(inst, b)
+            for b in itertools.product([0, 1], repeat=inst.m)}
 
 
 def brute_force(inst):

@@ -241,11 +241,11 @@ def load_orlib_cap(name, capacity=None) -> FacilityLocationInstance:
             symbolic.append(tok.lower() == "capacity")
             if symbolic[-1]:
                 if capacity is None:
+                    known = ORLIB_LARGE_CAPACITIES.get(label.lower())
                     raise ValueError(
                         f"capacity is required for {path.name}: its warehouse capacities are the parameter "
-                        f"'capacity' (line {lineno}); pass capacity=<units per warehouse>, e.g. one of "
-                        f"{ORLIB_LARGE_CAPACITIES.get(label.lower(), (8000, 10000, 12000, 14000))} "
-                        f"(the values the literature uses for {label if label.lower() in ORLIB_LARGE_CAPACITIES else 'capa'})")
+                        f"'capacity' (line {lineno}); pass capacity=<units per warehouse>"
+                        + (f" (the literature uses {known})" if known else ""))
                 return capacity
             if capacity is not None:
                 raise ValueError(f"capacity must be None for {path.name}: its warehouse capacities are numbers "
@@ -287,12 +287,11 @@ def load_orlib_cap(name, capacity=None) -> FacilityLocationInstance:
             raise ValueError(f"{path.name}: some warehouse capacities are numbers and some the parameter "
                              "'capacity'; a file must use one or the other")
         label = f"{label}-{capacity:g}"
-        need = demand.sum() / m
         if capacity * m < demand.sum() * (1 - 1e-12):
             raise InfeasibleInstanceError(
                 f"capacity={capacity:g} makes {label} infeasible: {m} warehouses x {capacity:g} = "
                 f"{capacity * m:g} units is below the total demand {demand.sum():g}; capacity must be "
-                f">= {need:g} (total demand / number of warehouses)")
+                f">= {demand.sum() / m:g} (total demand / number of warehouses)")
     return FacilityLocationInstance(capacity_, fixed, demand, cost, name=label)
 
 
