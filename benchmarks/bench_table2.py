@@ -19,6 +19,11 @@ optimality (else its gap to its own lower bound).  It writes
 ``benchmarks/results/table2_large.csv`` (columns ``instance, capacity, method, objective,
 proven_optimal, runtime_s``), replacing only the rows it re-ran, atomically, after every case.
 
+The time limits are wall-clock seconds, so a loaded machine gives each solve less work: the
+header records the load average at the start.  HiGHS and the GA check their limits between
+steps, so a run can exceed its limit; the CSV records the runtime measured.  The full table
+(12 cases, default limits) takes two hours or more on two cores.
+
 Usage::
 
     python benchmarks/bench_table2.py                                   # all 12 cases x 4 methods
