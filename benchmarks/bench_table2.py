@@ -164,6 +164,7 @@ def _write(rows: dict, header: list[str], path: Path) -> None:
                 w.writeheader()
                 for k in keys:
                     w.writerow({c: merged[k][c] for c in COLUMNS})
+            os.chmod(tmp, 0o644)          # mkstemp makes it private; the table is for everyone to read
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
