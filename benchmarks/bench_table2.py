@@ -37,7 +37,6 @@ import argparse
 import csv
 import datetime as _dt
 import fcntl
-import hashlib
 import os
 import platform
 import shlex
@@ -130,10 +129,10 @@ def _write(rows: dict, header: list[str], path: Path) -> None:
     """Merge ``rows`` into the CSV at ``path`` (other rows kept), atomically (temp file + os.replace),
     under a lock so that two runs (e.g. milp and benders in parallel) never lose each other's rows."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # the lock file lives in the temporary directory, not beside the CSV (nothing to commit by mistake)
-    key = hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]
-    with open(Path(tempfile.gettempdir()) / f"casekit-table2-{key}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    # lock the results folder itself (no lock file left behind): concurrent runs wait for each other
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
         merged = {}
         old_header = []
         if path.exists():
@@ -170,6 +169,8 @@ def _write(rows: dict, header: list[str], path: Path) -> None:
             if os.path.exists(tmp):
                 os.unlink(tmp)
             raise
+    finally:
+        os.close(folder)              # closing the descriptor releases the lock
 
 
 def _read_milp_runtimes(path: Path) -> dict:
