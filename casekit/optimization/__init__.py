@@ -7,8 +7,8 @@ The benchmark is the OR-Library capacitated warehouse location set (cap41 ... ca
 """
 
 from casekit.optimization.instance import (
-    ORLIB_DIR, ORLIB_NAMES, FacilityLocationInstance, InfeasibleInstanceError, generate_instance,
-    load_orlib_cap, orlib_optima, orlib_optimum,
+    ORLIB_DIR, ORLIB_LARGE_CAPACITIES, ORLIB_NAMES, FacilityLocationInstance, InfeasibleInstanceError,
+    generate_instance, load_orlib_cap, orlib_large_optima, orlib_optima, orlib_optimum,
 )
 from casekit.optimization.results import FacilityLocationResult
 from casekit.optimization.milp import build_milp, solve_milp
@@ -30,8 +30,8 @@ from casekit.optimization.network_design import (
 from casekit.optimization.transport import TransportationLP, TransportSolution, transport_cost
 
 __all__ = [
-    "ORLIB_DIR", "ORLIB_NAMES", "FacilityLocationInstance", "InfeasibleInstanceError",
-    "generate_instance", "load_orlib_cap", "orlib_optima", "orlib_optimum",
+    "ORLIB_DIR", "ORLIB_NAMES", "ORLIB_LARGE_CAPACITIES", "FacilityLocationInstance", "InfeasibleInstanceError",
+    "generate_instance", "load_orlib_cap", "orlib_optima", "orlib_large_optima", "orlib_optimum",
     "TransportationLP", "TransportSolution", "transport_cost",
     "FacilityLocationResult", "build_milp", "solve_milp", "BendersCut", "solve_benders",
     "repair", "solve_ga", "solve_hybrid", "PAPER_CLAIMS", "compare_methods", "default_methods", "table2",

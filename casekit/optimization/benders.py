@@ -44,7 +44,7 @@ from casekit.optimization import _highs
 from casekit.optimization.instance import FacilityLocationInstance
 from casekit.optimization.results import FacilityLocationResult
 from casekit.optimization.transport import TransportationLP, _highs_quiet
-from casekit.validate import check_int, check_positive, check_real
+from casekit.validate import check_int, check_positive, check_probability, check_real
 
 __all__ = ["BendersCut", "solve_benders"]
 
@@ -72,7 +72,8 @@ class BendersCut:
 
 def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *, tol: float = 1e-7,
                   max_iterations: int = 5000, time_limit: float | None = None, lp_phase: bool = True,
-                  initial_open="all") -> FacilityLocationResult:
+                  initial_open="all", stabilise: bool = False, cover_cut: bool = False,
+                  round_every: int = 1, lp_share: float = 1.0) -> FacilityLocationResult:
     """Solve the CFLP by classic Benders decomposition.
 
     Parameters
@@ -88,6 +89,26 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
         First iterate on the LP relaxation of the master (McDaniel & Devine 1977): cuts at
         fractional y are valid for every y and cost an LP, not a MILP, to find; the integer
         phase then starts with the LP bound already learnt.  False gives the textbook loop only.
+    stabilise : bool
+        In the LP phase, separate at a point between the master's LP solution and a "core" point
+        inside the feasible region (in-out stabilisation, Ben-Ameur & Neto 2007): the master's
+        LP solution oscillates from one extreme y to another, a point pulled towards the core
+        gives deeper cuts, so the LP bound converges in fewer rounds.  The core starts at "all
+        open" and moves halfway to each LP solution; when a cut found at the pulled point does not
+        cut off the master's solution, the next round separates at the master's solution itself.
+    cover_cut : bool
+        Start the master with the valid inequality :math:`\\sum_i s_i y_i \\ge \\sum_j d_j` (the open
+        capacity covers the demand).  It keeps the master away from open sets that cannot serve
+        the demand, each of which would otherwise cost a subproblem solve and a feasibility cut;
+        when every facility has the same capacity (OR-Library's capa/capb/capc) it makes every
+        master solution, fractional or not, feasible for the subproblem.  False (the default) gives
+        the textbook master, which learns feasibility from cuts only.
+    round_every : int
+        In the LP phase, price the rounded-up open set (an upper bound and one more cut) every
+        ``round_every`` rounds (1: every round).
+    lp_share : float
+        With a ``time_limit``: the LP phase stops after ``lp_share * time_limit`` seconds, leaving
+        the rest to the integer phase (1: the LP phase may use it all).
     initial_open : "all", array of 0/1 or None
         A first open set to price before the first master solve: it gives an upper bound and a
         first optimality cut at once.  The default prices "all facilities open" (always feasible);
@@ -113,6 +134,8 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
     if not 0 <= tol < 1:
         raise ValueError(f"tol must be in [0, 1), got {tol!r}")
     max_iterations = check_int("max_iterations", max_iterations, minimum=1)
+    round_every = check_int("round_every", round_every, minimum=1)
+    lp_share = check_probability("lp_share", lp_share, open_interval=False)
     if time_limit is not None:
         time_limit = check_positive("time_limit", time_limit)
     t0 = time.perf_counter()
@@ -138,6 +161,8 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
     lp.a_matrix_.start_ = np.zeros(ncol + 1, dtype=np.int32)
     master.passModel(lp)
     y_idx = np.arange(m, dtype=np.int32)
+    if cover_cut:   # sum_i s_i y_i >= sum_j d_j: the open capacity covers the demand
+        master.addRow(inst.total_demand, inf, m, y_idx, inst.capacity)
     if multi_cut:   # theta - sum_j theta_j >= 0
         idx = np.concatenate([[m], m + 1 + np.arange(n)]).astype(np.int32)
         master.addRow(0.0, inf, idx.size, idx, np.concatenate([[1.0], -np.ones(n)]))
@@ -148,10 +173,12 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
     lower = 0.0
     status = "iteration limit"
 
+    last = {}
+
     def price(y, it, fractional=False) -> str:
         """Solve the subproblem at y, add its cut(s) to the master; return the cut kind."""
         nonlocal best_ub, best_y, best_x
-        sol = sub.solve(y, fractional=fractional)
+        sol = last["sol"] = sub.solve(y, fractional=fractional)
         if not sol.feasible:
             # 0 >= alpha + beta y   <=>   beta y <= -alpha
             master.addRow(-inf, -sol.alpha, m, y_idx, sol.beta)
@@ -190,6 +217,8 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
     if lp_phase:
         # phase 1: the master's LP relaxation; stop when its bound stops moving
         master.changeColsIntegrality(m, y_idx, np.array([highspy.HighsVarType.kContinuous] * m))
+        core = np.ones(m)
+        in_out = stabilise
         while it < max_iterations:
             it += 1
             _highs.run(master)
@@ -198,19 +227,32 @@ def solve_benders(instance: FacilityLocationInstance, multi_cut: bool = False, *
             col = np.asarray(master.getSolution().col_value)
             lp_lower = float(master.getInfo().objective_function_value)
             lower = max(lower, lp_lower)
-            y = col[:m]
-            sol_kind = price(y, it, fractional=True)
+            y, theta = col[:m], col[m]
+            y_sep = 0.5 * (y + core) if in_out else y
+            sol_kind = price(y_sep, it, fractional=True)
+            sep = last["sol"]
             # price the rounded-up open set too: a feasible integer solution (upper bound) and a cut
-            price((y > 1e-6).astype(float), it)
+            # (every round_every-th round: on large instances each pricing is a big LP)
+            if (it - 1) % round_every == 0:
+                price((y > 1e-6).astype(float), it)
             rows.append({"iteration": it, "lower": lower, "upper": best_ub,
                          "gap": (best_ub - lower) / best_ub if np.isfinite(best_ub) else np.inf,
                          "cut": sol_kind, "n_open": int((y > 1e-6).sum()), "time_s": time.perf_counter() - t0})
-            theta = col[m]
-            q = sub.solve(y, fractional=True).cost if sol_kind.startswith("optimality") else np.inf
-            if np.isfinite(q) and q - theta <= 1e-6 * max(1.0, abs(q)):
-                break
-            if time_limit is not None and time.perf_counter() - t0 > time_limit:
-                break
+            if stabilise:
+                core = 0.5 * (core + y)
+            if time_limit is not None and time.perf_counter() - t0 > lp_share * time_limit:
+                break             # leave the rest of the time to the integer phase
+            if not sol_kind.startswith("optimality"):
+                continue
+            # the cut at the separation point, read at the master's solution: does it cut it off?
+            cut_at_y = sep.alpha + sep.beta @ y
+            if cut_at_y - theta > 1e-6 * max(1.0, abs(cut_at_y)):
+                in_out = stabilise    # it does: keep going (pulled towards the core again)
+                continue
+            if in_out:
+                in_out = False        # the pulled point gave nothing new: separate at y itself next
+                continue
+            break                     # Q(y) = theta at the master's LP optimum: the LP bound is reached
         master.changeColsIntegrality(m, y_idx, np.array([highspy.HighsVarType.kInteger] * m))
 
     while it < max_iterations:

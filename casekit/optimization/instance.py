@@ -34,9 +34,11 @@ __all__ = [
     "InfeasibleInstanceError",
     "ORLIB_DIR",
     "ORLIB_NAMES",
+    "ORLIB_LARGE_CAPACITIES",
     "load_orlib_cap",
     "orlib_optimum",
     "orlib_optima",
+    "orlib_large_optima",
     "generate_instance",
 ]
 
@@ -49,6 +51,16 @@ ORLIB_NAMES = tuple(
                          91, 92, 93, 94, 101, 102, 103, 104, 111, 112, 113, 114,
                          121, 122, 123, 124, 131, 132, 133, 134)]
 )
+
+
+#: The large instances capa, capb, capc (100 warehouses x 1,000 customers): their files leave the
+#: capacity s (the same for every warehouse) as a parameter; these are the four values at which
+#: the literature solves each of them (and at which ``capopt.txt`` gives the optimum).
+ORLIB_LARGE_CAPACITIES = {
+    "capa": (8000, 10000, 12000, 14000),
+    "capb": (5000, 6000, 7000, 8000),
+    "capc": (5000, 5750, 6500, 7250),
+}
 
 
 class InfeasibleInstanceError(ValueError):
@@ -166,24 +178,32 @@ def _resolve(name) -> Path:
             raise FileNotFoundError(f"no OR-Library file at {str(p)!r}")
         return p
     key = str(name).lower()
-    if key not in ORLIB_NAMES:
+    if key not in ORLIB_NAMES and key not in ORLIB_LARGE_CAPACITIES:
         raise ValueError(f"name must be one of the OR-Library instances {ORLIB_NAMES[0]} ... "
-                         f"{ORLIB_NAMES[-1]} ({', '.join(ORLIB_NAMES)}) or a path to a file; got {name!r}")
+                         f"{ORLIB_NAMES[-1]} ({', '.join(ORLIB_NAMES)}), capa, capb, capc, or a path to "
+                         f"a file; got {name!r}")
     path = ORLIB_DIR / f"{key}.txt"
     if not path.is_file():
         raise MissingResource(f"casekit's data file {path} is missing; reinstall casekit")
     return path
 
 
-def load_orlib_cap(name) -> FacilityLocationInstance:
-    """Read an OR-Library capacitated warehouse location file (cap41 ... cap134).
+def load_orlib_cap(name, capacity=None) -> FacilityLocationInstance:
+    """Read an OR-Library capacitated warehouse location file (cap41 ... cap134, capa, capb, capc).
 
     Parameters
     ----------
     name : str or path
-        ``"cap41"`` ... ``"cap134"`` (read from ``casekit/datasets/orlib``) or the path to a file in the
-        same format: line 1 ``m n``; m lines ``capacity fixed_cost``; then for each customer its
-        demand followed by m costs of serving all of its demand from each warehouse (lines wrap).
+        ``"cap41"`` ... ``"cap134"``, ``"capa"``, ``"capb"``, ``"capc"`` (read from
+        ``casekit/datasets/orlib``) or the path to a file in the same format: line 1 ``m n``; m lines
+        ``capacity fixed_cost``; then for each customer its demand followed by m costs of serving
+        all of its demand from each warehouse (lines wrap).
+    capacity : float, optional
+        :math:`s`, the capacity of every warehouse, for the files that leave it as a parameter:
+        capa, capb and capc (100 warehouses x 1,000 customers) print the word ``capacity`` where
+        the other files print a number.  Required for them (the literature uses
+        :data:`ORLIB_LARGE_CAPACITIES`, e.g. capa at 8000, 10000, 12000, 14000) and refused for
+        files whose capacities are numbers.  The loaded instance is named e.g. ``"capa-8000"``.
 
     Raises
     ------
@@ -191,23 +211,46 @@ def load_orlib_cap(name) -> FacilityLocationInstance:
         A malformed file: the message names the file, the line and the field (e.g. "line 3,
         field 2 (fixed cost of warehouse 2): a 3-character text is not a number"), or a missing /
         extra value.  A field that is not a number is described, never quoted, so pointing the
-        loader at the wrong file does not print that file's content.
+        loader at the wrong file does not print that file's content.  A missing capacity for
+        capa/capb/capc, a capacity given for a file that has its own, or a capacity so small that
+        all warehouses together cannot serve the total demand
+        (:class:`InfeasibleInstanceError`, a ValueError).
 
     Examples
     --------
     >>> inst = load_orlib_cap("cap41")
     >>> inst.m, inst.n, float(inst.capacity[0]), float(inst.fixed_cost[0]), float(inst.demand[0])
     (16, 50, 5000.0, 7500.0, 146.0)
+    >>> big = load_orlib_cap("capa", capacity=8000)
+    >>> big.name, big.m, big.n, float(big.capacity[0])
+    ('capa-8000', 100, 1000, 8000.0)
     """
     path = _resolve(name)
+    if capacity is not None:
+        capacity = check_positive("capacity", capacity)
     tokens = _numbers(path)
     label = path.stem
+    symbolic = []   # per warehouse: True when its capacity field is the word "capacity"
 
-    def take(what: str, integer: bool = False) -> float:
+    def take(what: str, integer: bool = False, parameter: bool = False) -> float:
         try:
             lineno, k, tok = next(tokens)
         except StopIteration:
             raise ValueError(f"{path.name}: file ends early, expected {what}") from None
+        if parameter:
+            symbolic.append(tok.lower() == "capacity")
+            if symbolic[-1]:
+                if capacity is None:
+                    known = ORLIB_LARGE_CAPACITIES.get(label.lower())
+                    raise ValueError(
+                        f"capacity is required for {path.name}: its warehouse capacities are the parameter "
+                        f"'capacity' (line {lineno}); pass capacity=<units per warehouse>"
+                        + (f" (the literature uses {known})" if known else ""))
+                return capacity
+            if capacity is not None:
+                raise ValueError(f"capacity must be None for {path.name}: its warehouse capacities are numbers "
+                                 f"in the file (line {lineno}); got capacity={capacity:g}. Only files that print "
+                                 "the word 'capacity' (capa, capb, capc) take a capacity argument")
         try:
             value = float(tok)
         except ValueError:
@@ -221,10 +264,12 @@ def load_orlib_cap(name) -> FacilityLocationInstance:
 
     m = int(take("number of warehouses m", integer=True))
     n = int(take("number of customers n", integer=True))
-    capacity = np.empty(m)
+    check_budget("m x n", (m, n), nbytes=8.0 * m * n,
+                 what=f"the {m:,} x {n:,} cost matrix of {path.name}")
+    capacity_ = np.empty(m)
     fixed = np.empty(m)
     for i in range(m):
-        capacity[i] = take(f"capacity of warehouse {i + 1}")
+        capacity_[i] = take(f"capacity of warehouse {i + 1}", parameter=True)
         fixed[i] = take(f"fixed cost of warehouse {i + 1}")
     demand = np.empty(n)
     cost = np.empty((m, n))
@@ -237,14 +282,24 @@ def load_orlib_cap(name) -> FacilityLocationInstance:
         lineno, k, tok = extra
         raise ValueError(f"{path.name}: line {lineno}, field {k}: unexpected extra value {_shown(tok)} after "
                          f"the {m} x {n} instance")
-    return FacilityLocationInstance(capacity, fixed, demand, cost, name=label)
+    if any(symbolic):
+        if not all(symbolic):
+            raise ValueError(f"{path.name}: some warehouse capacities are numbers and some the parameter "
+                             "'capacity'; a file must use one or the other")
+        label = f"{label}-{capacity:g}"
+        if capacity * m < demand.sum() * (1 - 1e-12):
+            raise InfeasibleInstanceError(
+                f"capacity={capacity:g} makes {label} infeasible: {m} warehouses x {capacity:g} = "
+                f"{capacity * m:g} units is below the total demand {demand.sum():g}; capacity must be "
+                f">= {demand.sum() / m:g} (total demand / number of warehouses)")
+    return FacilityLocationInstance(capacity_, fixed, demand, cost, name=label)
 
 
 def orlib_optima(path=None) -> dict[str, float]:
     """The published optimal objective values of cap41 ... cap134, read from ``capopt.txt``.
 
     They assume splittable demand (see :func:`load_orlib_cap`).  The capa/capb/capc rows of the
-    file (large instances not shipped here) are skipped.
+    file (one optimum per capacity) are read by :func:`orlib_large_optima`.
 
     >>> orlib_optima()["cap41"]
     1040444.375
@@ -263,11 +318,57 @@ def orlib_optima(path=None) -> dict[str, float]:
     return optima
 
 
-def orlib_optimum(name: str) -> float:
-    """The published optimum of one OR-Library instance (see :func:`orlib_optima`)."""
+def orlib_large_optima(path=None) -> dict[tuple[str, float], float]:
+    """The published optima of the large instances capa, capb, capc, one per capacity, from
+    ``capopt.txt``: ``{("capa", 8000.0): 19240822.449, ...}`` (twelve entries).
+
+    >>> orlib_large_optima()[("capc", 5000.0)]
+    11646596.974
+    """
+    path = Path(path) if path is not None else ORLIB_DIR / "capopt.txt"
+    optima = {}
+    current = None
+    with open(path, encoding="utf-8") as fh:
+        for lineno, line in enumerate(fh, start=1):
+            m = re.match(r"^\s*(cap[a-z])?\s+(\S+)\s+\(capacity\s+(\S+)\)\s*$", line)
+            if not m:
+                current = None
+                continue
+            current = m.group(1) or current
+            if current is None:
+                raise ValueError(f"{path.name}: line {lineno}: an optimum for a capacity with no instance "
+                                 "name on this or the lines above")
+            try:
+                optima[(current, float(m.group(3)))] = float(m.group(2))
+            except ValueError:
+                raise ValueError(f"{path.name}: line {lineno}: {m.group(2)!r} (optimal value of {current}) or "
+                                 f"{m.group(3)!r} (its capacity) is not a number") from None
+    return optima
+
+
+def orlib_optimum(name: str, capacity=None) -> float:
+    """The published optimum of one OR-Library instance (see :func:`orlib_optima`); for capa,
+    capb and capc give the capacity too (one of :data:`ORLIB_LARGE_CAPACITIES`).
+
+    >>> orlib_optimum("capa", capacity=8000)
+    19240822.449
+    """
+    if name in ORLIB_LARGE_CAPACITIES:
+        allowed = ORLIB_LARGE_CAPACITIES[name]
+        if capacity is None:
+            raise ValueError(f"capacity is required for {name}: its optimum depends on it; the published "
+                             f"ones are for capacity in {allowed}")
+        capacity = check_positive("capacity", capacity)
+        optima = orlib_large_optima()
+        if (name, capacity) not in optima:
+            raise ValueError(f"capacity must be one of {allowed} for {name} (the capacities with a published "
+                             f"optimum); got {capacity:g}")
+        return optima[(name, capacity)]
     optima = orlib_optima()
     if name not in optima:
-        raise ValueError(f"name must be one of {', '.join(optima)}; got {name!r}")
+        raise ValueError(f"name must be one of {', '.join(optima)}, capa, capb, capc; got {name!r}")
+    if capacity is not None:
+        raise ValueError(f"capacity must be None for {name} (its capacities are in the file); got {capacity!r}")
     return optima[name]
 
 
