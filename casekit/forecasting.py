@@ -504,9 +504,13 @@ class Arima(Forecaster):
                 # a re-fit (a later origin) starts the likelihood search from the previous fit's
                 # coefficients: on wineind it then converges in a handful of iterations, where a
                 # cold start stops at the iteration limit (50) with a lower likelihood
-                start = None if getattr(self, "model_", None) is None else self.model_.params()
+                # (the same model: same orders, and the same intercept / trend terms, else the
+                # previous coefficients do not line up with the new model's)
+                prev = getattr(self, "model_", None)
+                start = None if prev is None else prev.params()
+                extra = {} if prev is None else {"with_intercept": prev.with_intercept, "trend": prev.trend}
                 self.model_ = pm.ARIMA(order=tuple(order), seasonal_order=tuple(sorder), start_params=start,
-                                       suppress_warnings=True).fit(self.y_)
+                                       suppress_warnings=True, **extra).fit(self.y_)
 
     def _condition(self):
         with warnings.catch_warnings():

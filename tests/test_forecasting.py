@@ -288,3 +288,18 @@ def test_irregular_datetime_index_is_an_error():
         Naive().fit(pd.Series(np.arange(5.0), index=idx))
     ok = pd.date_range("2024-01-01", periods=30, freq="MS")    # months: unequal day counts are fine
     assert SeasonalNaive().fit(pd.Series(np.arange(30.0), index=ok)).m_ == 12
+
+
+def test_rolling_arima_refit_keeps_the_intercept_of_the_selected_model():
+    """A re-fit warm-starts from the previous coefficients; on woolyrnq auto-ARIMA selects a model
+    without an intercept, so the re-fit must not add one (the coefficient vectors would not line
+    up: statsmodels raised IndexError in untransform_params)."""
+    import warnings
+
+    from casekit.forecasting import backtest, load_series
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tab = backtest(load_series("woolyrnq"), ["arima"], horizon=4, origins=3)
+    assert int(tab.loc["arima", "n"]) == 12
+    assert np.isfinite(tab.loc["arima", "rmse"])
