@@ -14,26 +14,9 @@ from scipy.optimize import linprog
 from casekit.optimization import FacilityLocationInstance, generate_instance, load_orlib_cap, orlib_optima
 from casekit.optimization.ga import local_search, solve_ga
 from casekit.optimization.transport import OpenSetTransport, facility_savings
+from tests.test_optimization import scipy_transport   # the independent LP oracle (scipy linprog)
 
 OPT = orlib_optima()
-
-
-def scipy_transport(inst: FacilityLocationInstance, open_) -> float:
-    """Q(y) by scipy.optimize.linprog on the explicit transportation LP (inf when infeasible)."""
-    y = np.asarray(open_, dtype=bool)
-    if inst.capacity[y].sum() < inst.demand.sum():
-        return np.inf
-    idx = np.flatnonzero(y)
-    k, n = idx.size, inst.n
-    a_eq = np.zeros((n, k * n))
-    a_ub = np.zeros((k, k * n))
-    for r in range(k):
-        a_eq[np.arange(n), r * n + np.arange(n)] = 1.0
-        a_ub[r, r * n:(r + 1) * n] = inst.demand
-    res = linprog(inst.cost[idx].ravel(), A_ub=a_ub, b_ub=inst.capacity[idx], A_eq=a_eq, b_eq=np.ones(n),
-                  bounds=(0, 1))
-    assert res.status == 0
-    return float(res.fun)
 
 
 def tight_instance(seed: int, m: int = 6, n: int = 12) -> FacilityLocationInstance:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.optimize import linprog
 
 from casekit.optimization import (
     ORLIB_DIR, ORLIB_LARGE_CAPACITIES, FacilityLocationInstance, InfeasibleInstanceError, load_orlib_cap,
     orlib_large_optima, orlib_optima, orlib_optimum, solve_benders, solve_ga, solve_hybrid, solve_milp,
 )
+from tests.test_optimization import scipy_transport   # the independent LP oracle (scipy linprog)
 
 # Beasley's OR-Library capopt.txt, the optima of capa/capb/capc (splittable demand) per capacity
 LITERATURE = {
@@ -38,23 +38,6 @@ ROOT = Path(__file__).resolve().parents[1]
 def raw_tokens(name):
     """The file's whitespace-separated fields, read without the loader."""
     return (ORLIB_DIR / f"{name}.txt").read_text().split()
-
-
-def scipy_transport(inst, y):
-    y = np.asarray(y, dtype=bool)
-    if inst.capacity[y].sum() < inst.demand.sum():
-        return np.inf
-    idx = np.flatnonzero(y)
-    k, n = idx.size, inst.n
-    a_eq = np.zeros((n, k * n))
-    a_ub = np.zeros((k, k * n))
-    for r in range(k):
-        a_eq[np.arange(n), r * n + np.arange(n)] = 1.0
-        a_ub[r, r * n:(r + 1) * n] = inst.demand
-    res = linprog(inst.cost[idx].ravel(), A_ub=a_ub, b_ub=inst.capacity[idx], A_eq=a_eq, b_eq=np.ones(n),
-                  bounds=(0, 1))
-    assert res.status == 0
-    return float(res.fun)
 
 
 def enumerate_all(inst):
