@@ -197,6 +197,76 @@ def test_conservation_and_no_negative_stock(engine, unmet):
         np.testing.assert_allclose(d, s["met"].sum(axis=1) + s["lost"].sum(axis=1) + s["expedited"].sum(axis=1))
 
 
+def _keep_stages_pair(net, policy, engine, threshold, scenario=None):
+    """The same run with and without per-stage measures."""
+    def run(keep):
+        cfg = SimulationConfig(expedite=Expedite(3.0, threshold=threshold), keep_totals=True, keep_stages=keep)
+        return simulate(net, policy, 150, 3, seed=4, engine=engine, warmup=10, scenario=scenario, config=cfg)
+    return run(True), run(False)
+
+
+@pytest.mark.parametrize("engine", ["fast", "des"])
+def test_keep_stages_false_same_kpis_example_6_1(engine):
+    # Snyder & Shen Example 6.1 at S* = (9, 15, 26) with expediting and a demand spike: whole
+    # units throughout, so every KPI, network total and order sd is the same number
+    net = serial(demand=poisson(5), **EX61)
+    full, lean = _keep_stages_pair(net, EchelonBaseStock([9, 15, 26]), engine, 4,
+                                   Scenario("spike", (DemandSpike(40, 10, 1.8),)))
+    assert lean.kpis.equals(full.kpis)
+    assert set(lean.totals) == set(full.totals)
+    for k in full.totals:
+        np.testing.assert_array_equal(lean.totals[k], full.totals[k], err_msg=k)
+    np.testing.assert_array_equal(lean.per_stage["order_std"], full.per_stage["order_std"])
+    assert full.stages is not None and lean.stages is None
+    for name in ("on_hand", "backorders"):
+        assert name in full.per_stage
+        with pytest.raises(KeyError, match=r"not kept: .*keep_stages=False.*pass keep_stages=True"):
+            lean.per_stage[name]
+
+
+@pytest.mark.parametrize("engine", ["fast", "des"])
+def test_keep_stages_false_same_kpis_with_fractional_backorders(engine):
+    # an expediting threshold of 2.5 units leaves fractional backorders (and stock): fill rate,
+    # cycle service level, backorders, costs, bullwhip and order sd stay the same numbers; on
+    # hand, summed over the network period by period, equals the stage-by-stage sum to rounding
+    net = _networks()["distribution"]
+    full, lean = _keep_stages_pair(net, _guess_levels(net), engine, 2.5,
+                                   Scenario("shut", (SupplierShutdown(0, 20, 12),)))
+    assert (full.totals["backorders"] % 1 != 0).any()          # the fractional case is exercised
+    same = [c for c in full.kpis.columns if c != "on_hand"]
+    assert lean.kpis[same].equals(full.kpis[same])
+    np.testing.assert_allclose(lean.kpis["on_hand"], full.kpis["on_hand"], rtol=1e-12)
+    for k in full.totals:
+        np.testing.assert_array_equal(lean.totals[k], full.totals[k], err_msg=k)
+
+
+def test_network_totals_added_in_any_order_only_where_quantities_are_whole():
+    """The fast engine adds stages by one BLAS product, in another order than numpy's sum, for
+    the quantities ``whole_quantities`` calls whole: they must be whole in every period."""
+    from casekit.policies import OrderUpTo
+    from casekit.simulation._accum import whole_quantities
+    from casekit.simulation._model import compile_network, policy_arrays
+
+    net = serial(demand=poisson(5), **EX61)
+    moving = OrderUpTo({1: 9.0 + (np.arange(160) % 3), 2: 6.0, 3: 11.0})     # stage 1 faces demand
+    cases = [(net, EchelonBaseStock([9, 15, 26]), 4, {"demand", "orders", "all"}),
+             (net, moving, 2.5, {"demand", "orders"}),
+             (net, BaseStock([9, 6, 11]), 2.5, {"demand"}),
+             (serial(demand=norm(5, 1), **EX61), EchelonBaseStock([6.49, 12.02, 22.71]), 4, set())]
+    for network, pol, thr, claimed in cases:
+        cfg = SimulationConfig(expedite=Expedite(3.0, threshold=thr), keep_series=True)
+        comp = compile_network(network, cfg)
+        assert whole_quantities(comp, policy_arrays(comp, pol, cfg, 160), cfg) == claimed
+        s = simulate(network, pol, 150, 2, seed=3, engine="fast", warmup=10, config=cfg).series
+        kinds = {"demand": ("external_demand",), "orders": ("orders", "demand_received"),
+                 "all": ("on_hand", "backorders", "met", "expedited")}
+        for kind in claimed:
+            for name in kinds[kind]:
+                assert (s[name] % 1 == 0).all(), (kind, name)
+        if claimed == {"demand", "orders"}:
+            assert (s["backorders"] % 1 != 0).any()            # and "all" would have been wrong
+
+
 def test_same_seed_same_numbers_other_seed_other_numbers():
     net = serial(demand=poisson(5), **EX61)
     a = simulate(net, EchelonBaseStock([9, 15, 26]), 200, 3, seed=7, engine="fast")
@@ -323,6 +393,8 @@ def test_bad_input():
         simulate(net, pol, 10, 2, scenario=Scenario("late", (SupplierShutdown(3, 20, 2),)))
     with pytest.raises(TypeError, match="policy"):
         simulate(net, [9, 15, 26], 10, 2)
+    with pytest.raises(TypeError, match="keep_stages must be True or False, got 'no'"):
+        SimulationConfig(keep_stages="no")
 
 
 @pytest.mark.parametrize("engine", ["fast", "des"])

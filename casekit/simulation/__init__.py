@@ -114,9 +114,10 @@ class SimulationResult:
         ``fill_rate`` (β) counts units met from stock in the period demanded;
         ``bullwhip_ratio`` is Var(orders of the most upstream stage) / Var(external demand
         in its units); ``order_std`` the mean over stages of the sd of orders placed.
-    stages : DataFrame
+    stages : DataFrame or None
         Per-stage measures averaged over replications (on hand, backorders, order sd, bullwhip
-        ratio Var(orders placed)/Var(demand received), fill rate), downstream first.
+        ratio Var(orders placed)/Var(demand received), fill rate), downstream first.  None when
+        the run kept no per-stage measures (``SimulationConfig(keep_stages=False)``).
     series : dict of ndarray or None
         Per-period arrays of shape (replications, periods, stages) (stages in
         :attr:`stage_ids` order): ``on_hand``, ``backorders``, ``orders``, ``in_transit``,
@@ -132,6 +133,8 @@ class SimulationResult:
     per_stage : dict of ndarray
         Per replication and stage (replications, stages), stages in :attr:`stage_ids` order:
         ``order_std`` (sd of orders placed), ``on_hand`` and ``backorders`` (means per period).
+        With ``SimulationConfig(keep_stages=False)`` only ``order_std`` (the ``order_std`` KPI
+        is its mean); asking for another table then raises a KeyError that says so.
     events : DataFrame or None
         DES only: the event log (``replication, time, period, stage, event, quantity, other``).
     """
@@ -312,10 +315,20 @@ def simulate(network: Network, policy: Policy, periods: int, replications: int =
                    events, elapsed)
 
 
+class _PerStage(dict):
+    """The per-stage tables of a result; a table the run did not keep is named in the error."""
+
+    def __missing__(self, key):
+        if key in ("on_hand", "backorders"):
+            raise KeyError(f"per_stage[{key!r}] was not kept: this run used SimulationConfig(keep_stages=False), "
+                           f"which keeps only 'order_std' per stage; pass keep_stages=True")
+        raise KeyError(f"per_stage has no table {key!r}; it holds {sorted(self)}")
+
+
 def _result(network, policy, engine, periods, replications, warmup, seed, scenario, comp, acc, events,
             elapsed) -> SimulationResult:
     kpis = kpi_table(acc, comp, scenario, 1, replications)
-    stages = node_table(acc, comp).loc[network.downstream_first()]
+    stages = node_table(acc, comp).loc[network.downstream_first()] if acc.keep_stages else None
     series = None
     if acc.series is not None:
         where = {i: k for k, i in enumerate(comp.ids)}
@@ -332,8 +345,10 @@ def _result(network, policy, engine, periods, replications, warmup, seed, scenar
     order = [where[i] for i in network.downstream_first()]
     T = acc.T
     mq = acc.q1 / T
-    per_stage = {"order_std": np.sqrt(np.maximum(acc.q2 / T - mq ** 2, 0.0))[order].T,
-                 "on_hand": (acc.on_node / T)[order].T, "backorders": (acc.bo_node / T)[order].T}
+    per_stage = _PerStage(order_std=np.sqrt(np.maximum(acc.q2 / T - mq ** 2, 0.0))[order].T)
+    if acc.keep_stages:
+        per_stage["on_hand"] = (acc.on_node / T)[order].T
+        per_stage["backorders"] = (acc.bo_node / T)[order].T
     return SimulationResult(network, policy, engine, periods, replications, warmup, seed, scenario, kpis,
                             stages, tuple(network.downstream_first()), dids, series, events, elapsed, totals,
                             per_stage)

@@ -230,6 +230,12 @@ class SimulationConfig:
     keep_totals : bool, optional
         Keep network totals per period (:attr:`SimulationResult.totals`).  Default: when
         periods x replications x (6 + 2 x depths) <= 2 million.
+    keep_stages : bool
+        Keep the per-stage measures (:attr:`SimulationResult.stages`, and the ``on_hand`` and
+        ``backorders`` tables of :attr:`SimulationResult.per_stage`); default True.  False
+        keeps only what the KPIs are computed from (every KPI the same number; ``on_hand`` equal
+        up to rounding when quantities are not whole units, as it is then summed over the
+        network each period) and saves a third of the per-period bookkeeping of a large network.
     initial_stock : dict, optional
         Units on hand at time 0 by stage; default the policy's ``initial_stock``.
     event_log : bool
@@ -252,11 +258,14 @@ class SimulationConfig:
     rationing: str = "priority"
     transfers: object = None
     backup: Backup | None = None
+    keep_stages: bool = True
 
     def __post_init__(self):
         check_choice("unmet", self.unmet, ("backorder", "lost"))
         check_choice("rationing", self.rationing, ("priority", "proportional"))
         check_positive("unit_weight_kg", self.unit_weight_kg)
+        if not isinstance(self.keep_stages, (bool, np.bool_)):
+            raise TypeError(f"keep_stages must be True or False, got {self.keep_stages!r}")
         if self.expedite is not None and not isinstance(self.expedite, Expedite):
             raise TypeError(f"expedite must be an Expedite, got {self.expedite!r}")
         tr = self.transfers

@@ -39,7 +39,7 @@ def run_des(comp, pa, inp, config, *, keep_series=False, keep_flow=False, keep_t
                          "give the levels as arrays or use engine='fast'")
     R = inp.R
     acc = Accum(comp.n, len(comp.demand_idx), R, inp.T - inp.warmup, keep_series, keep_flow or keep_totals,
-                n_levels=len(comp.levels), keep_totals=keep_totals)
+                n_levels=len(comp.levels), keep_totals=keep_totals, keep_stages=config.keep_stages)
     dense = inp.dense()
     if expedite_co2 is None:
         expedite_co2 = np.zeros(len(comp.demand_idx))
@@ -348,12 +348,14 @@ class _Twin:
                 tot["bo"] += sum(self.bo[i] for i in self.dn)
                 tot["on"] += sum(self.on)
                 for i in range(n):
-                    self.on_node[i] += self.on[i]
-                    self.bo_node[i] += self.bo[i]
                     self.q1[i] += self.q[i]
                     self.q2[i] += self.q[i] * self.q[i]
-                    self.rd1[i] += self.rd[i]
-                    self.rd2[i] += self.rd[i] * self.rd[i]
+                if acc.keep_stages:
+                    for i in range(n):
+                        self.on_node[i] += self.on[i]
+                        self.bo_node[i] += self.bo[i]
+                        self.rd1[i] += self.rd[i]
+                        self.rd2[i] += self.rd[i] * self.rd[i]
                 ed = sum(w * d for w, d in zip(self.ed_w, self.D))
                 tot["ed1"] += ed
                 tot["ed2"] += ed * ed
@@ -412,5 +414,7 @@ class _Twin:
         acc.ed1[r], acc.ed2[r] = tot["ed1"], tot["ed2"]
         acc.freight[r] = tot["freight"]
         acc.dem[:, r], acc.met[:, r], acc.ok[:, r] = self.dem, self.mets, self.ok
-        acc.on_node[:, r], acc.bo_node[:, r] = self.on_node, self.bo_node
-        acc.q1[:, r], acc.q2[:, r], acc.rd1[:, r], acc.rd2[:, r] = self.q1, self.q2, self.rd1, self.rd2
+        acc.q1[:, r], acc.q2[:, r] = self.q1, self.q2
+        if acc.keep_stages:
+            acc.on_node[:, r], acc.bo_node[:, r] = self.on_node, self.bo_node
+            acc.rd1[:, r], acc.rd2[:, r] = self.rd1, self.rd2

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from casekit.simulation._accum import Accum
+from casekit.simulation._accum import Accum, whole_quantities
 
 
 def _runs(values):
@@ -704,8 +704,12 @@ class FastEngine:
             placed = (self.q > 0).astype(float)
             order = comp.K @ placed if cm is None else np.einsum("i,ib,ib->b", comp.K, placed, cm)
         emerg = 0.0
+        self.exp_total = None               # units expedited this period (the accumulation reuses it)
         if self.exp_u is not None:
-            eu = self.exp_u.sum(axis=0) if cm is None else np.einsum("db,db->b", self.exp_u, cm[comp.demand_idx])
+            if cm is None:
+                eu = self.exp_total = self.exp_u.sum(axis=0)
+            else:
+                eu = np.einsum("db,db->b", self.exp_u, cm[comp.demand_idx])
             emerg = self.ex_cost * eu
             self.co2 = self.co2 + self.ex_co2 @ self.exp_u
         return hold, short, order, emerg
@@ -718,7 +722,8 @@ def run_fast(comp, pa, inp, config, *, C: int = 1, keep_series: bool = False, ke
                      flows=keep_series)
     T, W = inp.T, inp.warmup
     acc = Accum(comp.n, len(comp.demand_idx), eng.B, T - W, keep_series, keep_flow or keep_totals,
-                n_levels=len(comp.levels), keep_totals=keep_totals)
+                n_levels=len(comp.levels), keep_totals=keep_totals, keep_stages=config.keep_stages,
+                whole=whole_quantities(comp, pa, config))
     periods = range(T)
     if progress:
         from tqdm.auto import tqdm
