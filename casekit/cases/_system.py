@@ -126,8 +126,8 @@ class CaseRun:
     """Per-replication metrics (``kpis``: one row per replication, columns :data:`METRICS`),
     system-level daily series for the first replication (``series``), and the engine's
     :class:`~casekit.simulation.SimulationResult` behind them (``simulation``: its KPIs,
-    network totals per day for every replication and each stage's order sd; the per-stage
-    table is not kept, see :func:`case_config`)."""
+    network totals per day for every replication, and each stage's order sd and on hand; the
+    per-stage table is not kept, see :func:`case_config`)."""
 
     case: str
     policy: str
@@ -235,7 +235,7 @@ def case_policy(system: CaseSystem, policy: CasePolicy):
 def case_config(system: CaseSystem, policy: CasePolicy):
     """Everything else the engine reads: expediting, modes, rationing, transfers, backup.  The
     case metrics need network totals and KPIs only, so the per-stage measures are not kept
-    (``keep_stages=False``: the KPIs are the same numbers, the bookkeeping about a third lighter)."""
+    (``keep_stages=False``: the KPIs are the same numbers, the bookkeeping lighter)."""
     from casekit.simulation import Backup, Expedite, SimulationConfig, Transfers, TransportMode
 
     S, P = system, policy

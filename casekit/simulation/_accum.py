@@ -10,11 +10,10 @@ from which the metrics of any time bucket can be computed afterwards.
 
 Without per-stage measures (``SimulationConfig(keep_stages=False)``) they keep per-stage sums
 only where a network KPI is computed from them, so every KPI stays the same number: orders
-placed at every stage (``order_std``, bullwhip), demand, met, stockout-free periods and
-backorders at the customer-facing stages (fill rate, cycle service level, backorders).  On hand
-is then summed over the network period by period instead of stage by stage (the same number
-when quantities are whole units, otherwise equal up to rounding), and the moments of the demand
-each stage receives (only its per-stage bullwhip ratio reads them) are not kept.
+placed and on hand at every stage (``order_std``, bullwhip, on hand), demand, met,
+stockout-free periods and backorders at the customer-facing stages (fill rate, cycle service
+level, backorders).  The backorders of the other stages and the moments of the demand each
+stage receives (only the per-stage table reads them) are not kept.
 """
 
 from __future__ import annotations
@@ -31,10 +30,10 @@ TOTALS = ("demand", "met", "on_hand", "backorders", "expedited", "transfers", "o
 class Accum:
     """The running sums of one run, per copy (B = candidates x replications).
 
-    ``keep_stages``: keep the per-stage sums of every table (``on_node``, ``bo_node``, ``rd1``,
-    ``rd2``; otherwise they are None and ``bo_dn`` holds backorders at the customer-facing stages
-    only).  ``whole``: which per-period quantities are whole numbers of units
-    (:func:`whole_quantities`), whose network totals may then add the stages in any order."""
+    ``keep_stages``: keep the per-stage sums of every table (``bo_node``, ``rd1``, ``rd2``;
+    otherwise they are None and ``bo_dn`` holds backorders at the customer-facing stages only).
+    ``whole``: which per-period quantities are whole numbers of units (:func:`whole_quantities`),
+    whose network totals may then add the stages in any order."""
 
     def __init__(self, n: int, nd: int, B: int, T: int, keep_series: bool, keep_flow: bool, *,
                  n_levels: int = 1, keep_totals: bool = False, keep_stages: bool = True,
@@ -52,12 +51,13 @@ class Accum:
         self.bo, self.on, self.lost, self.exp_units = z(B), z(B), z(B), z(B)
         self._tmp = z(n, B)
         self.q1, self.q2 = z(n, B), z(n, B)
+        self.on_node = z(n, B)
         if self.keep_stages:
-            self.on_node, self.bo_node = z(n, B), z(n, B)
+            self.bo_node = z(n, B)
             self.rd1, self.rd2 = z(n, B), z(n, B)
             self.bo_dn = None
         else:
-            self.on_node = self.bo_node = self.rd1 = self.rd2 = None
+            self.bo_node = self.rd1 = self.rd2 = None
             self.bo_dn = z(nd, B)
         self.ed1, self.ed2 = z(B), z(B)
         keep_flow = keep_flow or keep_totals
@@ -88,10 +88,9 @@ class Accum:
 
     def finish_fast(self, comp):
         """After the last period of a fast run: network on hand and backorders summed over
-        periods (from the per-stage sums, rather than one sum per period; without per-stage on
-        hand it was added up period by period)."""
+        periods (from the per-stage sums, rather than one sum per period)."""
+        self.on = self.on_node.sum(axis=0)
         if self.keep_stages:
-            self.on = self.on_node.sum(axis=0)
             self.bo = self.bo_node[comp.demand_idx].sum(axis=0)
         else:
             self.bo = self.bo_dn.sum(axis=0)
@@ -127,8 +126,8 @@ class Accum:
         self.q1 += q
         np.multiply(q, q, out=tmp)
         self.q2 += tmp
+        self.on_node += on
         if self.keep_stages:
-            self.on_node += on
             self.bo_node += bo
             self.rd1 += rd
             np.multiply(rd, rd, out=tmp)
@@ -139,16 +138,11 @@ class Accum:
         self.ed1 += ed
         self.ed2 += ed * ed
         tot = self.totals
-        on_t = None
-        if tot is not None or not self.keep_stages:
-            on_t = net(on)
-            if not self.keep_stages:
-                self.on += on_t
         if self.flow_dem is not None:                 # (totals["demand"] and ["met"] are these)
             self.flow_dem[k] = net(D, "demand")
             self.flow_met[k] = net(met)
         if tot is not None:
-            tot["on_hand"][k] = on_t
+            tot["on_hand"][k] = net(on)
             tot["backorders"][k] = net(bo_dn)
             if exp_t is not None:
                 tot["expedited"][k] = exp_t

@@ -350,9 +350,9 @@ class _Twin:
                 for i in range(n):
                     self.q1[i] += self.q[i]
                     self.q2[i] += self.q[i] * self.q[i]
+                    self.on_node[i] += self.on[i]
                 if acc.keep_stages:
                     for i in range(n):
-                        self.on_node[i] += self.on[i]
                         self.bo_node[i] += self.bo[i]
                         self.rd1[i] += self.rd[i]
                         self.rd2[i] += self.rd[i] * self.rd[i]
@@ -414,7 +414,7 @@ class _Twin:
         acc.ed1[r], acc.ed2[r] = tot["ed1"], tot["ed2"]
         acc.freight[r] = tot["freight"]
         acc.dem[:, r], acc.met[:, r], acc.ok[:, r] = self.dem, self.mets, self.ok
-        acc.q1[:, r], acc.q2[:, r] = self.q1, self.q2
+        acc.q1[:, r], acc.q2[:, r], acc.on_node[:, r] = self.q1, self.q2, self.on_node
         if acc.keep_stages:
-            acc.on_node[:, r], acc.bo_node[:, r] = self.on_node, self.bo_node
+            acc.bo_node[:, r] = self.bo_node
             acc.rd1[:, r], acc.rd2[:, r] = self.rd1, self.rd2
