@@ -124,13 +124,13 @@ class Accum:
         bo_dn = bo[eng.dn]
         tmp = self._tmp
         self.q1 += q
-        np.multiply(q, q, out=tmp)
+        np.square(q, out=tmp)                      # (the same numbers as q * q, a little faster)
         self.q2 += tmp
         self.on_node += on
         if self.keep_stages:
             self.bo_node += bo
             self.rd1 += rd
-            np.multiply(rd, rd, out=tmp)
+            np.square(rd, out=tmp)
             self.rd2 += tmp
         else:
             self.bo_dn += bo_dn
