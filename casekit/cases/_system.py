@@ -126,8 +126,8 @@ class CaseRun:
     """Per-replication metrics (``kpis``: one row per replication, columns :data:`METRICS`),
     system-level daily series for the first replication (``series``), and the engine's
     :class:`~casekit.simulation.SimulationResult` behind them (``simulation``: its KPIs,
-    network totals per day for every replication, and each stage's order sd and on hand; the
-    per-stage table is not kept, see :func:`case_config`)."""
+    network totals per day for every replication and each stage's order sd; the per-stage
+    table is not kept, see :func:`case_config`)."""
 
     case: str
     policy: str

@@ -133,8 +133,8 @@ class SimulationResult:
     per_stage : dict of ndarray
         Per replication and stage (replications, stages), stages in :attr:`stage_ids` order:
         ``order_std`` (sd of orders placed), ``on_hand`` and ``backorders`` (means per period).
-        With ``SimulationConfig(keep_stages=False)`` only ``order_std`` and ``on_hand`` (what the
-        KPIs are computed from); asking for ``backorders`` then raises a KeyError that says so.
+        With ``SimulationConfig(keep_stages=False)`` only ``order_std`` (the ``order_std`` KPI is
+        its mean); asking for another table then raises a KeyError that says so.
     events : DataFrame or None
         DES only: the event log (``replication, time, period, stage, event, quantity, other``).
     """
@@ -319,9 +319,9 @@ class _PerStage(dict):
     """The per-stage tables of a result; a table the run did not keep is named in the error."""
 
     def __missing__(self, key):
-        if key == "backorders":
+        if key in ("on_hand", "backorders"):
             raise KeyError(f"per_stage[{key!r}] was not kept: this run used SimulationConfig(keep_stages=False), "
-                           f"which keeps backorders only at the customer-facing stages; pass keep_stages=True")
+                           f"which keeps only 'order_std' per stage; pass keep_stages=True")
         raise KeyError(f"per_stage has no table {key!r}; it holds {sorted(self)}")
 
 
@@ -345,9 +345,9 @@ def _result(network, policy, engine, periods, replications, warmup, seed, scenar
     order = [where[i] for i in network.downstream_first()]
     T = acc.T
     mq = acc.q1 / T
-    per_stage = _PerStage(order_std=np.sqrt(np.maximum(acc.q2 / T - mq ** 2, 0.0))[order].T,
-                          on_hand=(acc.on_node / T)[order].T)
+    per_stage = _PerStage(order_std=np.sqrt(np.maximum(acc.q2 / T - mq ** 2, 0.0))[order].T)
     if acc.keep_stages:
+        per_stage["on_hand"] = (acc.on_node / T)[order].T
         per_stage["backorders"] = (acc.bo_node / T)[order].T
     return SimulationResult(network, policy, engine, periods, replications, warmup, seed, scenario, kpis,
                             stages, tuple(network.downstream_first()), dids, series, events, elapsed, totals,

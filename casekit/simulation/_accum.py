@@ -12,8 +12,11 @@ Without per-stage measures (``SimulationConfig(keep_stages=False)``) they keep p
 only where a network KPI is computed from them, so every KPI stays the same number: orders
 placed and on hand at every stage (``order_std``, bullwhip, on hand), demand, met,
 stockout-free periods and backorders at the customer-facing stages (fill rate, cycle service
-level, backorders).  The backorders of the other stages and the moments of the demand each
-stage receives (only the per-stage table reads them) are not kept.
+level, backorders).  Where a quantity is a whole number of units its network total per period
+is exact, so it replaces that quantity's per-stage sum (the fast engine: demand with discrete
+demand; met, on hand and backorders when every quantity is whole).  The backorders of the
+other stages and the moments of the demand each stage receives (only the per-stage table reads
+them) are not kept.
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ class Accum:
     ``keep_stages``: keep the per-stage sums of every table (``bo_node``, ``rd1``, ``rd2``;
     otherwise they are None and ``bo_dn`` holds backorders at the customer-facing stages only).
     ``whole``: which per-period quantities are whole numbers of units (:func:`whole_quantities`),
-    whose network totals may then add the stages in any order."""
+    whose network totals may then add the stages in any order; without per-stage measures such a
+    total summed over periods (``dem_net``, ``met_net``, ``on``, ``bo``) then replaces the
+    per-stage sum (``dem``, ``met``, ``on_node``, ``bo_dn`` are None)."""
 
     def __init__(self, n: int, nd: int, B: int, T: int, keep_series: bool, keep_flow: bool, *,
                  n_levels: int = 1, keep_totals: bool = False, keep_stages: bool = True,
@@ -44,21 +49,27 @@ class Accum:
         self.whole = frozenset(whole)
         self.hold, self.short, self.order, self.emerg, self.co2 = z(B), z(B), z(B), z(B), z(B)
         self.freight, self.xfer, self.xfer_units, self.backup_units = z(B), z(B), z(B), z(B)
-        self.dem, self.met = z(nd, B), z(nd, B)
+        lean = not self.keep_stages
+        self._net_dem = lean and "demand" in self.whole
+        self._net_all = lean and "all" in self.whole
+        self.dem = None if self._net_dem else z(nd, B)
+        self.met = None if self._net_all else z(nd, B)
+        self.dem_net = z(B) if self._net_dem else None
+        self.met_net = z(B) if self._net_all else None
         # periods without a stockout, per customer-facing stage: a count, kept in integers (adding
         # a boolean array to an int32 array is about 3x cheaper than to a float one)
         self.ok = np.zeros((nd, B), dtype=np.int32)
         self.bo, self.on, self.lost, self.exp_units = z(B), z(B), z(B), z(B)
         self._tmp = z(n, B)
         self.q1, self.q2 = z(n, B), z(n, B)
-        self.on_node = z(n, B)
+        self.on_node = None if self._net_all else z(n, B)
         if self.keep_stages:
             self.bo_node = z(n, B)
             self.rd1, self.rd2 = z(n, B), z(n, B)
             self.bo_dn = None
         else:
             self.bo_node = self.rd1 = self.rd2 = None
-            self.bo_dn = z(nd, B)
+            self.bo_dn = None if self._net_all else z(nd, B)
         self.ed1, self.ed2 = z(B), z(B)
         keep_flow = keep_flow or keep_totals
         self.flow_dem = z(T, B) if keep_flow else None      # total external demand per period
@@ -88,11 +99,13 @@ class Accum:
 
     def finish_fast(self, comp):
         """After the last period of a fast run: network on hand and backorders summed over
-        periods (from the per-stage sums, rather than one sum per period)."""
-        self.on = self.on_node.sum(axis=0)
-        if self.keep_stages:
+        periods (from the per-stage sums, rather than one sum per period; without them they
+        were added up period by period)."""
+        if self.on_node is not None:
+            self.on = self.on_node.sum(axis=0)
+        if self.bo_node is not None:
             self.bo = self.bo_node[comp.demand_idx].sum(axis=0)
-        else:
+        elif self.bo_dn is not None:
             self.bo = self.bo_dn.sum(axis=0)
 
     def add_fast(self, eng, k: int, hold, short, order, emerg):
@@ -118,32 +131,46 @@ class Accum:
                 exp_t = net(eng.exp_u)
             self.exp_units += exp_t
         self.co2 += eng.co2
-        self.dem += D
-        self.met += met
-        self.ok += (eng.short <= 0)
+        tot, flow = self.totals, self.flow_dem is not None
         bo_dn = bo[eng.dn]
+        # network totals of this period, each computed once where something needs it
+        dem_t = net(D, "demand") if flow or self._net_dem else None
+        met_t = net(met) if flow or self._net_all else None
+        on_t = net(on) if tot is not None or self._net_all else None
+        bo_t = net(bo_dn) if tot is not None or self._net_all else None
+        if self._net_dem:
+            self.dem_net += dem_t
+        else:
+            self.dem += D
+        if self._net_all:
+            self.met_net += met_t
+            self.on += on_t
+            self.bo += bo_t
+        else:
+            self.met += met
+            self.on_node += on
+            if self.keep_stages:
+                self.bo_node += bo
+            else:
+                self.bo_dn += bo_dn
+        self.ok += (eng.short <= 0)
         tmp = self._tmp
         self.q1 += q
         np.square(q, out=tmp)                      # (the same numbers as q * q, a little faster)
         self.q2 += tmp
-        self.on_node += on
         if self.keep_stages:
-            self.bo_node += bo
             self.rd1 += rd
             np.square(rd, out=tmp)
             self.rd2 += tmp
-        else:
-            self.bo_dn += bo_dn
         ed = comp.ed_w @ D
         self.ed1 += ed
         self.ed2 += ed * ed
-        tot = self.totals
-        if self.flow_dem is not None:                 # (totals["demand"] and ["met"] are these)
-            self.flow_dem[k] = net(D, "demand")
-            self.flow_met[k] = net(met)
+        if flow:                                   # (totals["demand"] and ["met"] are these)
+            self.flow_dem[k] = dem_t
+            self.flow_met[k] = met_t
         if tot is not None:
-            tot["on_hand"][k] = net(on)
-            tot["backorders"][k] = net(bo_dn)
+            tot["on_hand"][k] = on_t
+            tot["backorders"][k] = bo_t
             if exp_t is not None:
                 tot["expedited"][k] = exp_t
             tot["transfers"][k] = eng.xfer_units
@@ -223,9 +250,10 @@ def kpi_table(acc: Accum, comp, scenario, C: int, R: int):
     T = acc.T
     hold, short, order, emerg = acc.hold / T, acc.short / T, acc.order / T, acc.emerg / T
     freight, xfer = acc.freight / T, acc.xfer / T
-    dem_tot = acc.dem.sum(axis=0)
+    dem_tot = acc.dem.sum(axis=0) if acc.dem is not None else acc.dem_net
+    met_tot = acc.met.sum(axis=0) if acc.met is not None else acc.met_net
     with np.errstate(invalid="ignore", divide="ignore"):
-        fill = np.where(dem_tot > 0, acc.met.sum(axis=0) / np.where(dem_tot > 0, dem_tot, 1), np.nan)
+        fill = np.where(dem_tot > 0, met_tot / np.where(dem_tot > 0, dem_tot, 1), np.nan)
         mq = acc.q1 / T
         vq = np.maximum(acc.q2 / T - mq ** 2, 0.0)
         me = acc.ed1 / T
