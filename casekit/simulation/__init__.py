@@ -263,7 +263,7 @@ def simulate(network: Network, policy: Policy, periods: int, replications: int =
         Periods simulated first and left out of every KPI and series.
     config : SimulationConfig, optional
         Lost sales, ordering costs, emergency shipments, transport modes, rationing, lateral
-        transfers, a backup source, CO2 data, series and totals, progress bar.
+        transfers, a backup source, CO2 data, series, totals and per-stage measures, progress bar.
 
     Returns
     -------

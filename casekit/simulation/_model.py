@@ -232,9 +232,9 @@ class SimulationConfig:
         periods x replications x (6 + 2 x depths) <= 2 million.
     keep_stages : bool
         Keep the per-stage measures (:attr:`SimulationResult.stages`, and the ``on_hand`` and
-        ``backorders`` tables of :attr:`SimulationResult.per_stage`); default True.  False keeps per stage only
-        what the KPIs are computed from (every KPI is the same number), which lightens the
-        per-period bookkeeping of a large network.
+        ``backorders`` tables of :attr:`SimulationResult.per_stage`); default True.  False
+        keeps per stage only what the KPIs are computed from (every KPI is the same number),
+        which lightens the per-period bookkeeping of a large network.
     initial_stock : dict, optional
         Units on hand at time 0 by stage; default the policy's ``initial_stock``.
     event_log : bool
