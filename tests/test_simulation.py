@@ -246,22 +246,32 @@ def test_network_totals_added_in_any_order_only_where_quantities_are_whole():
 
     net = serial(demand=poisson(5), **EX61)
     moving = OrderUpTo({1: 9.0 + (np.arange(160) % 3), 2: 6.0, 3: 11.0})     # stage 1 faces demand
+    # a warehouse W that faces demand itself supplies X, which supplies the shop R
+    chain = Network([Stage("W", 1, processing_time=1, demand=poisson(3), stockout_cost=9),
+                     Stage("X", 1, processing_time=1), Stage("R", 2, processing_time=1, demand=poisson(5),
+                                                          stockout_cost=9)],
+                    [Lane("W", "X"), Lane("X", "R")])
+    chain_moving = OrderUpTo({"R": 11.0 + (np.arange(160) % 2), "X": 12.0, "W": 6.0 + (np.arange(160) % 2)})
     cases = [(net, EchelonBaseStock([9, 15, 26]), 4, {"demand", "orders", "all"}),
              (net, moving, 2.5, {"demand", "orders"}),
              (net, BaseStock([9, 6, 11]), 2.5, {"demand"}),
+             (chain, chain_moving, 2.5, {"demand", "orders"}),         # X's stock comes in fractions
              (serial(demand=norm(5, 1), **EX61), EchelonBaseStock([6.49, 12.02, 22.71]), 4, set())]
     for network, pol, thr, claimed in cases:
         cfg = SimulationConfig(expedite=Expedite(3.0, threshold=thr), keep_series=True)
         comp = compile_network(network, cfg)
         assert whole_quantities(comp, policy_arrays(comp, pol, cfg, 160), cfg) == claimed
-        s = simulate(network, pol, 150, 2, seed=3, engine="fast", warmup=10, config=cfg).series
+        res = simulate(network, pol, 150, 2, seed=3, engine="fast", warmup=10, config=cfg)
+        s = res.series
         kinds = {"demand": ("external_demand",), "orders": ("orders", "demand_received"),
                  "all": ("on_hand", "backorders", "met", "expedited")}
         for kind in claimed:
             for name in kinds[kind]:
                 assert (s[name] % 1 == 0).all(), (kind, name)
         if claimed == {"demand", "orders"}:
-            assert (s["backorders"] % 1 != 0).any()            # and "all" would have been wrong
+            assert (s["on_hand"] % 1 != 0).any()               # and "all" would have been wrong
+        if network is chain:                                   # fractions shipped by W, X's orders whole
+            assert (s["on_hand"][:, :, res.stage_ids.index("X")] % 1 != 0).any()
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():

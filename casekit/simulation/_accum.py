@@ -222,9 +222,10 @@ def whole_quantities(comp, pa, config) -> frozenset:
     # Orders are whole when each stage's order is: its level moves every period (target or
     # callback: rounded) or comes from a forecast (rounded); it is a whole number of lots Q; or the
     # stage orders up to a whole level from its own position (not the echelon's) and serves no
-    # external demand, so its position is whole as long as all orders are (whole lane units
-    # and capacities).  Stages facing demand are not: an expediting threshold can leave
-    # fractional backorders there.
+    # external demand.  Such a position (on hand + on order - owed to customers) changes only by
+    # the stage's own orders and its customers' orders (arrivals and shipments move units
+    # between its terms), so it stays whole even when a supplier ships fractions.  A stage
+    # facing demand is not covered: expediting above a fractional threshold moves its position.
     if not (whole(comp.lane_u) and whole(comp.cap)):
         return frozenset(out)
     moving = np.zeros(code.size, dtype=bool) if pa.target_mask is None else pa.target_mask.copy()
