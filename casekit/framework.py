@@ -1092,21 +1092,65 @@ def _default_workers(workers, work):
     return min(2, os.cpu_count() or 1) if work >= PARALLEL_MIN_NODE_DAYS else 1
 
 
-_SHOCK_RUN = None
+def _prepare(case, on, *, system, horizon_days, replications, seed, outlets, service_level, shutdown_days,
+             dispersion_scale, calibration):
+    """What :func:`evaluate` checks and builds before it simulates: the case system, the policy with
+    the levers ``on``, the keyword arguments of the run without and with the supplier shutdown, the
+    shutdown's last day and the review periods the bucketed metrics must cover."""
+    case = check_choice("case", case, CASES)
+    on = resolve(case, on)
+    check_int("replications", replications, minimum=2)
+    cal = {**_DEFAULT, **(load_calibration(case) if calibration is None else calibration)}
+    for name in _DEFAULT:
+        _check_free(name, cal[name])
+    sl = _check_free("service_level", cal["service_level"] if service_level is None else service_level)
+    sd = int(_check_free("shutdown_days", cal["shutdown_days"] if shutdown_days is None else shutdown_days))
+    up_sl = sl if service_level is not None else cal["up_service_level"]
+    ds = cal["dispersion_scale"] if dispersion_scale is None else dispersion_scale
+    if system is None:
+        system = case_system(case, horizon_days=horizon_days, outlets=outlets, dispersion_scale=ds,
+                             lead_time_sigma_scale=cal["lead_time_sigma_scale"])
+    pol = build_policy(case, system, on, service_level=sl, ma_window=int(cal["ma_window"]),
+                       max_lot_days=float(cal["max_lot_days"]), shutdown_days=sd, up_service_level=up_sl)
+    start = min(90, horizon_days // 3)
+    kw = dict(horizon=horizon_days, replications=replications, seed=seed, warmup=_module(case).WARMUP)
+    shock_kw = dict(kw, scenario="supplier_shutdown", shutdown_start=start, shutdown_days=sd,
+                    shutdown_capacity=float(cal["shutdown_capacity"]))
+    return dict(case=case, on=on, system=system, pol=pol, kw=kw, shock_kw=shock_kw,
+                end=min(start + sd, horizon_days - 1),
+                review_periods=[30, pol.up_review, *np.atleast_1d(pol.dn_review).tolist()])
 
 
-def _shock_init(job):
-    global _SHOCK_RUN
-    _SHOCK_RUN = job
+def _daily(run):
+    """The daily network (demand, met) totals of a :class:`~casekit.cases.CaseRun`."""
+    tot = run.simulation.totals
+    return tot["demand"], tot["met"]
 
 
-def _shock_totals():
-    """The daily (demand, met) totals of the shutdown run set by :func:`_shock_init`."""
+def _run_base(ev, shared=None) -> tuple:
+    """The run without disruption of an evaluation (``ev`` from :func:`_prepare`): its Table 3 values
+    (recovery blank) and its daily (demand, met) totals, the twin the shutdown run is compared with."""
     from casekit.cases import run_case
 
-    system, pol, kw = _SHOCK_RUN
-    tot = run_case(system, pol, **kw).simulation.totals
-    return tot["demand"], tot["met"]
+    base = run_case(ev["system"], ev["pol"], **ev["kw"])
+    return _table3_values(base, None, ev["end"], ev["review_periods"]), _daily(base)
+
+
+def _run_shock(ev, shared=None) -> tuple:
+    """The daily (demand, met) totals of the run with the supplier shutdown."""
+    from casekit.cases import run_case
+
+    return _daily(run_case(ev["system"], ev["pol"], **ev["shock_kw"]))
+
+
+def _with_recovery(values: pd.DataFrame, twin, shock, end) -> pd.DataFrame:
+    """``values`` with recovery_days: periods from the shutdown's last day ``end`` until the 7-day
+    rolling fill rate of the shutdown run (daily totals ``shock``) is back within 2 points of the
+    run without it (``twin``) on the same random numbers."""
+    roll = metrics.rolling_fill_rate(*shock, window=7)
+    base = metrics.rolling_fill_rate(*twin, window=7)
+    rec = metrics.recovery_time_vs_twin(roll, base, disruption_end=end, band=0.02)
+    return values.assign(recovery_days=np.asarray(rec.periods, dtype=float))
 
 
 def evaluate(case: str, on=(), *, system=None, horizon_days: int = 365, replications: int = 30, seed: int = 1,
@@ -1123,57 +1167,76 @@ def evaluate(case: str, on=(), *, system=None, horizon_days: int = 365, replicat
     A ``service_level`` given here is the target of both echelons (as ``policy_tuning`` sets it);
     otherwise the upstream echelon's is the calibrated ``up_service_level``.
     With ``workers`` > 1 (default: 2 on a run of at least :data:`PARALLEL_MIN_NODE_DAYS`
-    replication-node-days, else 1) the shutdown run is simulated in a second process (forked, so
-    it starts with this one's caches) while this one simulates the other: the same numbers as
-    ``workers=1``.
+    replication-node-days, else 1) the two runs are simulated in two processes (forked, so they
+    start with this one's caches and its policy): the same numbers as ``workers=1``.
+    """
+    if workers is not None:
+        check_int("workers", workers, minimum=1)
+    ev = _prepare(case, on, system=system, horizon_days=horizon_days, replications=replications, seed=seed,
+                  outlets=outlets, service_level=service_level, shutdown_days=shutdown_days,
+                  dispersion_scale=dispersion_scale, calibration=calibration)
+    workers = _default_workers(workers, replications * horizon_days * ev["system"].n) if recovery else 1
+    jobs = [("base", (_run_base, ev))] + ([("shock", (_run_shock, ev))] if recovery else [])
+    out = _run_jobs(jobs, workers=workers)
+    values = out["base"][0]
+    if recovery:
+        values = _with_recovery(values, out["base"][1], out["shock"], ev["end"])
+    return Table3Run(ev["case"], ev["on"], values, float(ev["pol"].info["service_level"]), seed, horizon_days)
+
+
+def _run_jobs(first: list, then=None, *, workers: int = 1, shared=None) -> dict:
+    """Run the jobs ``first`` (``[(key, (function, argument))]``, each called as
+    ``function(argument, shared)``) and those they lead to: ``then(key, result)`` returns the jobs
+    a finished one makes possible, run next.  Returns ``{key: result}``.
+
+    With ``workers`` > 1 the jobs run in a pool of that many processes, at most ``workers`` at a
+    time (so a job ``then`` adds starts as soon as a process is free).  The processes are forked
+    where the system can: they start with this process's memory, so ``shared`` (a case system)
+    and the arguments of the ``first`` jobs (a policy, say) reach them without being copied, and
+    everything already built for the system (forecasts, tables, the demand draws of a seed) is
+    there; the jobs ``then`` adds travel by pickle, so keep their arguments small.  Every job is
+    seeded, so the results do not depend on ``workers``.
     """
     import multiprocessing as mp
 
-    from casekit.cases import run_case
+    global _POOL
+    queue, results = list(first), {}
+    then = then or (lambda key, result: [])
+    if workers == 1 or "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
+        while queue:                           # in this process (a daemonic one may not start a pool)
+            key, (fn, arg) = queue.pop(0)
+            results[key] = fn(arg, shared)
+            queue[:0] = then(key, results[key])
+        return results
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    case = check_choice("case", case, CASES)
-    on = resolve(case, on)
-    check_int("replications", replications, minimum=2)
-    if workers is not None:
-        check_int("workers", workers, minimum=1)
-    cal = {**_DEFAULT, **(load_calibration(case) if calibration is None else calibration)}
-    for name in _DEFAULT:
-        _check_free(name, cal[name])
-    sl = _check_free("service_level", cal["service_level"] if service_level is None else service_level)
-    sd = int(_check_free("shutdown_days", cal["shutdown_days"] if shutdown_days is None else shutdown_days))
-    up_sl = sl if service_level is not None else cal["up_service_level"]
-    ds = cal["dispersion_scale"] if dispersion_scale is None else dispersion_scale
-    if system is None:
-        system = case_system(case, horizon_days=horizon_days, outlets=outlets, dispersion_scale=ds,
-                             lead_time_sigma_scale=cal["lead_time_sigma_scale"])
-    pol = build_policy(case, system, on, service_level=sl, ma_window=int(cal["ma_window"]),
-                       max_lot_days=float(cal["max_lot_days"]), shutdown_days=sd, up_service_level=up_sl)
-    mod = _module(case)
-    start = min(90, horizon_days // 3)
-    kw = dict(horizon=horizon_days, replications=replications, seed=seed, warmup=mod.WARMUP)
-    shock_kw = dict(kw, scenario="supplier_shutdown", shutdown_start=start, shutdown_days=sd,
-                    shutdown_capacity=float(cal["shutdown_capacity"]))
-    workers = _default_workers(workers, replications * horizon_days * system.n)
-    pool = shock = None
-    if recovery and workers > 1 and "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
-        from concurrent.futures import ProcessPoolExecutor
-
-        pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=_shock_init,
-                                   initargs=((system, pol, shock_kw),))
+    _POOL = (shared, dict(first))              # what the forked processes find in their memory
     try:
-        later = pool.submit(_shock_totals) if pool is not None else None
-        base = run_case(system, pol, **kw)
-        if later is not None:
-            shock = later.result()
-        elif recovery:
-            tot = run_case(system, pol, **shock_kw).simulation.totals
-            shock = tot["demand"], tot["met"]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as pool:
+            running = {}
+            while queue or running:
+                while queue and len(running) < workers:
+                    key, job = queue.pop(0)
+                    running[pool.submit(_pool_job, key, None if _POOL[1].get(key) is job else job)] = key
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for f in done:
+                    key = running.pop(f)
+                    results[key] = f.result()
+                    queue[:0] = then(key, results[key])
     finally:
-        if pool is not None:
-            pool.shutdown()
-    rp = [30, pol.up_review, *np.atleast_1d(pol.dn_review).tolist()]
-    vals = _table3_values(base, shock, min(start + sd, horizon_days - 1), rp)
-    return Table3Run(case, on, vals, float(pol.info["service_level"]), seed, horizon_days)
+        _POOL = None
+    return results
+
+
+#: (shared, {key: job}) of the pool :func:`_run_jobs` is running: set before the pool forks its
+#: processes, so they find it in their own memory.
+_POOL = None
+
+
+def _pool_job(key, job=None):
+    shared, jobs = _POOL
+    fn, arg = jobs[key] if job is None else job
+    return fn(arg, shared)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1310,19 +1373,153 @@ def _check_given_run(name, run, case, want, replications, seed, horizon_days, re
                          f"evaluate {name} with recovery=True")
 
 
-#: The case system the ablation's worker processes simulate (set in each worker by :func:`_ablation_init`).
-_ABLATION_SYSTEM = None
-
-
-def _ablation_init(system):
-    global _ABLATION_SYSTEM
-    _ABLATION_SYSTEM = system
-
-
-def _ablation_step(job, system=None, workers=1):
+def _step(job, system):
+    """One ablation step, in this process: :func:`evaluate` of ``job`` = (case, levers, service
+    level or None, keyword arguments) on ``system``."""
     case, on, service_level, kw = job
-    return evaluate(case, on, system=_ABLATION_SYSTEM if system is None else system, service_level=service_level,
-                    workers=workers, **kw)
+    return evaluate(case, on, system=system, service_level=service_level, workers=1, **kw)
+
+
+def _part(job, system):
+    """One of the two runs of an :func:`evaluate` of ``job`` = (``"base"`` or ``"shock"``, case,
+    levers, service level or None, keyword arguments), so that a pool can run the two apart:
+    ``"base"`` gives the :class:`Table3Run` without recovery, the run's daily (demand, met) totals
+    and the shutdown's last day; ``"shock"`` the daily totals of the run with the shutdown."""
+    part, case, on, service_level, kw = job
+    ev = _prepare(case, on, system=system, service_level=service_level, **kw)
+    if part == "shock":
+        return _run_shock(ev)
+    values, twin = _run_base(ev)
+    run = Table3Run(ev["case"], ev["on"], values, float(ev["pol"].info["service_level"]), kw["seed"],
+                    kw["horizon_days"])
+    return run, twin, ev["end"]
+
+
+def _study(case, *, system, cal, size, recovery, confidence, workers, traditional=None, hybrid=None,
+           evaluated=None, ablate=True):
+    """The work of :func:`ablation` and :func:`run_table3` as one set of jobs for :func:`_run_jobs`.
+
+    ``evaluated``: levers of a hybrid to :func:`evaluate` with its shutdown run, beside the
+    baseline (``None``: none, as in :func:`ablation`); ``recovery``: whether the ablation's own
+    steps have their shutdown runs.  Returns (the evaluated baseline and
+    hybrid or None, the ablation's dict or None)."""
+    all_on = levers(case)
+    kw = dict(size, calibration=cal, recovery=recovery)           # an ablation step's evaluate arguments
+    part_kw = dict(size, calibration=cal, shutdown_days=None, dispersion_scale=None)
+
+    def key(on, sl):
+        return (_effective(on), sl)
+
+    def as_step(run):
+        # a given run measured recovery too; the steps of an ablation without it leave that row blank
+        return run if recovery else replace(run, values=run.values.assign(recovery_days=np.nan))
+
+    runs = {}                                       # (effective levers, service level) -> Table3Run
+    if traditional is not None:
+        runs[key((), None)] = as_step(traditional)
+    if hybrid is not None:
+        runs[key(all_on, None)] = as_step(hybrid)
+
+    # the steps: (kind, lever) -> (levers on, service level or None: the calibrated / tuned one)
+    steps = {("add", lv): (resolve(case, [lv]), None) for lv in all_on}
+    removed = {lv: tuple(n for n in all_on if n != lv and lv not in LEVERS[n].requires) for lv in all_on}
+    planned = set()
+
+    def step_jobs(wanted):
+        todo = {}
+        for on, sl in wanted:
+            k = key(on, sl)
+            if k not in runs and k not in planned and k not in todo:
+                todo[k] = (_step, (case, on, sl, kw))
+        planned.update(todo)
+        # the longest first (tuning: more runs; more levers: more to build), so the processes end together
+        return sorted(todo.items(), key=lambda kv: (-("policy_tuning" in kv[1][1][1]), -len(kv[1][1][1])))
+
+    def remove_steps(hyb_sl):
+        # the hybrid is the hybrid without policy_tuning at the service level the tuning chose
+        runs.setdefault(key(tuple(n for n in all_on if n != "policy_tuning"), hyb_sl), runs[key(all_on, None)])
+        for lv, off in removed.items():
+            if "policy_tuning" in off:              # keep the hybrid's tuned service level instead of re-tuning
+                steps[("remove", lv)] = (tuple(n for n in off if n != "policy_tuning"), hyb_sl)
+            else:
+                steps[("remove", lv)] = (off, None)
+        return step_jobs([steps[("remove", lv)] for lv in all_on])
+
+    first, evals = [], {}
+    if evaluated is not None:
+        evals = {"hybrid": resolve(case, evaluated), "traditional": ()}
+        for name, on in evals.items():
+            first.append((("base", name), (_part, ("base", case, on, None, part_kw))))
+            if "policy_tuning" not in on:
+                first.append((("shock", name), (_part, ("shock", case, on, None, part_kw))))
+        if ablate:                                  # the evaluated runs stand in for the ablation's own
+            planned.add(key((), None))
+            if evals["hybrid"] == all_on:
+                planned.add(key(all_on, None))
+    if ablate:
+        first += step_jobs([((), None), (all_on, None), *steps.values()])
+
+    def then(k, result):
+        new = []
+        if k == ("base", "hybrid") and "policy_tuning" in evals["hybrid"]:
+            # the shutdown run of a tuned hybrid: the same policy at the level its tuning chose
+            rest = tuple(n for n in evals["hybrid"] if n != "policy_tuning")
+            new.append((("shock", "hybrid"), (_part, ("shock", case, rest, result[0].service_level, part_kw))))
+        if ablate and (k == key(all_on, None) or k == ("base", "hybrid") and evals["hybrid"] == all_on):
+            hyb_run = result if k == key(all_on, None) else result[0]
+            runs[key(all_on, None)] = as_step(hyb_run) if k != key(all_on, None) else result
+            new += remove_steps(hyb_run.service_level)
+        return new
+
+    if ablate and key(all_on, None) in runs:        # a given hybrid: its removal steps are known now
+        first += remove_steps(runs[key(all_on, None)].service_level)
+    out = _run_jobs(first, then, workers=workers, shared=system)
+
+    done = {}
+    for name in evals:
+        run, twin, end = out[("base", name)]
+        done[name] = replace(run, values=_with_recovery(run.values, twin, out[("shock", name)], end))
+    if evals and ablate:
+        runs[key((), None)] = as_step(done["traditional"])
+        if evals["hybrid"] == all_on:
+            runs[key(all_on, None)] = as_step(done["hybrid"])
+    runs.update({k: v for k, v in out.items() if k in planned and k not in runs})
+    abl = None
+    if ablate:
+        trad, hyb = runs[key((), None)], runs[key(all_on, None)]
+        add, rem = [], []
+        for lv in all_on:
+            on, sl = steps[("add", lv)]
+            r = runs[key(on, sl)]
+            s = runs[key(*steps[("remove", lv)])]
+            for col in _ABL_COLS:
+                add.append({"lever": lv, "layer": LEVERS[lv].layer, "with": "+".join(on), "quantity": col,
+                            **dict(zip(("change", "ci_low", "ci_high"), _paired(trad.values, r.values, col, confidence)))})
+                rem.append({"lever": lv, "layer": LEVERS[lv].layer, "quantity": col,
+                            **dict(zip(("change", "ci_low", "ci_high"), _paired(hyb.values, s.values, col, confidence)))})
+        given = {"traditional": traditional, "hybrid": hybrid}
+        abl = {name: given[name] if given[name] is not None else done.get(name, run)
+               for name, run in (("traditional", trad), ("hybrid", hyb))}
+        if evals and evals["hybrid"] != all_on:
+            abl["hybrid"] = hyb
+        abl.update(add=pd.DataFrame(add), remove=pd.DataFrame(rem))
+    return (done or None), abl
+
+
+def _ablation_args(case, replications, horizon_days, workers, calibration, system, outlets):
+    case = check_choice("case", case, CASES)
+    check_int("replications", replications, minimum=2)
+    check_int("horizon_days", horizon_days, minimum=30)
+    if workers is not None:
+        check_int("workers", workers, minimum=1)
+    cal = {**_DEFAULT, **(load_calibration(case) if calibration is None else calibration)}
+    if system is None:
+        system = case_system(case, horizon_days=horizon_days, outlets=outlets,
+                             dispersion_scale=cal["dispersion_scale"], lead_time_sigma_scale=cal["lead_time_sigma_scale"])
+    elif getattr(system, "name", None) != case or not hasattr(system, "days"):
+        raise ValueError(f"system must be the {case} case system from casekit.framework.case_system, got "
+                         f"{getattr(system, 'name', type(system).__name__)!r}")
+    return case, cal, system
 
 
 def ablation(case: str, *, replications: int = 30, horizon_days: int = 365, seed: int = 1, outlets: int = 2000,
@@ -1347,107 +1544,43 @@ def ablation(case: str, *, replications: int = 30, horizon_days: int = 365, seed
     another's (:func:`_effective`) is simulated once.  The steps are independent and run in a
     process pool of ``workers`` processes (default: 2 when the steps together simulate at least
     :data:`PARALLEL_MIN_NODE_DAYS` replication-node-days, else 1: in this process); the numbers do
-    not depend on ``workers``.
+    not depend on ``workers``.  :func:`run_table3` runs the baseline and the hybrid in the same pool.
     """
-    case = check_choice("case", case, CASES)
-    check_int("replications", replications, minimum=2)
-    check_int("horizon_days", horizon_days, minimum=30)
-    if workers is not None:
-        check_int("workers", workers, minimum=1)
-    cal = load_calibration(case) if calibration is None else calibration
-    cal = {**_DEFAULT, **cal}
-    if system is None:
-        system = case_system(case, horizon_days=horizon_days, outlets=outlets,
-                             dispersion_scale=cal["dispersion_scale"], lead_time_sigma_scale=cal["lead_time_sigma_scale"])
-    elif getattr(system, "name", None) != case or not hasattr(system, "days"):
-        raise ValueError(f"system must be the {case} case system from casekit.framework.case_system, got "
-                         f"{getattr(system, 'name', type(system).__name__)!r}")
-    all_on = levers(case)
-    workers = _default_workers(workers, replications * horizon_days * system.n * 2 * len(all_on))
-    for name, run, want in (("traditional", traditional, ()), ("hybrid", hybrid, all_on)):
+    case, cal, system = _ablation_args(case, replications, horizon_days, workers, calibration, system, outlets)
+    for name, run, want in (("traditional", traditional, ()), ("hybrid", hybrid, levers(case))):
         if run is not None:
             _check_given_run(name, run, case, want, replications, seed, horizon_days, recovery)
-    kw = dict(horizon_days=horizon_days, replications=replications, seed=seed, calibration=cal, recovery=recovery)
+    workers = _default_workers(workers, replications * horizon_days * system.n * 2 * len(levers(case)))
+    size = dict(horizon_days=horizon_days, replications=replications, seed=seed, outlets=outlets)
+    return _study(case, system=system, cal=cal, size=size, recovery=recovery, confidence=confidence,
+                  workers=workers, traditional=traditional, hybrid=hybrid)[1]
 
-    # the steps: (kind, lever) -> (levers on, service level or None: the calibrated / tuned one)
-    steps = {("add", lv): (resolve(case, [lv]), None) for lv in all_on}
-    removed = {}
-    for lv in all_on:
-        off = tuple(n for n in all_on if n != lv and lv not in LEVERS[n].requires)
-        removed[lv] = off
-    runs = {}                                       # (effective levers, service level) -> Table3Run
 
-    def key(on, sl):
-        return (_effective(on), sl)
+def run_table3(case: str, on="hybrid", *, ablate: bool = True, replications: int = 30, horizon_days: int = 365,
+               seed: int = 1, outlets: int = 2000, calibration: dict | None = None, confidence: float = 0.95,
+               system=None, workers: int | None = None) -> dict:
+    """Everything a Table 3 replication simulates, in one pool of ``workers`` processes: the
+    traditional baseline and the hybrid with the levers ``on`` (:func:`resolve`), each evaluated
+    as :func:`evaluate` does (with its supplier-shutdown run), and with ``ablate`` the :func:`ablation`
+    without the shutdown runs (reusing those two when ``on`` is every lever).
 
-    def as_step(run):
-        # a given run measured recovery too; the steps of an ablation without it leave that row blank
-        return run if recovery else replace(run, values=run.values.assign(recovery_days=np.nan))
-
-    if traditional is not None:
-        runs[key((), None)] = as_step(traditional)
-    if hybrid is not None:
-        runs[key(all_on, None)] = as_step(hybrid)
-
-    def remove_steps(hyb_sl):
-        # the hybrid is the hybrid without policy_tuning at the service level the tuning chose
-        runs[key(tuple(n for n in all_on if n != "policy_tuning"), hyb_sl)] = runs[key(all_on, None)]
-        out = {}
-        for lv, off in removed.items():
-            if "policy_tuning" in off:              # keep the hybrid's tuned service level instead of re-tuning
-                out[("remove", lv)] = (tuple(n for n in off if n != "policy_tuning"), hyb_sl)
-            else:
-                out[("remove", lv)] = (off, None)
-        return out
-
-    def jobs_of(wanted):
-        todo = {}
-        for on, sl in wanted:
-            k = key(on, sl)
-            if k not in runs and k not in todo:
-                todo[k] = (case, on, sl, kw)
-        # the longest first (more levers: more to build; tuning: more runs), so the pool ends together
-        return sorted(todo.items(), key=lambda kv: (-("policy_tuning" in kv[1][1]), -len(kv[1][1])))
-
-    first = [((), None), (all_on, None), *steps.values()]
-    import multiprocessing as mp
-
-    if workers == 1 or mp.current_process().daemon:      # a daemonic process may not start a pool
-        for k, job in jobs_of(first):
-            runs[k] = _ablation_step(job, system, workers)
-        steps.update(remove_steps(runs[key(all_on, None)].service_level))
-        for k, job in jobs_of(steps.values()):
-            runs[k] = _ablation_step(job, system, workers)
-    else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        # fork (where there is one): the workers start with this process's caches (the forecasts,
-        # tables and demand draws already built for this system) instead of building them again
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ablation_init,
-                                 initargs=(system,)) as pool:
-            futures = {k: pool.submit(_ablation_step, job) for k, job in jobs_of(first)}
-            hk = key(all_on, None)
-            if hk in futures:
-                runs[hk] = futures.pop(hk).result()
-            steps.update(remove_steps(runs[hk].service_level))
-            futures.update({k: pool.submit(_ablation_step, job) for k, job in jobs_of(steps.values())
-                            if k not in futures})
-            for k, f in futures.items():
-                runs[k] = f.result()
-    trad, hyb = runs[key((), None)], runs[key(all_on, None)]
-    add, rem = [], []
-    for lv in all_on:
-        on, sl = steps[("add", lv)]
-        r = runs[key(on, sl)]
-        s = runs[key(*steps[("remove", lv)])]
-        for col in _ABL_COLS:
-            add.append({"lever": lv, "layer": LEVERS[lv].layer, "with": "+".join(on), "quantity": col,
-                        **dict(zip(("change", "ci_low", "ci_high"), _paired(trad.values, r.values, col, confidence)))})
-            rem.append({"lever": lv, "layer": LEVERS[lv].layer, "quantity": col,
-                        **dict(zip(("change", "ci_low", "ci_high"), _paired(hyb.values, s.values, col, confidence)))})
-    return {"traditional": trad if traditional is None else traditional,
-            "hybrid": hyb if hybrid is None else hybrid, "add": pd.DataFrame(add), "remove": pd.DataFrame(rem)}
+    Returns ``{"traditional": Table3Run, "hybrid": Table3Run, "ablation": dict or None}``, the
+    same numbers as ``evaluate(case, ())``, ``evaluate(case, on)`` and ``ablation(case,
+    recovery=False, traditional=..., hybrid=...)`` on the same ``system``, seed and size: only the
+    order of the work differs.  Run one by one, a process would wait for the slowest run of each
+    call (the hybrid's tuning, its shutdown run); here the next job starts as soon as a process
+    is free.  ``workers``: default 2 on a run of at least :data:`PARALLEL_MIN_NODE_DAYS`
+    replication-node-days, else 1.
+    """
+    case, cal, system = _ablation_args(case, replications, horizon_days, workers, calibration, system, outlets)
+    if not isinstance(ablate, (bool, np.bool_)):
+        raise TypeError(f"ablate must be True or False, got {ablate!r}")
+    n_runs = 4 + (2 * len(levers(case)) if ablate else 0)
+    workers = _default_workers(workers, replications * horizon_days * system.n * n_runs / 2)
+    size = dict(horizon_days=horizon_days, replications=replications, seed=seed, outlets=outlets)
+    runs, abl = _study(case, system=system, cal=cal, size=size, recovery=False, confidence=confidence,
+                       workers=workers, evaluated=on, ablate=ablate)
+    return {"traditional": runs["traditional"], "hybrid": runs["hybrid"], "ablation": abl}
 
 
 # ---------------------------------------------------------------------------------------------

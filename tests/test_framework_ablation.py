@@ -128,3 +128,42 @@ def test_evaluate_runs_the_shutdown_twin_in_a_second_process_with_the_same_numbe
     assert one.values["recovery_days"].notna().all()
     with pytest.raises(ValueError, match="workers must be >= 1, got 0"):
         fw.evaluate("electronics", (), workers=0, **kw)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_run_table3_gives_the_numbers_of_evaluate_and_ablation_one_by_one(serial, small_elec, workers):
+    """One pool for the baseline, the hybrid (each with its shutdown run) and the ablation: the
+    numbers of evaluate(case, ()), evaluate(case, "hybrid") and ablation(recovery=False) run one
+    by one.  The hybrid is tuned, so its shutdown run here reuses the tuned service level instead
+    of tuning again: the same recovery days show that this is the same policy."""
+    kw = dict(system=small_elec, horizon_days=SMALL["horizon_days"], replications=SMALL["replications"],
+              seed=SMALL["seed"])
+    trad, hyb = fw.evaluate("electronics", (), **kw), fw.evaluate("electronics", "hybrid", **kw)
+    out = fw.run_table3("electronics", "hybrid", workers=workers, **kw)
+    for name, run in (("traditional", trad), ("hybrid", hyb)):
+        pd.testing.assert_frame_equal(out[name].values, run.values)
+        assert out[name].service_level == run.service_level and out[name].levers == run.levers
+        assert out[name].values["recovery_days"].notna().all()
+    _same(serial, {**out["ablation"], "traditional": serial["traditional"], "hybrid": serial["hybrid"]})
+    assert out["ablation"]["traditional"] is out["traditional"] and out["ablation"]["hybrid"] is out["hybrid"]
+
+
+def test_run_table3_with_one_lever_and_without_the_ablation(small_elec):
+    kw = dict(system=small_elec, horizon_days=SMALL["horizon_days"], replications=SMALL["replications"],
+              seed=SMALL["seed"])
+    out = fw.run_table3("electronics", "review_period", ablate=False, workers=2, **kw)
+    assert out["ablation"] is None
+    pd.testing.assert_frame_equal(out["hybrid"].values,
+                                  fw.evaluate("electronics", ("review_period",), workers=1, **kw).values)
+
+
+@pytest.mark.parametrize("kw, err, match", [
+    (dict(ablate="yes"), TypeError, "ablate must be True or False, got 'yes'"),
+    (dict(on="teleport"), ValueError, "teleport"),
+    (dict(workers=0), ValueError, "workers must be >= 1, got 0"),
+    (dict(replications=1), ValueError, "replications must be >= 2, got 1"),
+])
+def test_run_table3_refuses_bad_input(small_elec, kw, err, match):
+    args = {**dict(system=small_elec, horizon_days=SMALL["horizon_days"], replications=2, seed=3), **kw}
+    with pytest.raises(err, match=match):
+        fw.run_table3("electronics", **args)
