@@ -34,15 +34,40 @@ def _runs(values):
 
 
 class _View:
-    """What a level callback sees (arrays of its stages, downstream first; columns = copies)."""
+    """What a level callback sees (arrays of its stages, downstream first; columns = copies).
 
-    def __init__(self, t, stage_ids, on_hand, backorders, position, demand_received):
+    A callback object with a true attribute ``any_stage_order`` is instead given its stages in
+    the engine's row order (``stage_ids`` says which is which): when those rows are consecutive,
+    ``on_hand``, ``backorders``, ``position`` and ``demand_received`` are then read-only views of
+    the engine's state rather than copies, and ``levels`` is the (stages, copies) block of the
+    engine's own level array, which the callback may fill and return (no copy back).  For a
+    callback over thousands of stages this saves several passes over (stages, copies) arrays a
+    period.
+    """
+
+    def __init__(self, t, stage_ids, on_hand, backorders, position, demand_received, levels=None):
         self.t = t
         self.stage_ids = stage_ids
         self.on_hand = on_hand
         self.backorders = backorders
         self.position = position
         self.demand_received = demand_received
+        self.levels = levels
+
+
+def _as_slice(idx):
+    """A slice for an index array of consecutive increasing rows (indexing by it gives a view,
+    not a copy), else the array itself."""
+    idx = np.asarray(idx)
+    if idx.size and (np.diff(idx) == 1).all():
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
+
+
+def _read_only(x):
+    v = x.view()
+    v.flags.writeable = False
+    return v
 
 
 class _Level:
@@ -180,6 +205,7 @@ class FastEngine:
                 lv.l_runs = _runs(inp.lane_const[lv.la:lv.lb])
                 if len(lv.l_runs) > 64:
                     lv.l_runs = None
+        self._callbacks(pa)
         self.ar = np.arange(B)
         self.par_a = np.repeat(pa.a, R, axis=1)
         self.par_b = np.repeat(pa.b, R, axis=1)
@@ -256,6 +282,32 @@ class FastEngine:
         self.pring_rows = slice(min(stages), max(stages) + 1) if stages else slice(0, 0)
         self.any_K = bool((comp.K != 0).any())
         self._scratch()
+
+    def _callbacks(self, pa):
+        """Row sets of the level callbacks, the level array they fill and the position buffer."""
+        n, B = self.n, self.B
+        self.cbs = []
+        self.pos_span = None
+        if not pa.callbacks:
+            return
+        covered = np.zeros(n, dtype=bool)
+        for fn, idx, ids in pa.callbacks:
+            direct = False
+            if getattr(fn, "any_stage_order", False):
+                o = np.argsort(idx, kind="stable")
+                rows = _as_slice(idx[o])
+                if isinstance(rows, slice):     # consecutive rows in engine order: views
+                    idx, ids, direct = idx[o], tuple(ids[i] for i in o), True
+            self.cbs.append((fn, rows if direct else _as_slice(idx), ids, direct))
+            covered[idx] = True
+        rows = np.flatnonzero(covered)
+        self.cb_span = (int(rows[0]), int(rows[-1]) + 1)
+        self.pos_buf = np.zeros((n, B))
+        self.S = np.zeros((n, B))               # levels this period (rows of moving stages only)
+        self.tg_rows = None
+        if pa.target is not None:
+            tg = np.flatnonzero(pa.target_mask & ~covered)
+            self.tg_rows = _as_slice(tg) if tg.size else None
 
     # ---- one period, step by step ------------------------------------------------------------
     def _scratch(self):
@@ -340,32 +392,56 @@ class FastEngine:
         self.D, self.met, self.short = D, met, short
 
     def _targets(self, t):
-        """Per-period levels of stages with a target array or a callback: (n, B), NaN elsewhere."""
+        """Per-period levels of stages with a target array or a callback: (n, B) (or (n, 1) for
+        target arrays alone); only the rows of those stages are meaningful."""
         pa = self.pa
-        S = None
-        if pa.target is not None:
-            S = pa.target[t][:, None]
-        if pa.callbacks:
-            S = np.zeros((self.n, self.B)) if S is None else np.repeat(S, self.B, axis=1)
-            pos = self.on + self.outst - self.bo
-            for fn, idx, ids in pa.callbacks:
-                view = _View(t, ids, self.on[idx], self.bo[idx], pos[idx], self.rd[idx])
-                out = np.asarray(fn(t, view), dtype=float)
+        if not pa.callbacks:
+            return pa.target[t][:, None]
+        S = self.S
+        if self.tg_rows is not None:            # per-period target arrays: their rows only
+            S[self.tg_rows] = pa.target[t][self.tg_rows][:, None]
+        # inventory position (on hand + on order - backorders) of the rows the callbacks read,
+        # computed once: place_orders reuses it for the stages whose order it is
+        lo, hi = self.cb_span
+        pos = self.pos_buf[lo:hi]
+        np.add(self.on[lo:hi], self.outst[lo:hi], out=pos)
+        pos -= self.bo[lo:hi]
+        self.pos_span = (lo, hi)
+        pos = self.pos_buf
+        for fn, rows, ids, direct in self.cbs:
+            k = len(ids)
+            if direct:                          # engine order, consecutive rows: views, no copies
+                view = _View(t, ids, _read_only(self.on[rows]), _read_only(self.bo[rows]),
+                             _read_only(pos[rows]), _read_only(self.rd[rows]), S[rows])
+            elif isinstance(rows, slice):
+                view = _View(t, ids, self.on[rows].copy(), self.bo[rows].copy(), pos[rows].copy(),
+                             self.rd[rows].copy())
+            else:
+                view = _View(t, ids, self.on[rows], self.bo[rows], pos[rows], self.rd[rows])
+            out = fn(t, view)
+            if direct and out is view.levels:
+                out_in_place = True
+            else:
+                out_in_place = False
+                out = np.asarray(out, dtype=float)
                 if out.ndim == 1:
                     out = out[:, None]
-                if out.shape not in ((len(idx), 1), (len(idx), self.B)):
-                    raise ValueError(f"OrderUpTo.levels callback returned shape {out.shape} in period {t}; "
-                                     f"expected ({len(idx)},) or ({len(idx)}, {self.B}) for stages {list(ids)}")
-                if not np.all(np.isfinite(out)):
-                    raise ValueError(f"OrderUpTo.levels callback returned a non-finite level in period {t} "
-                                     f"for stages {list(ids)}")
-                S[idx] = out
+            if out.shape not in ((k, 1), (k, self.B)):
+                raise ValueError(f"OrderUpTo.levels callback returned shape {out.shape} in period {t}; "
+                                 f"expected ({k},) or ({k}, {self.B}) for stages {list(ids)}")
+            # one pass: the sum of finite levels is finite (unless it overflows: then look closer)
+            if not np.isfinite(out.sum()) and not np.all(np.isfinite(out)):
+                raise ValueError(f"OrderUpTo.levels callback returned a non-finite level in period {t} "
+                                 f"for stages {list(ids)}")
+            if not out_in_place:
+                S[rows] = out
         return S
 
     def place_orders(self, t: int, q_ext=None):
         """Step 3: orders, deepest first (or ``q_ext`` (n, B), orders chosen from outside)."""
         comp = self.comp
         on, bo, outst, owed, q, rd = self.on, self.bo, self.outst, self.owed, self.q, self.rd
+        self.pos_span = None
         S_t = None if q_ext is not None else (
             self._targets(t) if (self.pa.target is not None or self.pa.callbacks) else None)
         Eh = self.Eh if self.any_echelon and q_ext is None else None
@@ -376,11 +452,16 @@ class FastEngine:
                 ow = owed[lv.la:lv.lb]
                 owed_out = lv.segsum(ow)
                 rd[a:b] += lv.segsum(q[lv.cus_out] if lv.u_out_one else lv.u_out * q[lv.cus_out])
+            qv = q[a:b]
             if q_ext is not None:
-                ql = np.maximum(q_ext[a:b], 0.0)
+                ql = np.maximum(q_ext[a:b], 0.0, out=qv)
             else:
-                pos = on[a:b] + outst[a:b]
-                pos -= bo[a:b]
+                lo, hi = self.pos_span if self.pos_span is not None else (0, 0)
+                if lo <= a and b <= hi:           # computed for the callbacks this period
+                    pos = self.pos_buf[a:b]
+                else:
+                    pos = on[a:b] + outst[a:b]
+                    pos -= bo[a:b]
                 if lv.out != "none":
                     pos -= owed_out
                 if Eh is not None:
@@ -392,8 +473,9 @@ class FastEngine:
                         pos = E
                     elif lv.ech_any:
                         pos = np.where(lv.ech[:, None], E, pos)
-                ql = self._rule(t, lv, pos, S_t)
-            q[a:b] = ql
+                ql = self._rule(t, lv, pos, S_t, qv)
+                if ql is not qv:
+                    qv[...] = ql
             outst[a:b] += ql
             if Eh is not None:
                 Eh[a:b] = E + ql
@@ -421,12 +503,15 @@ class FastEngine:
                 self.buf[lv.in_l[v]] += ql[lv.in_cus[v]]
                 owed[lv.in_l[~v]] += qq[~v]
 
-    def _rule(self, t, lv, pos, S_t):
+    def _rule(self, t, lv, pos, S_t, out):
+        """Orders of the stages of ``lv`` (k, B); a single rule writes them straight into ``out``
+        (the engine's order rows), rather than into a temporary copied there afterwards."""
         a, b = lv.a, lv.b
         code = lv.code
         pa_ = self.par_a[a:b]
         integer = self.integer
         kinds = lv.kinds
+        into = out if len(kinds) == 1 else None
         q = None
         for c in kinds:
             if c == 0:
@@ -435,17 +520,17 @@ class FastEngine:
                 if S_t is not None and lv.moving_any:
                     S = np.where(lv.moving[:, None], S_t[a:b], pa_) if not lv.moving_all else S_t[a:b]
                     moving = True
-                qc = S - pos
+                qc = np.subtract(S, pos, out=into)
                 np.maximum(qc, 0.0, out=qc)
                 if moving and integer:
-                    qc = np.round(qc)
+                    np.round(qc, out=qc)
             elif c == 1:
                 qc = np.where(pos <= pa_, self.par_b[a:b] - pos, 0.0)
             elif c == 2:
                 Q = self.par_b[a:b]
                 # (floor((r - pos) / Q) + 1) Q when pos <= r; the same expression is <= 0 when
                 # pos > r, so a maximum with 0 replaces the test (in place: no temporaries)
-                qc = pa_ - pos
+                qc = np.subtract(pa_, pos, out=into)
                 qc /= Q
                 np.floor(qc, out=qc)
                 qc += 1.0
@@ -464,7 +549,7 @@ class FastEngine:
         if lv.periodic:
             rev = ((t - lv.offset) % lv.every) == 0
             if not rev.all():
-                q = q * rev[:, None]
+                q *= rev[:, None]               # stages not reviewing this period order nothing
         return q
 
     def flow(self, t: int):
