@@ -779,6 +779,7 @@ class _Planner:
             self._f = {k: np.asarray(f[k])[..., j] for k in ("daily", "cover", "span", "ss")}
             self._buf = np.tile(self._f["daily"][0][None, :, None], (W, 1, B))
             self._sum = self._buf.sum(axis=0)
+            np.divide(self._sum, W, out=self._ma)          # the moving average (kept between days)
             self._sse = np.zeros((2, B))
             self._w = np.full(B, f["weight"])
         self._rows = True
@@ -786,7 +787,7 @@ class _Planner:
     def _outlet_sum(self, x):
         """Sum over outlets (N, B) -> (B,), adding the outlets in their own order j = 0, 1, ...
         (the same rounding whatever order the engine keeps its rows in)."""
-        return x.sum(axis=0) if self._inv is None else x[self._inv].sum(axis=0)
+        return x.sum(axis=0) if self._inv is None else np.take(x, self._inv, axis=0).sum(axis=0)
 
     def __call__(self, t, view):
         if self._rows is None or t == 0:
@@ -803,7 +804,7 @@ class _Planner:
         if self.refit is not None:
             f, fj = self.refit, self._f
             D = view.demand_received[self._dn]
-            ma = np.divide(self._sum, f["window"], out=self._ma)
+            ma = self._ma                                   # sum / window, as left by yesterday
             np.square(np.subtract(D, fj["daily"][t][:, None], out=tmp), out=tmp)
             self._sse[0] += self._outlet_sum(tmp)
             np.square(np.subtract(D, ma, out=tmp), out=tmp)
@@ -821,7 +822,8 @@ class _Planner:
             S += np.multiply(np.multiply((1 - self._w)[None, :], ma, out=tmp), fj["span"][:, None], out=tmp)
             S += fj["ss"][t][:, None]
             np.round(S, out=S)
-            np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
+            if self.up is not None:                         # the outlets' orders feed the upstream plan
+                np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
         elif self.r is not None:
             # lots when pos <= r: floor((r - pos) / Q) + 1 of them, which is <= 0 exactly when pos > r
             np.floor(np.divide(np.subtract(self._rB, pos, out=q), self._QB, out=q), out=q)
@@ -831,7 +833,8 @@ class _Planner:
             S = np.add(pos, q, out=S_rows)
         else:
             S = self._target[t][:, None]
-            np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
+            if self.up is not None:
+                np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
         if S is not S_rows or not isinstance(self._dn, slice):
             out[self._dn] = S
         if self.up is not None:

@@ -200,6 +200,7 @@ class FastEngine:
             lv.p_runs = _runs(inp.proc_const[a:b]) if not inp.touches("proc", a, b) else None
             if lv.p_runs is not None and len(lv.p_runs) > 64:
                 lv.p_runs = None
+            lv.p_all_late = lv.p_runs is not None and all(dv > 0 for _, _, dv in lv.p_runs)
             lv.l_runs = None
             if lv.out != "none" and not inp.touches("lane", lv.la, lv.lb):
                 lv.l_runs = _runs(inp.lane_const[lv.la:lv.lb])
@@ -254,6 +255,9 @@ class FastEngine:
                 self.transfers.append((x, g, co2))
             self.xring = np.zeros((self.H, n, B))
             self.xtr = np.zeros((n, B))
+        for lv in self.levels:                   # can units reach a shelf during step 4?
+            lv.restock_in_flow = not lv.p_all_late or (self.backup is not None and self.backup[1][lv.a:lv.b].any())
+        self._demand_t = None                  # the period whose demand was served last
         self.rep = (lambda x: x) if C == 1 else (lambda x: np.tile(x, (1, C)))
         self.Eh = np.zeros((n, B))
         self.q = np.zeros((n, B))
@@ -261,6 +265,7 @@ class FastEngine:
         self.receipts = np.zeros((n, B))
         self.shipped = np.zeros((n, B))
         self.zero_b = np.zeros(B)
+        self.placed = np.zeros((n, B))
         self.need_pdel = any(lv.p_runs is None for lv in self.levels)
         self.need_ldel = any(lv.l_runs is None and lv.out != "none" for lv in self.levels)
         # the rings of units under way are read only where some delay can be > 0: the lanes
@@ -381,7 +386,8 @@ class FastEngine:
                     e = np.where(m, e, 0.0)
                 self.lost = self.lost - e
             else:
-                e = np.maximum(bo[dn] - self.ex_thr, 0.0)
+                e = np.subtract(bo[dn], self.ex_thr)
+                np.maximum(e, 0.0, out=e)
                 if not self.ex_all:
                     e = np.where(m, e, 0.0)
                 bo[dn] -= e
@@ -390,6 +396,7 @@ class FastEngine:
                 self.shipped[dn] += e
             self.exp_u = e
         self.D, self.met, self.short = D, met, short
+        self._demand_t = t
 
     def _targets(self, t):
         """Per-period levels of stages with a target array or a callback: (n, B) (or (n, 1) for
@@ -568,8 +575,10 @@ class FastEngine:
                     bl = buf[l0:l0 + lv.k]
                 else:
                     bl = buf[lv.in_l]
-                start = bl.copy() if lv.unit_in else bl / lv.in_u
-                whole = lv.in_contig and lv.unit_in      # start is all of bl (so far)
+                # whole: every unit in the buffer starts, and ``start`` is the buffer itself (no
+                # copy), emptied once _finish has read it
+                start = bl if lv.unit_in else bl / lv.in_u
+                whole = lv.in_contig and lv.unit_in
             else:
                 whole = False
                 start = np.minimum.reduceat(buf[lv.in_l] / lv.in_u, lv.in_offs, axis=0)
@@ -594,7 +603,7 @@ class FastEngine:
             if lv.inp == "one":
                 if lv.in_contig:
                     if whole:
-                        bl.fill(0.0)                   # everything in the buffer started
+                        pass                           # emptied below
                     elif lv.unit_in:
                         bl -= used
                     else:
@@ -607,14 +616,18 @@ class FastEngine:
                 self.co2 = self.co2 + lv.vco2 @ start
                 self.freight = self.freight + lv.vcost @ start
             self._finish(t, lv, start, None if lv.p_runs is not None else self.rep(inp.proc_rows(t, a, b)))
+            if whole:
+                bl.fill(0.0)                           # everything in the buffer started
             if bk_units is not None:
                 bk, _, bco2 = self.backup
                 self._finish(t, lv, bk_units, np.full(bk_units.shape, bk.lead_time, dtype=np.int64))
                 self.co2 = self.co2 + bco2[a:b] @ bk_units
                 self.freight = self.freight + bk.cost_per_unit * bk_units.sum(axis=0)
                 self.backup_units = self.backup_units + bk_units.sum(axis=0)
-            # waiting external customers first
-            if lv.has_demand:
+            # waiting external customers first.  Right after demand (step 2) a stage has either
+            # no stock or no backorders; unless some units can reach its shelf since (a zero or
+            # random processing time, a backup source), there is nobody to serve: skip the passes
+            if lv.has_demand and (lv.restock_in_flow or self._demand_t != t):
                 bo = self.bo[a:b]
                 if bo.any():
                     x = np.minimum(on[a:b], bo)
@@ -685,7 +698,10 @@ class FastEngine:
                         self.receipts[a + ga:a + gb] += x
                 else:
                     self.pring[(t + dv) % H, a + ga:a + gb] += x
-                    self.inproc[a + ga:a + gb] += x
+                    if not lv.p_all_late:
+                        self.inproc[a + ga:a + gb] += x
+            if lv.p_all_late:                          # every run is in production: one pass
+                self.inproc[a:b] += start
             return
         late = np.where(d == 0, 0.0, start)
         self.pring[(t + d) % H, np.arange(a, b)[:, None], self.ar[None, :]] += late
@@ -727,11 +743,13 @@ class FastEngine:
 
     def _transfer(self, t):
         comp, inp = self.comp, self.inp
-        mean_ext = np.zeros(self.n)
-        mean_ext[comp.demand_idx] = inp.mean_demand(t)
+        mean_ext = None
         for x, g, co2 in self.transfers:
             if (t - x.offset) % x.every:
                 continue
+            if mean_ext is None:
+                mean_ext = np.zeros(self.n)
+                mean_ext[comp.demand_idx] = inp.mean_demand(t)
             inb = self._inbound()
             X = self.on - self.bo + inb
             es = comp.A[g] @ X - inb[g]
@@ -786,7 +804,7 @@ class FastEngine:
         if not self.any_K:
             order = self.zero_b
         else:
-            placed = (self.q > 0).astype(float)
+            placed = np.greater(self.q, 0.0, out=self.placed)      # 1.0 where an order was placed
             order = comp.K @ placed if cm is None else np.einsum("i,ib,ib->b", comp.K, placed, cm)
         emerg = 0.0
         if self.exp_u is not None:
