@@ -758,7 +758,7 @@ class _Planner:
             self._rB = np.repeat(np.asarray(self.r, dtype=float)[j][:, None], B, axis=1)
             self._QB = np.repeat(np.asarray(self.Q, dtype=float)[j][:, None], B, axis=1)
         if self.target is not None:
-            self._target = np.asarray(self.target)[:, j]
+            self._target = np.take(self.target, j, axis=1)     # (days, N), rows contiguous
         self._every, self._offset = self.every[j], self.offset[j]
         self._all_review = bool((self.every == 1).all())
         self._q, self._tmp, self._S, self._ma = (np.zeros((self.n, B)) for _ in range(4))
@@ -776,7 +776,8 @@ class _Planner:
         if self.refit is not None:
             f = self.refit
             W = f["window"]
-            self._f = {k: np.asarray(f[k])[..., j] for k in ("daily", "cover", "span", "ss")}
+            # np.take keeps each day's row contiguous (a[:, j] would not: it is column-major)
+            self._f = {k: np.take(f[k], j, axis=-1) for k in ("daily", "cover", "span", "ss")}
             self._buf = np.tile(self._f["daily"][0][None, :, None], (W, 1, B))
             self._sum = self._buf.sum(axis=0)
             np.divide(self._sum, W, out=self._ma)          # the moving average (kept between days)
