@@ -255,6 +255,8 @@ class FastEngine:
                 self.transfers.append((x, g, co2))
             self.xring = np.zeros((self.H, n, B))
             self.xtr = np.zeros((n, B))
+            rows = np.concatenate([g for _, g, _ in self.transfers])
+            self.x_rows = slice(int(rows.min()), int(rows.max()) + 1)   # the only rows transfers reach
         for lv in self.levels:                   # can units reach a shelf during step 4?
             lv.restock_in_flow = not lv.p_all_late or (self.backup is not None and self.backup[1][lv.a:lv.b].any())
         self._demand_t = None                  # the period whose demand was served last
@@ -355,11 +357,14 @@ class FastEngine:
                 self.receipts[pr] += done
             done[:] = 0.0
         if self.transfers:
-            xa = self.xring[slot]
-            on += xa
-            self.xtr -= xa
-            self.receipts += xa
-            self.received = xa.copy()
+            xr = self.x_rows
+            xa = self.xring[slot, xr]
+            on[xr] += xa
+            self.xtr[xr] -= xa
+            if flows:
+                self.receipts[xr] += xa
+                self.received = np.zeros((self.n, self.B))
+                self.received[xr] = xa
             xa[:] = 0.0
         dn = self.dn
         x = np.minimum(on[dn], bo[dn])
