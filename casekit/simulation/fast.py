@@ -116,6 +116,8 @@ class _Level:
             self.in_cus = (comp.lane_cus[self.in_l] - a).astype(np.int64)
             self.in_virtual = comp.lane_sup[self.in_l] < 0
             self.in_u = comp.lane_u[self.in_l][:, None]
+        self.owed_sum, self.owed_t = None, None     # what the suppliers owe, summed in place_orders
+        self.due_rows = None                        # local rows of the stages reviewing (or None: all)
         self.vco2 = np.zeros(self.k)
         self.vcost = np.zeros(self.k)
         for j in range(self.k):
@@ -463,6 +465,8 @@ class FastEngine:
             if lv.out != "none":
                 ow = owed[lv.la:lv.lb]
                 owed_out = lv.segsum(ow)
+                if lv.out == "many":                # kept for flow (step 4) of this period
+                    lv.owed_sum, lv.owed_t = owed_out, t
                 rd[a:b] += lv.segsum(q[lv.cus_out] if lv.u_out_one else lv.u_out * q[lv.cus_out])
             qv = q[a:b]
             if q_ext is not None:
@@ -488,7 +492,11 @@ class FastEngine:
                 ql = self._rule(t, lv, pos, S_t, qv)
                 if ql is not qv:
                     qv[...] = ql
-            outst[a:b] += ql
+            due = lv.due_rows if q_ext is None else None     # None: any stage may have ordered
+            if due is None:
+                outst[a:b] += ql
+            else:
+                outst[a + due] += ql[due]
             if Eh is not None:
                 Eh[a:b] = E + ql
             # the orders reach the suppliers (outside supplier: straight into the input buffer)
@@ -502,7 +510,10 @@ class FastEngine:
                 elif lv.in_none_virtual:
                     if lv.in_contig:
                         l0 = lv.in_l[0]
-                        owed[l0:l0 + lv.k] += ql if lv.unit_in else lv.in_u * ql
+                        if due is not None and lv.unit_in:
+                            owed[l0 + due] += ql[due]
+                        else:
+                            owed[l0:l0 + lv.k] += ql if lv.unit_in else lv.in_u * ql
                     else:
                         owed[lv.in_l] += lv.in_u * ql
                 else:
@@ -524,6 +535,22 @@ class FastEngine:
         integer = self.integer
         kinds = lv.kinds
         into = out if len(kinds) == 1 else None
+        lv.due_rows = None
+        if lv.periodic and kinds == [0] and not (S_t is not None and lv.moving_any and not lv.moving_all):
+            rev = ((t - lv.offset) % lv.every) == 0
+            if not rev.all():
+                # order-up-to reviewed every few periods: the rule on the rows of the stages that
+                # review today only (often a small share), no order elsewhere
+                due = lv.due_rows = np.flatnonzero(rev)
+                moving = S_t is not None and lv.moving_any
+                S = S_t[a:b] if moving else pa_
+                qd = np.take(S, due, axis=0) - np.take(pos, due, axis=0)
+                np.maximum(qd, 0.0, out=qd)
+                if moving and integer:
+                    np.round(qd, out=qd)
+                out.fill(0.0)
+                out[due] = qd
+                return out
         q = None
         for c in kinds:
             if c == 0:
@@ -645,15 +672,18 @@ class FastEngine:
             # ship what is owed
             la, lb = lv.la, lv.lb
             ow = owed[la:lb]
+            emptied = False
             if lv.out == "one":
                 s = np.minimum(on[a:b], ow)
                 tot = s
             else:
                 avail = on[a:b]
-                need = lv.segsum(ow)
+                # what each supplier owes: unchanged since place_orders summed it this period
+                need = lv.owed_sum if lv.owed_t == t else lv.segsum(ow)
                 if (avail >= need).all():           # nobody is short: everyone gets what is owed
-                    s = ow.copy()
+                    s = ow                          # (the owed rows themselves, emptied once sent)
                     tot = need
+                    emptied = True
                 elif self.rationing == "proportional":
                     frac = np.where(need > 0, np.minimum(avail / np.where(need > 0, need, 1.0), 1.0), 0.0)
                     s1 = ow * frac[lv.sup_local]
@@ -665,7 +695,8 @@ class FastEngine:
                     s = self._priority(t, lv, ow, avail)
                     tot = lv.segsum(s)
             on[a:b] -= tot
-            ow -= s
+            if not emptied:
+                ow -= s
             if self.flows:
                 self.shipped[a:b] += tot
             if lv.any_co2_out:
@@ -673,6 +704,8 @@ class FastEngine:
             if lv.any_cost_out:
                 self.freight = self.freight + lv.cost_out @ s
             self._send(t, lv, s, None if lv.l_runs is not None else self.rep(inp.lane_rows(t, la, lb)))
+            if emptied:
+                ow.fill(0.0)
         if self.transfers:
             self._transfer(t)
 
