@@ -799,6 +799,9 @@ class _Planner:
             out = self._out
         # the outlets' levels go straight into their rows of ``out`` when those are a slice
         S_rows = out[self._dn] if isinstance(self._dn, slice) else self._S
+        # the outlets reviewing today (None: every outlet reviews every day).  An outlet orders
+        # only at a review, so only the levels of those rows are read: only those are computed
+        due = None if self._all_review else np.flatnonzero(((t - self._offset) % self._every) == 0)
         # the arithmetic below writes into work arrays kept from _start (out=): allocating fresh
         # (N, B) temporaries every day costs more than the arithmetic itself
         q, tmp = self._q, self._tmp
@@ -819,32 +822,49 @@ class _Planner:
                 self._sse[:] = 0.0
             ma = np.divide(self._sum, f["window"], out=self._ma)
             # S = round(w · cover + (1 - w) · ma · span + ss)
-            S = np.multiply(self._w[None, :], fj["cover"][t][:, None], out=S_rows)
-            S += np.multiply(np.multiply((1 - self._w)[None, :], ma, out=tmp), fj["span"][:, None], out=tmp)
-            S += fj["ss"][t][:, None]
+            cover, span, ss = fj["cover"][t], fj["span"], fj["ss"][t]
+            if due is None:
+                S = np.multiply(self._w[None, :], cover[:, None], out=S_rows)
+                S += np.multiply(np.multiply((1 - self._w)[None, :], ma, out=tmp), span[:, None], out=tmp)
+            else:
+                S = self._w[None, :] * cover[due][:, None]
+                S += (1 - self._w)[None, :] * np.take(ma, due, axis=0) * span[due][:, None]
+                ss = ss[due]
+            S += ss[:, None]
             np.round(S, out=S)
-            if self.up is not None:                         # the outlets' orders feed the upstream plan
-                np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
         elif self.r is not None:
             # lots when pos <= r: floor((r - pos) / Q) + 1 of them, which is <= 0 exactly when pos > r
             np.floor(np.divide(np.subtract(self._rB, pos, out=q), self._QB, out=q), out=q)
             q += 1.0
             np.maximum(q, 0.0, out=q)
             q *= self._QB
-            S = np.add(pos, q, out=S_rows)
+            S = np.add(pos, q, out=S_rows)                  # every outlet's level
         else:
-            S = self._target[t][:, None]
-            if self.up is not None:
-                np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
-        if S is not S_rows or not isinstance(self._dn, slice):
-            out[self._dn] = S
+            S = self._target[t][:, None] if due is None else self._target[t][due][:, None]
+        whole = due is None or self.refit is None and self.r is not None   # S has every outlet's row
+        if whole:
+            if S is not S_rows or not isinstance(self._dn, slice):
+                out[self._dn] = S
+        else:
+            S_rows[due] = S
+            if not isinstance(self._dn, slice):
+                out[self._dn] = S_rows
         if self.up is not None:
+            # the outlets' orders feed the upstream plan (the (r, Q) rule has them in q already)
+            if self.r is None or self.refit is not None:
+                if whole:
+                    np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
+                else:
+                    q = S - np.take(pos, due, axis=0)
+                    np.maximum(q, 0.0, out=q)
+                    np.round(q, out=q)
+            elif due is not None:
+                q = q[due]
             u = self.up
-            if self._all_review:
+            if due is None:
                 self._acc += self._G @ q
             else:                                   # only the nodes reviewing today order
-                due = ((t - self._offset) % self._every) == 0
-                self._acc += self._G[:, due] @ q[due]
+                self._acc += self._G[:, due] @ q
             if t % u["review"] == 0:
                 if t > 0:
                     self._hist[self._ptr % u["window"]] = self._acc
