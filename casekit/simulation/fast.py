@@ -64,6 +64,20 @@ def _as_slice(idx):
     return idx
 
 
+def _check_levels(out, B, t, ids):
+    """A level callback's answer: shape (stages, 1) or (stages, B), every level finite."""
+    k = len(ids)
+    if out.shape not in ((k, 1), (k, B)):
+        raise ValueError(f"OrderUpTo.levels callback returned shape {out.shape} in period {t}; "
+                         f"expected ({k},) or ({k}, {B}) for stages {list(ids)}")
+    # one pass: the sum of finite levels is finite (unless it overflows: then look closer)
+    with np.errstate(over="ignore"):
+        total = out.sum()
+    if not np.isfinite(total) and not np.all(np.isfinite(out)):
+        raise ValueError(f"OrderUpTo.levels callback returned a non-finite level in period {t} "
+                         f"for stages {list(ids)}")
+
+
 def _read_only(x):
     v = x.view()
     v.flags.writeable = False
@@ -423,7 +437,6 @@ class FastEngine:
         self.pos_span = (lo, hi)
         pos = self.pos_buf
         for fn, rows, ids, direct in self.cbs:
-            k = len(ids)
             if direct:                          # engine order, consecutive rows: views, no copies
                 view = _View(t, ids, _read_only(self.on[rows]), _read_only(self.bo[rows]),
                              _read_only(pos[rows]), _read_only(self.rd[rows]), S[rows])
@@ -433,21 +446,13 @@ class FastEngine:
             else:
                 view = _View(t, ids, self.on[rows], self.bo[rows], pos[rows], self.rd[rows])
             out = fn(t, view)
-            if direct and out is view.levels:
-                out_in_place = True
-            else:
-                out_in_place = False
+            in_place = direct and out is view.levels     # written straight into the level rows
+            if not in_place:
                 out = np.asarray(out, dtype=float)
                 if out.ndim == 1:
                     out = out[:, None]
-            if out.shape not in ((k, 1), (k, self.B)):
-                raise ValueError(f"OrderUpTo.levels callback returned shape {out.shape} in period {t}; "
-                                 f"expected ({k},) or ({k}, {self.B}) for stages {list(ids)}")
-            # one pass: the sum of finite levels is finite (unless it overflows: then look closer)
-            if not np.isfinite(out.sum()) and not np.all(np.isfinite(out)):
-                raise ValueError(f"OrderUpTo.levels callback returned a non-finite level in period {t} "
-                                 f"for stages {list(ids)}")
-            if not out_in_place:
+            _check_levels(out, self.B, t, ids)
+            if not in_place:
                 S[rows] = out
         return S
 
