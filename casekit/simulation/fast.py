@@ -132,13 +132,14 @@ class _Level:
             self.in_u = comp.lane_u[self.in_l][:, None]
         self.owed_sum, self.owed_t = None, None     # what the suppliers owe, summed in place_orders
         self.due_rows = None                        # local rows of the stages reviewing (or None: all)
+        # CO2 and freight per unit on each stage's lane from its outside supplier (if any)
         self.vco2 = np.zeros(self.k)
         self.vcost = np.zeros(self.k)
-        for j in range(self.k):
-            for l in comp.in_lanes[a + j]:
-                if comp.lane_sup[l] < 0:
-                    self.vco2[j] = comp.lane_co2[l]
-                    self.vcost[j] = comp.lane_cost[l]
+        lanes = comp.in_idx[comp.in_off[a]:comp.in_off[b]]
+        owner = np.repeat(np.arange(self.k), np.diff(comp.in_off[a:b + 1]))
+        virtual = comp.lane_sup[lanes] < 0
+        self.vco2[owner[virtual]] = comp.lane_co2[lanes[virtual]]
+        self.vcost[owner[virtual]] = comp.lane_cost[lanes[virtual]]
         self.has_virtual = bool((self.vco2 != 0).any() or (self.vcost != 0).any())
         self.co2_out = comp.lane_co2[la:lb]
         self.cost_out = comp.lane_cost[la:lb]
@@ -268,10 +269,11 @@ class FastEngine:
             for x in config.transfers:
                 g = np.array([comp.ids.index(s) for s in x.stages], dtype=np.int64)
                 co2 = comp.unit_weight[g] / 1000 * x.distance_km * _factor(fac, x.mode, "Transfers.mode")
-                self.transfers.append((x, g, co2))
+                # (the echelon rows of the group's stages, sliced out of the sparse matrix once)
+                self.transfers.append((x, g, co2, comp.A[g]))
             self.xring = np.zeros((self.H, n, B))
             self.xtr = np.zeros((n, B))
-            rows = np.concatenate([g for _, g, _ in self.transfers])
+            rows = np.concatenate([g for _, g, _, _ in self.transfers])
             self.x_rows = slice(int(rows.min()), int(rows.max()) + 1)   # the only rows transfers reach
         for lv in self.levels:                   # can units reach a shelf during step 4?
             lv.restock_in_flow = not lv.p_all_late or (self.backup is not None and self.backup[1][lv.a:lv.b].any())
@@ -787,7 +789,7 @@ class FastEngine:
     def _transfer(self, t):
         comp, inp = self.comp, self.inp
         mean_ext = None
-        for x, g, co2 in self.transfers:
+        for x, g, co2, Ag in self.transfers:
             if (t - x.offset) % x.every:
                 continue
             if mean_ext is None:
@@ -795,8 +797,8 @@ class FastEngine:
                 mean_ext[comp.demand_idx] = inp.mean_demand(t)
             inb = self._inbound()
             X = self.on - self.bo + inb
-            es = comp.A[g] @ X - inb[g]
-            mu = np.asarray(comp.A[g] @ mean_ext).ravel()
+            es = Ag @ X - inb[g]
+            mu = np.asarray(Ag @ mean_ext).ravel()
             mu_b = np.maximum(mu, 1e-9)[:, None]
             cover = es / mu_b
             lo = np.argmin(cover, axis=0)
