@@ -773,22 +773,15 @@ class _Planner:
             self._ptr = 0
             self._acc = np.zeros((M, B))
             self._up_level = (u["prior"] * u["cover"] + u["const"])[:, None] * np.ones((1, B))
-        if self.refit is not None:
+        if self.refit is not None:                  # its state in outlet order j = 0, 1, ...
             f = self.refit
             W = f["window"]
-            # np.take keeps each day's row contiguous (a[:, j] would not: it is column-major)
-            self._f = {k: np.take(f[k], j, axis=-1) for k in ("daily", "cover", "span", "ss")}
-            self._buf = np.tile(self._f["daily"][0][None, :, None], (W, 1, B))
+            self._buf = np.tile(f["daily"][0][None, :, None], (W, 1, B))
             self._sum = self._buf.sum(axis=0)
             np.divide(self._sum, W, out=self._ma)          # the moving average (kept between days)
             self._sse = np.zeros((2, B))
             self._w = np.full(B, f["weight"])
         self._rows = True
-
-    def _outlet_sum(self, x):
-        """Sum over outlets (N, B) -> (B,), adding the outlets in their own order j = 0, 1, ...
-        (the same rounding whatever order the engine keeps its rows in)."""
-        return x.sum(axis=0) if self._inv is None else np.take(x, self._inv, axis=0).sum(axis=0)
 
     def __call__(self, t, view):
         if self._rows is None or t == 0:
@@ -806,13 +799,17 @@ class _Planner:
         # (N, B) temporaries every day costs more than the arithmetic itself
         q, tmp = self._q, self._tmp
         if self.refit is not None:
-            f, fj = self.refit, self._f
+            f = self.refit
+            # the blend's state is kept in outlet order j = 0, 1, ..., so that its sums over outlets
+            # add them in that order whatever order the engine keeps its rows in
             D = view.demand_received[self._dn]
+            if self._inv is not None:
+                D = np.take(D, self._inv, axis=0)
             ma = self._ma                                   # sum / window, as left by yesterday
-            np.square(np.subtract(D, fj["daily"][t][:, None], out=tmp), out=tmp)
-            self._sse[0] += self._outlet_sum(tmp)
+            np.square(np.subtract(D, f["daily"][t][:, None], out=tmp), out=tmp)
+            self._sse[0] += tmp.sum(axis=0)
             np.square(np.subtract(D, ma, out=tmp), out=tmp)
-            self._sse[1] += self._outlet_sum(tmp)
+            self._sse[1] += tmp.sum(axis=0)
             slot = t % f["window"]
             self._sum += np.subtract(D, self._buf[slot], out=tmp)
             self._buf[slot] = D
@@ -821,16 +818,11 @@ class _Planner:
                 self._w = np.where(tot > 0, self._sse[1] / np.where(tot > 0, tot, 1), self._w)
                 self._sse[:] = 0.0
             ma = np.divide(self._sum, f["window"], out=self._ma)
-            # S = round(w · cover + (1 - w) · ma · span + ss)
-            cover, span, ss = fj["cover"][t], fj["span"], fj["ss"][t]
-            if due is None:
-                S = np.multiply(self._w[None, :], cover[:, None], out=S_rows)
-                S += np.multiply(np.multiply((1 - self._w)[None, :], ma, out=tmp), span[:, None], out=tmp)
-            else:
-                S = self._w[None, :] * cover[due][:, None]
-                S += (1 - self._w)[None, :] * np.take(ma, due, axis=0) * span[due][:, None]
-                ss = ss[due]
-            S += ss[:, None]
+            # S = round(w · cover + (1 - w) · ma · span + ss) for the outlets jr of the rows
+            jr = self._j if due is None else self._j[due]
+            S = self._w[None, :] * f["cover"][t][jr][:, None]
+            S += (1 - self._w)[None, :] * np.take(ma, jr, axis=0) * f["span"][jr][:, None]
+            S += f["ss"][t][jr][:, None]
             np.round(S, out=S)
         elif self.r is not None:
             # lots when pos <= r: floor((r - pos) / Q) + 1 of them, which is <= 0 exactly when pos > r
