@@ -338,7 +338,11 @@ class FastEngine:
     def _scratch(self):
         if not hasattr(self, "rd"):
             return
-        self.rd.fill(0.0)
+        if isinstance(self.dn, slice):          # arrive_and_demand writes the customer-facing rows
+            self.rd[:self.dn.start] = 0.0
+            self.rd[self.dn.stop:] = 0.0
+        else:
+            self.rd.fill(0.0)
         if self.flows:
             self.receipts.fill(0.0)
             self.shipped.fill(0.0)
@@ -396,7 +400,10 @@ class FastEngine:
         short = D - met
         if flows:
             self.shipped[dn] += met
-        self.rd[dn] += D
+        if isinstance(dn, slice):
+            np.add(D, 0.0, out=self.rd[dn])    # (0 + D: the rows were not cleared)
+        else:
+            self.rd[dn] += D
         if self.lost_mode:
             self.lost = short
         else:
