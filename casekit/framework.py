@@ -766,9 +766,11 @@ class _Planner:
             u = self.up
             M = u["prior"].size
             self._up = _as_slice(np.array([where[_up_id(m)] for m in range(M)]))
-            # (M, N): which upstream node serves the outlet of each row.  Orders are whole units,
-            # so the sums G @ q are exact in any order of the outlets
+            # (M, N): which upstream node serves the outlet of each row.  Sums of whole units are
+            # exact in any order of the outlets; fractional (r, Q) lots are added in outlet order
             self._G = np.eye(M)[self.parent].T[:, j]
+            whole = self.r is None or all(np.array_equal(x, np.round(x)) for x in (self.r, self.Q))
+            self._add_in_outlet_order = not whole and self._inv is not None
             self._hist = np.tile((u["prior"] * u["review"])[None, :, None], (u["window"], 1, B))
             self._ptr = 0
             self._acc = np.zeros((M, B))
@@ -853,7 +855,11 @@ class _Planner:
             elif due is not None:
                 q = q[due]
             u = self.up
-            if due is None:
+            if self._add_in_outlet_order:           # fractional lots: add the outlets in their order
+                cols = np.arange(self.n) if due is None else due     # the rows whose orders q holds
+                k = np.argsort(self._j[cols], kind="stable")
+                self._acc += self._G[:, cols[k]] @ q[k]
+            elif due is None:
                 self._acc += self._G @ q
             else:                                   # only the nodes reviewing today order
                 self._acc += self._G[:, due] @ q

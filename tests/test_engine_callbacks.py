@@ -126,3 +126,20 @@ def test_case_planner_in_engine_order_gives_the_same_numbers_as_downstream_first
     if "refit" in on:                          # the squared errors summed in the outlets' order, to the bit
         np.testing.assert_array_equal(plain._sse, permuted._sse)
         np.testing.assert_array_equal(plain._w, permuted._w)
+
+
+def test_case_planner_with_fractional_lots_adds_the_outlets_orders_in_their_own_order():
+    """(r, Q) lots that are not whole units: the upstream plan's sums of the outlets' orders are
+    added in outlet order, so the engine's row order leaves them unchanged to the bit."""
+    cal = fw.load_calibration("fmcg")
+    system = fw.case_system("fmcg", horizon_days=70, outlets=200, dispersion_scale=cal["dispersion_scale"])
+    pol = fw.build_policy("fmcg", system, (), service_level=0.9, ma_window=int(cal["ma_window"]),
+                          max_lot_days=float(cal["max_lot_days"]))
+    kw_planner = {**pol.planner.keywords, "Q": pol.planner.keywords["Q"] * 0.7 + 0.1}
+    plain, permuted = _DownstreamFirst(**kw_planner), fw._Planner(**kw_planner)
+    kw = dict(horizon=70, replications=3, seed=2, warmup=14)
+    a = run_case(system, dataclasses.replace(pol, planner=lambda: plain), **kw)
+    b = run_case(system, dataclasses.replace(pol, planner=lambda: permuted), **kw)
+    assert permuted._add_in_outlet_order
+    np.testing.assert_array_equal(plain._hist, permuted._hist)
+    np.testing.assert_array_equal(a.kpis.to_numpy(float), b.kpis.to_numpy(float))
