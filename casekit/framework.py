@@ -723,7 +723,16 @@ class _Planner:
 
     with m̂ starting from the historical daily mean (``prior``).  One planner serves one run: the
     engine is given a fresh one each time (:attr:`CasePolicy.planner` is a factory).
+
+    The planner takes its stages in any order (``any_stage_order``): the fast engine then passes
+    them in its own row order, as views of its state, and the planner keeps its per-outlet numbers
+    in that row order (``_j[i]`` is the outlet in row i) and writes its levels straight into the
+    engine's level rows (``view.levels``): no copy of a (stages, copies) array is made to read
+    positions or to hand levels back.
     """
+
+    #: the engine may pass the stages in its own order (``view.stage_ids`` says which is which)
+    any_stage_order = True
 
     def __init__(self, *, n, parent, every, offset, r=None, Q=None, target=None, refit=None, up=None):
         self.n, self.parent = n, np.asarray(parent)
@@ -736,29 +745,42 @@ class _Planner:
         from casekit.cases._system import _dn_id, _up_id
 
         where = {s: i for i, s in enumerate(view.stage_ids)}
-        self._dn = _as_slice(np.array([where[_dn_id(j)] for j in range(self.n)]))
+        rows = np.array([where[_dn_id(j)] for j in range(self.n)])
+        # outlet j sits in view row rows[j]; the planner works in row order (outlet _j[i] in the
+        # i-th of those rows), so that its rows of the view are a slice when they are consecutive
+        j = self._j = np.argsort(rows, kind="stable")
+        self._dn = _as_slice(rows[j])
+        self._inv = None if (j == np.arange(self.n)).all() else np.argsort(j)   # row of outlet j
         B = view.position.shape[1]
         self._B = B
         self._out = np.zeros((len(view.stage_ids), B))
         if self.r is not None:                      # (N, B) copies: same-shape arithmetic is the fast kind
-            self._rB = np.repeat(np.asarray(self.r, dtype=float)[:, None], B, axis=1)
-            self._QB = np.repeat(np.asarray(self.Q, dtype=float)[:, None], B, axis=1)
+            self._rB = np.repeat(np.asarray(self.r, dtype=float)[j][:, None], B, axis=1)
+            self._QB = np.repeat(np.asarray(self.Q, dtype=float)[j][:, None], B, axis=1)
+        if self.target is not None:
+            self._target = np.take(self.target, j, axis=1)     # (days, N), rows contiguous
+        self._every, self._offset = self.every[j], self.offset[j]
         self._all_review = bool((self.every == 1).all())
         self._q, self._tmp, self._S, self._ma = (np.zeros((self.n, B)) for _ in range(4))
         if self.up is not None:
             u = self.up
             M = u["prior"].size
             self._up = _as_slice(np.array([where[_up_id(m)] for m in range(M)]))
-            self._G = np.eye(M)[self.parent].T                     # (M, N): which upstream node serves j
+            # (M, N): which upstream node serves the outlet of each row.  Sums of whole units are
+            # exact in any order of the outlets; fractional (r, Q) lots are added in outlet order
+            self._G = np.eye(M)[self.parent].T[:, j]
+            whole = self.r is None or all(np.array_equal(x, np.round(x)) for x in (self.r, self.Q))
+            self._add_in_outlet_order = not whole and self._inv is not None
             self._hist = np.tile((u["prior"] * u["review"])[None, :, None], (u["window"], 1, B))
             self._ptr = 0
             self._acc = np.zeros((M, B))
             self._up_level = (u["prior"] * u["cover"] + u["const"])[:, None] * np.ones((1, B))
-        if self.refit is not None:
+        if self.refit is not None:                  # its state in outlet order j = 0, 1, ...
             f = self.refit
             W = f["window"]
             self._buf = np.tile(f["daily"][0][None, :, None], (W, 1, B))
             self._sum = self._buf.sum(axis=0)
+            np.divide(self._sum, W, out=self._ma)          # the moving average (kept between days)
             self._sse = np.zeros((2, B))
             self._w = np.full(B, f["weight"])
         self._rows = True
@@ -767,13 +789,25 @@ class _Planner:
         if self._rows is None or t == 0:
             self._start(view)
         pos = view.position[self._dn]
+        out = getattr(view, "levels", None)
+        if out is None:
+            out = self._out
+        # the outlets' levels go straight into their rows of ``out`` when those are a slice
+        S_rows = out[self._dn] if isinstance(self._dn, slice) else self._S
+        # the outlets reviewing today (None: every outlet reviews every day).  An outlet orders
+        # only at a review, so only the levels of those rows are read: only those are computed
+        due = None if self._all_review else np.flatnonzero(((t - self._offset) % self._every) == 0)
         # the arithmetic below writes into work arrays kept from _start (out=): allocating fresh
         # (N, B) temporaries every day costs more than the arithmetic itself
         q, tmp = self._q, self._tmp
         if self.refit is not None:
             f = self.refit
+            # the blend's state is kept in outlet order j = 0, 1, ..., so that its sums over outlets
+            # add them in that order whatever order the engine keeps its rows in
             D = view.demand_received[self._dn]
-            ma = np.divide(self._sum, f["window"], out=self._ma)
+            if self._inv is not None:
+                D = np.take(D, self._inv, axis=0)
+            ma = self._ma                                   # sum / window, as left by yesterday
             np.square(np.subtract(D, f["daily"][t][:, None], out=tmp), out=tmp)
             self._sse[0] += tmp.sum(axis=0)
             np.square(np.subtract(D, ma, out=tmp), out=tmp)
@@ -786,31 +820,49 @@ class _Planner:
                 self._w = np.where(tot > 0, self._sse[1] / np.where(tot > 0, tot, 1), self._w)
                 self._sse[:] = 0.0
             ma = np.divide(self._sum, f["window"], out=self._ma)
-            # S = round(w · cover + (1 - w) · ma · span + ss)
-            S = np.multiply(self._w[None, :], f["cover"][t][:, None], out=self._S)
-            S += np.multiply(np.multiply((1 - self._w)[None, :], ma, out=tmp), f["span"][:, None], out=tmp)
-            S += f["ss"][t][:, None]
+            # S = round(w · cover + (1 - w) · ma · span + ss) for the outlets jr of the rows
+            jr = self._j if due is None else self._j[due]
+            S = self._w[None, :] * f["cover"][t][jr][:, None]
+            S += (1 - self._w)[None, :] * np.take(ma, jr, axis=0) * f["span"][jr][:, None]
+            S += f["ss"][t][jr][:, None]
             np.round(S, out=S)
-            np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
         elif self.r is not None:
             # lots when pos <= r: floor((r - pos) / Q) + 1 of them, which is <= 0 exactly when pos > r
             np.floor(np.divide(np.subtract(self._rB, pos, out=q), self._QB, out=q), out=q)
             q += 1.0
             np.maximum(q, 0.0, out=q)
             q *= self._QB
-            S = np.add(pos, q, out=self._S)
+            S = np.add(pos, q, out=S_rows)                  # every outlet's level
         else:
-            S = self.target[t][:, None]
-            np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
-        out = self._out
-        out[self._dn] = S
+            S = self._target[t][:, None] if due is None else self._target[t][due][:, None]
+        whole = due is None or self.refit is None and self.r is not None   # S has every outlet's row
+        if whole:
+            if S is not S_rows or not isinstance(self._dn, slice):
+                out[self._dn] = S
+        else:
+            S_rows[due] = S
+            if not isinstance(self._dn, slice):
+                out[self._dn] = S_rows
         if self.up is not None:
+            # the outlets' orders feed the upstream plan (the (r, Q) rule has them in q already)
+            if self.r is None or self.refit is not None:
+                if whole:
+                    np.round(np.maximum(np.subtract(S, pos, out=q), 0.0, out=q), out=q)
+                else:
+                    q = S - np.take(pos, due, axis=0)
+                    np.maximum(q, 0.0, out=q)
+                    np.round(q, out=q)
+            elif due is not None:
+                q = q[due]
             u = self.up
-            if self._all_review:
+            if self._add_in_outlet_order:           # fractional lots: add the outlets in their order
+                cols = np.arange(self.n) if due is None else due     # the rows whose orders q holds
+                k = np.argsort(self._j[cols], kind="stable")
+                self._acc += self._G[:, cols[k]] @ q[k]
+            elif due is None:
                 self._acc += self._G @ q
             else:                                   # only the nodes reviewing today order
-                due = ((t - self.offset) % self.every) == 0
-                self._acc += self._G[:, due] @ q[due]
+                self._acc += self._G[:, due] @ q
             if t % u["review"] == 0:
                 if t > 0:
                     self._hist[self._ptr % u["window"]] = self._acc

@@ -34,15 +34,54 @@ def _runs(values):
 
 
 class _View:
-    """What a level callback sees (arrays of its stages, downstream first; columns = copies)."""
+    """What a level callback sees (arrays of its stages, downstream first; columns = copies).
 
-    def __init__(self, t, stage_ids, on_hand, backorders, position, demand_received):
+    A callback object with a true attribute ``any_stage_order`` is instead given its stages in
+    the engine's row order (``stage_ids`` says which is which): when those rows are consecutive,
+    ``on_hand``, ``backorders``, ``position`` and ``demand_received`` are then read-only views of
+    the engine's state rather than copies, and ``levels`` is the (stages, copies) block of the
+    engine's own level array, which the callback may fill and return (no copy back).  For a
+    callback over thousands of stages this saves several passes over (stages, copies) arrays a
+    period.
+    """
+
+    def __init__(self, t, stage_ids, on_hand, backorders, position, demand_received, levels=None):
         self.t = t
         self.stage_ids = stage_ids
         self.on_hand = on_hand
         self.backorders = backorders
         self.position = position
         self.demand_received = demand_received
+        self.levels = levels
+
+
+def _as_slice(idx):
+    """A slice for an index array of consecutive increasing rows (indexing by it gives a view,
+    not a copy), else the array itself."""
+    idx = np.asarray(idx)
+    if idx.size and (np.diff(idx) == 1).all():
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
+
+
+def _check_levels(out, B, t, ids):
+    """A level callback's answer: shape (stages, 1) or (stages, B), every level finite."""
+    k = len(ids)
+    if out.shape not in ((k, 1), (k, B)):
+        raise ValueError(f"OrderUpTo.levels callback returned shape {out.shape} in period {t}; "
+                         f"expected ({k},) or ({k}, {B}) for stages {list(ids)}")
+    # one pass: the sum of finite levels is finite (unless it overflows: then look closer)
+    with np.errstate(over="ignore"):
+        total = out.sum()
+    if not np.isfinite(total) and not np.all(np.isfinite(out)):
+        raise ValueError(f"OrderUpTo.levels callback returned a non-finite level in period {t} "
+                         f"for stages {list(ids)}")
+
+
+def _read_only(x):
+    v = x.view()
+    v.flags.writeable = False
+    return v
 
 
 class _Level:
@@ -91,13 +130,16 @@ class _Level:
             self.in_cus = (comp.lane_cus[self.in_l] - a).astype(np.int64)
             self.in_virtual = comp.lane_sup[self.in_l] < 0
             self.in_u = comp.lane_u[self.in_l][:, None]
+        self.owed_sum, self.owed_t = None, None     # what the suppliers owe, summed in place_orders
+        self.due_rows = None                        # local rows of the stages reviewing (or None: all)
+        # CO2 and freight per unit on each stage's lane from its outside supplier (if any)
         self.vco2 = np.zeros(self.k)
         self.vcost = np.zeros(self.k)
-        for j in range(self.k):
-            for l in comp.in_lanes[a + j]:
-                if comp.lane_sup[l] < 0:
-                    self.vco2[j] = comp.lane_co2[l]
-                    self.vcost[j] = comp.lane_cost[l]
+        lanes = comp.in_idx[comp.in_off[a]:comp.in_off[b]]
+        owner = np.repeat(np.arange(self.k), np.diff(comp.in_off[a:b + 1]))
+        virtual = comp.lane_sup[lanes] < 0
+        self.vco2[owner[virtual]] = comp.lane_co2[lanes[virtual]]
+        self.vcost[owner[virtual]] = comp.lane_cost[lanes[virtual]]
         self.has_virtual = bool((self.vco2 != 0).any() or (self.vcost != 0).any())
         self.co2_out = comp.lane_co2[la:lb]
         self.cost_out = comp.lane_cost[la:lb]
@@ -175,11 +217,13 @@ class FastEngine:
             lv.p_runs = _runs(inp.proc_const[a:b]) if not inp.touches("proc", a, b) else None
             if lv.p_runs is not None and len(lv.p_runs) > 64:
                 lv.p_runs = None
+            lv.p_all_late = lv.p_runs is not None and all(dv > 0 for _, _, dv in lv.p_runs)
             lv.l_runs = None
             if lv.out != "none" and not inp.touches("lane", lv.la, lv.lb):
                 lv.l_runs = _runs(inp.lane_const[lv.la:lv.lb])
                 if len(lv.l_runs) > 64:
                     lv.l_runs = None
+        self._callbacks(pa)
         self.ar = np.arange(B)
         self.par_a = np.repeat(pa.a, R, axis=1)
         self.par_b = np.repeat(pa.b, R, axis=1)
@@ -225,9 +269,15 @@ class FastEngine:
             for x in config.transfers:
                 g = np.array([comp.ids.index(s) for s in x.stages], dtype=np.int64)
                 co2 = comp.unit_weight[g] / 1000 * x.distance_km * _factor(fac, x.mode, "Transfers.mode")
-                self.transfers.append((x, g, co2))
+                # (the echelon rows of the group's stages, sliced out of the sparse matrix once)
+                self.transfers.append((x, g, co2, comp.A[g]))
             self.xring = np.zeros((self.H, n, B))
             self.xtr = np.zeros((n, B))
+            rows = np.concatenate([g for _, g, _, _ in self.transfers])
+            self.x_rows = slice(int(rows.min()), int(rows.max()) + 1)   # the only rows transfers reach
+        for lv in self.levels:                   # can units reach a shelf during step 4?
+            lv.restock_in_flow = not lv.p_all_late or (self.backup is not None and self.backup[1][lv.a:lv.b].any())
+        self._demand_t = None                  # the period whose demand was served last
         self.rep = (lambda x: x) if C == 1 else (lambda x: np.tile(x, (1, C)))
         self.Eh = np.zeros((n, B))
         self.q = np.zeros((n, B))
@@ -235,6 +285,7 @@ class FastEngine:
         self.receipts = np.zeros((n, B))
         self.shipped = np.zeros((n, B))
         self.zero_b = np.zeros(B)
+        self.placed = np.zeros((n, B))
         self.need_pdel = any(lv.p_runs is None for lv in self.levels)
         self.need_ldel = any(lv.l_runs is None and lv.out != "none" for lv in self.levels)
         # the rings of units under way are read only where some delay can be > 0: the lanes
@@ -257,11 +308,41 @@ class FastEngine:
         self.any_K = bool((comp.K != 0).any())
         self._scratch()
 
+    def _callbacks(self, pa):
+        """Row sets of the level callbacks, the level array they fill and the position buffer."""
+        n, B = self.n, self.B
+        self.cbs = []
+        self.pos_span = None
+        if not pa.callbacks:
+            return
+        covered = np.zeros(n, dtype=bool)
+        for fn, idx, ids in pa.callbacks:
+            direct = False
+            if getattr(fn, "any_stage_order", False):
+                o = np.argsort(idx, kind="stable")
+                rows = _as_slice(idx[o])
+                if isinstance(rows, slice):     # consecutive rows in engine order: views
+                    idx, ids, direct = idx[o], tuple(ids[i] for i in o), True
+            self.cbs.append((fn, rows if direct else _as_slice(idx), ids, direct))
+            covered[idx] = True
+        rows = np.flatnonzero(covered)
+        self.cb_span = (int(rows[0]), int(rows[-1]) + 1)
+        self.pos_buf = np.zeros((n, B))
+        self.S = np.zeros((n, B))               # levels this period (rows of moving stages only)
+        self.tg_rows = None
+        if pa.target is not None:
+            tg = np.flatnonzero(pa.target_mask & ~covered)
+            self.tg_rows = _as_slice(tg) if tg.size else None
+
     # ---- one period, step by step ------------------------------------------------------------
     def _scratch(self):
         if not hasattr(self, "rd"):
             return
-        self.rd.fill(0.0)
+        if isinstance(self.dn, slice):          # arrive_and_demand writes the customer-facing rows
+            self.rd[:self.dn.start] = 0.0
+            self.rd[self.dn.stop:] = 0.0
+        else:
+            self.rd.fill(0.0)
         if self.flows:
             self.receipts.fill(0.0)
             self.shipped.fill(0.0)
@@ -298,11 +379,14 @@ class FastEngine:
                 self.receipts[pr] += done
             done[:] = 0.0
         if self.transfers:
-            xa = self.xring[slot]
-            on += xa
-            self.xtr -= xa
-            self.receipts += xa
-            self.received = xa.copy()
+            xr = self.x_rows
+            xa = self.xring[slot, xr]
+            on[xr] += xa
+            self.xtr[xr] -= xa
+            if flows:
+                self.receipts[xr] += xa
+                self.received = np.zeros((self.n, self.B))
+                self.received[xr] = xa
             xa[:] = 0.0
         dn = self.dn
         x = np.minimum(on[dn], bo[dn])
@@ -316,7 +400,10 @@ class FastEngine:
         short = D - met
         if flows:
             self.shipped[dn] += met
-        self.rd[dn] += D
+        if isinstance(dn, slice):
+            np.add(D, 0.0, out=self.rd[dn])    # (0 + D: the rows were not cleared)
+        else:
+            self.rd[dn] += D
         if self.lost_mode:
             self.lost = short
         else:
@@ -329,7 +416,8 @@ class FastEngine:
                     e = np.where(m, e, 0.0)
                 self.lost = self.lost - e
             else:
-                e = np.maximum(bo[dn] - self.ex_thr, 0.0)
+                e = np.subtract(bo[dn], self.ex_thr)
+                np.maximum(e, 0.0, out=e)
                 if not self.ex_all:
                     e = np.where(m, e, 0.0)
                 bo[dn] -= e
@@ -338,34 +426,50 @@ class FastEngine:
                 self.shipped[dn] += e
             self.exp_u = e
         self.D, self.met, self.short = D, met, short
+        self._demand_t = t
 
     def _targets(self, t):
-        """Per-period levels of stages with a target array or a callback: (n, B), NaN elsewhere."""
+        """Per-period levels of stages with a target array or a callback: (n, B) (or (n, 1) for
+        target arrays alone); only the rows of those stages are meaningful."""
         pa = self.pa
-        S = None
-        if pa.target is not None:
-            S = pa.target[t][:, None]
-        if pa.callbacks:
-            S = np.zeros((self.n, self.B)) if S is None else np.repeat(S, self.B, axis=1)
-            pos = self.on + self.outst - self.bo
-            for fn, idx, ids in pa.callbacks:
-                view = _View(t, ids, self.on[idx], self.bo[idx], pos[idx], self.rd[idx])
-                out = np.asarray(fn(t, view), dtype=float)
+        if not pa.callbacks:
+            return pa.target[t][:, None]
+        S = self.S
+        if self.tg_rows is not None:            # per-period target arrays: their rows only
+            S[self.tg_rows] = pa.target[t][self.tg_rows][:, None]
+        # inventory position (on hand + on order - backorders) of the rows the callbacks read,
+        # computed once: place_orders reuses it for the stages whose order it is
+        lo, hi = self.cb_span
+        pos = self.pos_buf[lo:hi]
+        np.add(self.on[lo:hi], self.outst[lo:hi], out=pos)
+        pos -= self.bo[lo:hi]
+        self.pos_span = (lo, hi)
+        pos = self.pos_buf
+        for fn, rows, ids, direct in self.cbs:
+            if direct:                          # engine order, consecutive rows: views, no copies
+                view = _View(t, ids, _read_only(self.on[rows]), _read_only(self.bo[rows]),
+                             _read_only(pos[rows]), _read_only(self.rd[rows]), S[rows])
+            elif isinstance(rows, slice):
+                view = _View(t, ids, self.on[rows].copy(), self.bo[rows].copy(), pos[rows].copy(),
+                             self.rd[rows].copy())
+            else:
+                view = _View(t, ids, self.on[rows], self.bo[rows], pos[rows], self.rd[rows])
+            out = fn(t, view)
+            in_place = direct and out is view.levels     # written straight into the level rows
+            if not in_place:
+                out = np.asarray(out, dtype=float)
                 if out.ndim == 1:
                     out = out[:, None]
-                if out.shape not in ((len(idx), 1), (len(idx), self.B)):
-                    raise ValueError(f"OrderUpTo.levels callback returned shape {out.shape} in period {t}; "
-                                     f"expected ({len(idx)},) or ({len(idx)}, {self.B}) for stages {list(ids)}")
-                if not np.all(np.isfinite(out)):
-                    raise ValueError(f"OrderUpTo.levels callback returned a non-finite level in period {t} "
-                                     f"for stages {list(ids)}")
-                S[idx] = out
+            _check_levels(out, self.B, t, ids)
+            if not in_place:
+                S[rows] = out
         return S
 
     def place_orders(self, t: int, q_ext=None):
         """Step 3: orders, deepest first (or ``q_ext`` (n, B), orders chosen from outside)."""
         comp = self.comp
         on, bo, outst, owed, q, rd = self.on, self.bo, self.outst, self.owed, self.q, self.rd
+        self.pos_span = None
         S_t = None if q_ext is not None else (
             self._targets(t) if (self.pa.target is not None or self.pa.callbacks) else None)
         Eh = self.Eh if self.any_echelon and q_ext is None else None
@@ -375,12 +479,19 @@ class FastEngine:
             if lv.out != "none":
                 ow = owed[lv.la:lv.lb]
                 owed_out = lv.segsum(ow)
+                if lv.out == "many":                # kept for flow (step 4) of this period
+                    lv.owed_sum, lv.owed_t = owed_out, t
                 rd[a:b] += lv.segsum(q[lv.cus_out] if lv.u_out_one else lv.u_out * q[lv.cus_out])
+            qv = q[a:b]
             if q_ext is not None:
-                ql = np.maximum(q_ext[a:b], 0.0)
+                ql = np.maximum(q_ext[a:b], 0.0, out=qv)
             else:
-                pos = on[a:b] + outst[a:b]
-                pos -= bo[a:b]
+                lo, hi = self.pos_span if self.pos_span is not None else (0, 0)
+                if lo <= a and b <= hi:           # computed for the callbacks this period
+                    pos = self.pos_buf[a:b]
+                else:
+                    pos = on[a:b] + outst[a:b]
+                    pos -= bo[a:b]
                 if lv.out != "none":
                     pos -= owed_out
                 if Eh is not None:
@@ -392,9 +503,14 @@ class FastEngine:
                         pos = E
                     elif lv.ech_any:
                         pos = np.where(lv.ech[:, None], E, pos)
-                ql = self._rule(t, lv, pos, S_t)
-            q[a:b] = ql
-            outst[a:b] += ql
+                ql = self._rule(t, lv, pos, S_t, qv)
+                if ql is not qv:
+                    qv[...] = ql
+            due = lv.due_rows if q_ext is None else None     # None: any stage may have ordered
+            if due is None:
+                outst[a:b] += ql
+            else:
+                outst[a + due] += ql[due]
             if Eh is not None:
                 Eh[a:b] = E + ql
             # the orders reach the suppliers (outside supplier: straight into the input buffer)
@@ -408,7 +524,10 @@ class FastEngine:
                 elif lv.in_none_virtual:
                     if lv.in_contig:
                         l0 = lv.in_l[0]
-                        owed[l0:l0 + lv.k] += ql if lv.unit_in else lv.in_u * ql
+                        if due is not None and lv.unit_in:
+                            owed[l0 + due] += ql[due]
+                        else:
+                            owed[l0:l0 + lv.k] += ql if lv.unit_in else lv.in_u * ql
                     else:
                         owed[lv.in_l] += lv.in_u * ql
                 else:
@@ -421,12 +540,31 @@ class FastEngine:
                 self.buf[lv.in_l[v]] += ql[lv.in_cus[v]]
                 owed[lv.in_l[~v]] += qq[~v]
 
-    def _rule(self, t, lv, pos, S_t):
+    def _rule(self, t, lv, pos, S_t, out):
+        """Orders of the stages of ``lv`` (k, B); a single rule writes them straight into ``out``
+        (the engine's order rows), rather than into a temporary copied there afterwards."""
         a, b = lv.a, lv.b
         code = lv.code
         pa_ = self.par_a[a:b]
         integer = self.integer
         kinds = lv.kinds
+        into = out if len(kinds) == 1 else None
+        lv.due_rows = None
+        if lv.periodic and kinds == [0] and not (S_t is not None and lv.moving_any and not lv.moving_all):
+            rev = ((t - lv.offset) % lv.every) == 0
+            if not rev.all():
+                # order-up-to reviewed every few periods: the rule on the rows of the stages that
+                # review today only (often a small share), no order elsewhere
+                due = lv.due_rows = np.flatnonzero(rev)
+                moving = S_t is not None and lv.moving_any
+                S = S_t[a:b] if moving else pa_
+                qd = np.take(S, due, axis=0) - np.take(pos, due, axis=0)
+                np.maximum(qd, 0.0, out=qd)
+                if moving and integer:
+                    np.round(qd, out=qd)
+                out.fill(0.0)
+                out[due] = qd
+                return out
         q = None
         for c in kinds:
             if c == 0:
@@ -435,17 +573,17 @@ class FastEngine:
                 if S_t is not None and lv.moving_any:
                     S = np.where(lv.moving[:, None], S_t[a:b], pa_) if not lv.moving_all else S_t[a:b]
                     moving = True
-                qc = S - pos
+                qc = np.subtract(S, pos, out=into)
                 np.maximum(qc, 0.0, out=qc)
                 if moving and integer:
-                    qc = np.round(qc)
+                    np.round(qc, out=qc)
             elif c == 1:
                 qc = np.where(pos <= pa_, self.par_b[a:b] - pos, 0.0)
             elif c == 2:
                 Q = self.par_b[a:b]
                 # (floor((r - pos) / Q) + 1) Q when pos <= r; the same expression is <= 0 when
                 # pos > r, so a maximum with 0 replaces the test (in place: no temporaries)
-                qc = pa_ - pos
+                qc = np.subtract(pa_, pos, out=into)
                 qc /= Q
                 np.floor(qc, out=qc)
                 qc += 1.0
@@ -464,7 +602,7 @@ class FastEngine:
         if lv.periodic:
             rev = ((t - lv.offset) % lv.every) == 0
             if not rev.all():
-                q = q * rev[:, None]
+                q *= rev[:, None]               # stages not reviewing this period order nothing
         return q
 
     def flow(self, t: int):
@@ -483,8 +621,10 @@ class FastEngine:
                     bl = buf[l0:l0 + lv.k]
                 else:
                     bl = buf[lv.in_l]
-                start = bl.copy() if lv.unit_in else bl / lv.in_u
-                whole = lv.in_contig and lv.unit_in      # start is all of bl (so far)
+                # whole: every unit in the buffer starts, and ``start`` is the buffer itself (no
+                # copy), emptied once _finish has read it
+                start = bl if lv.unit_in else bl / lv.in_u
+                whole = lv.in_contig and lv.unit_in
             else:
                 whole = False
                 start = np.minimum.reduceat(buf[lv.in_l] / lv.in_u, lv.in_offs, axis=0)
@@ -509,7 +649,7 @@ class FastEngine:
             if lv.inp == "one":
                 if lv.in_contig:
                     if whole:
-                        bl.fill(0.0)                   # everything in the buffer started
+                        pass                           # emptied below
                     elif lv.unit_in:
                         bl -= used
                     else:
@@ -522,14 +662,18 @@ class FastEngine:
                 self.co2 = self.co2 + lv.vco2 @ start
                 self.freight = self.freight + lv.vcost @ start
             self._finish(t, lv, start, None if lv.p_runs is not None else self.rep(inp.proc_rows(t, a, b)))
+            if whole:
+                bl.fill(0.0)                           # everything in the buffer started
             if bk_units is not None:
                 bk, _, bco2 = self.backup
                 self._finish(t, lv, bk_units, np.full(bk_units.shape, bk.lead_time, dtype=np.int64))
                 self.co2 = self.co2 + bco2[a:b] @ bk_units
                 self.freight = self.freight + bk.cost_per_unit * bk_units.sum(axis=0)
                 self.backup_units = self.backup_units + bk_units.sum(axis=0)
-            # waiting external customers first
-            if lv.has_demand:
+            # waiting external customers first.  Right after demand (step 2) a stage has either
+            # no stock or no backorders; unless some units can reach its shelf since (a zero or
+            # random processing time, a backup source), there is nobody to serve: skip the passes
+            if lv.has_demand and (lv.restock_in_flow or self._demand_t != t):
                 bo = self.bo[a:b]
                 if bo.any():
                     x = np.minimum(on[a:b], bo)
@@ -542,15 +686,18 @@ class FastEngine:
             # ship what is owed
             la, lb = lv.la, lv.lb
             ow = owed[la:lb]
+            emptied = False
             if lv.out == "one":
                 s = np.minimum(on[a:b], ow)
                 tot = s
             else:
                 avail = on[a:b]
-                need = lv.segsum(ow)
+                # what each supplier owes: unchanged since place_orders summed it this period
+                need = lv.owed_sum if lv.owed_t == t else lv.segsum(ow)
                 if (avail >= need).all():           # nobody is short: everyone gets what is owed
-                    s = ow.copy()
+                    s = ow                          # (the owed rows themselves, emptied once sent)
                     tot = need
+                    emptied = True
                 elif self.rationing == "proportional":
                     frac = np.where(need > 0, np.minimum(avail / np.where(need > 0, need, 1.0), 1.0), 0.0)
                     s1 = ow * frac[lv.sup_local]
@@ -562,7 +709,8 @@ class FastEngine:
                     s = self._priority(t, lv, ow, avail)
                     tot = lv.segsum(s)
             on[a:b] -= tot
-            ow -= s
+            if not emptied:
+                ow -= s
             if self.flows:
                 self.shipped[a:b] += tot
             if lv.any_co2_out:
@@ -570,6 +718,8 @@ class FastEngine:
             if lv.any_cost_out:
                 self.freight = self.freight + lv.cost_out @ s
             self._send(t, lv, s, None if lv.l_runs is not None else self.rep(inp.lane_rows(t, la, lb)))
+            if emptied:
+                ow.fill(0.0)
         if self.transfers:
             self._transfer(t)
 
@@ -600,7 +750,10 @@ class FastEngine:
                         self.receipts[a + ga:a + gb] += x
                 else:
                     self.pring[(t + dv) % H, a + ga:a + gb] += x
-                    self.inproc[a + ga:a + gb] += x
+                    if not lv.p_all_late:
+                        self.inproc[a + ga:a + gb] += x
+            if lv.p_all_late:                          # every run is in production: one pass
+                self.inproc[a:b] += start
             return
         late = np.where(d == 0, 0.0, start)
         self.pring[(t + d) % H, np.arange(a, b)[:, None], self.ar[None, :]] += late
@@ -642,15 +795,17 @@ class FastEngine:
 
     def _transfer(self, t):
         comp, inp = self.comp, self.inp
-        mean_ext = np.zeros(self.n)
-        mean_ext[comp.demand_idx] = inp.mean_demand(t)
-        for x, g, co2 in self.transfers:
+        mean_ext = None
+        for x, g, co2, Ag in self.transfers:
             if (t - x.offset) % x.every:
                 continue
+            if mean_ext is None:
+                mean_ext = np.zeros(self.n)
+                mean_ext[comp.demand_idx] = inp.mean_demand(t)
             inb = self._inbound()
             X = self.on - self.bo + inb
-            es = comp.A[g] @ X - inb[g]
-            mu = np.asarray(comp.A[g] @ mean_ext).ravel()
+            es = Ag @ X - inb[g]
+            mu = np.asarray(Ag @ mean_ext).ravel()
             mu_b = np.maximum(mu, 1e-9)[:, None]
             cover = es / mu_b
             lo = np.argmin(cover, axis=0)
@@ -701,7 +856,7 @@ class FastEngine:
         if not self.any_K:
             order = self.zero_b
         else:
-            placed = (self.q > 0).astype(float)
+            placed = np.greater(self.q, 0.0, out=self.placed)      # 1.0 where an order was placed
             order = comp.K @ placed if cm is None else np.einsum("i,ib,ib->b", comp.K, placed, cm)
         emerg = 0.0
         self.exp_total = None               # units expedited this period (the accumulation reuses it)
