@@ -214,27 +214,11 @@ class Forecast:
 
 
 def _single_thread():
-    """Run small linear algebra on one BLAS thread.
+    """Run small linear algebra on one BLAS thread (:func:`casekit._blas.single_thread`): the
+    models here factor tiny matrices thousands of times."""
+    from casekit._blas import single_thread
 
-    The models here factor tiny matrices thousands of times; on a shared 2-core machine
-    OpenBLAS's thread pool spin-waits against other processes and made a seasonal ARIMA search
-    20x slower (43 s against 1.9 s measured).  One thread is faster for problems this small.
-    The controller (which finds the loaded BLAS libraries by reading the process's memory map,
-    about 14 ms) is built once and reused: every fit, update and predict passes through here.
-    """
-    global _BLAS_CONTROLLER
-    if _BLAS_CONTROLLER is None:
-        try:
-            from threadpoolctl import ThreadpoolController   # installed with scikit-learn
-        except ImportError:                                   # pragma: no cover
-            import contextlib
-
-            return contextlib.nullcontext()
-        _BLAS_CONTROLLER = ThreadpoolController()
-    return _BLAS_CONTROLLER.limit(limits=1, user_api="blas")
-
-
-_BLAS_CONTROLLER = None
+    return single_thread()
 
 
 def _normal_interval(mean, sigma_h, level):
