@@ -226,13 +226,50 @@ def prepare_out_dir(out_dir, notebook: Path, kind: str = "runs") -> Path:
     return out
 
 
-def export_html(executed: Path, html: Path) -> None:
+def export_html(executed: Path, html: Path, exporter=None) -> None:
+    """Write the HTML page of the executed notebook (``exporter``: an nbconvert ``HTMLExporter``
+    made beforehand, see :func:`_html_exporter_in_background`)."""
     import nbconvert
     import nbformat
 
     nb = nbformat.read(str(executed), as_version=4)
-    body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
+    body, _ = (exporter or nbconvert.HTMLExporter()).from_notebook_node(nb)
     html.write_text(body, encoding="utf-8")
+
+
+def _html_exporter_in_background():
+    """Import nbconvert and make its HTML exporter in a thread while the kernel runs the notebook
+    (this process only waits for the kernel then): the page is written about a second sooner.
+    Returns a function giving the exporter (None if making it failed: export_html makes its own)."""
+    made = {}
+
+    def make():
+        try:
+            import nbconvert
+
+            made["exporter"] = nbconvert.HTMLExporter()
+        except Exception:  # the page is a convenience; export_html tries again and reports nothing
+            pass
+
+    worker = threading.Thread(target=make, name="casekit-html-exporter", daemon=True)
+    worker.start()
+
+    def get():
+        worker.join()
+        return made.get("exporter")
+
+    return get
+
+
+def _without_slow_iri_grammar():
+    """Keep jsonschema from importing ``rfc3987_syntax`` in this process.
+
+    nbformat validates notebooks with jsonschema, whose format checker imports rfc3987_syntax
+    when it is installed (Jupyter's event schemas pull it in); that module compiles an Earley
+    grammar for IRIs when imported, about 2 s of every ``casekit run``.  No notebook schema has
+    an IRI field, so the checker is not needed here.  Nothing changes once jsonschema is loaded."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)      # None: "import rfc3987_syntax" fails fast
 
 
 @contextmanager
@@ -290,6 +327,7 @@ def run_notebook(notebook, parameters: dict | None = None, out_dir=None, *,
     executed notebook can be inspected); :class:`RunInterrupted` on Ctrl-C.  results.json then has
     status ``failed`` or ``interrupted`` and the ``error`` line.
     """
+    _without_slow_iri_grammar()
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -315,6 +353,7 @@ def run_notebook(notebook, parameters: dict | None = None, out_dir=None, *,
     os.environ[RESULTS_ENV] = str(partial.resolve())
     start = time.perf_counter()
     status, error = "failed", None
+    exporter = _html_exporter_in_background()
     try:
         with _stderr_to(kernel_log), _without_output_widget_imitation():
             papermill.execute_notebook(str(notebook), str(executed), parameters=parameters,
@@ -349,7 +388,7 @@ def run_notebook(notebook, parameters: dict | None = None, out_dir=None, *,
                 kernel_log.unlink()
             if executed.exists():
                 try:
-                    export_html(executed, html)
+                    export_html(executed, html, exporter())
                 except Exception:  # an HTML copy is a convenience; the run's status is already written
                     pass
         finally:
