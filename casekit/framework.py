@@ -343,9 +343,24 @@ def _build_forecast(case, system, on, history_days=180):
 
 
 def _fmcg_forecast(system, promotions, cannibalisation):
+    return _fmcg_blend(system, promotions, cannibalisation)[0]
+
+
+_BLENDS: dict = {}
+
+
+def _fmcg_blend(system, promotions, cannibalisation):
+    """:func:`casekit.cases.fmcg.blended_forecast` once per system and forecasting levers (the
+    ``blend`` lever's forecast, and the two members the ``lstm`` lever adds its third to); the
+    forecast is returned read-only, as every policy built on it shares it."""
     from casekit.cases import fmcg
 
-    return fmcg.blended_forecast(system, promotions=promotions, cannibalisation=cannibalisation)[0]
+    def build():
+        F, weights = fmcg.blended_forecast(system, promotions=promotions, cannibalisation=cannibalisation)
+        F.setflags(write=False)
+        return F, weights
+
+    return cached_for(_BLENDS, system, (bool(promotions), bool(cannibalisation)), build, limit=8)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -460,7 +475,7 @@ def _lstm_blend(case, system, promotions, cannibalisation):
     mod = _module(case)
     opts = LSTM_OPTIONS
     if case == "fmcg":
-        F2, (w_plan, w_ma) = mod.blended_forecast(system, promotions=promotions, cannibalisation=cannibalisation)
+        F2, (w_plan, w_ma) = _fmcg_blend(system, promotions, cannibalisation)
         names = ("plan", "moving_average", "lstm")
         sales = mod._data()["sales"]
         wide = sales.pivot_table(index="date", columns=["region", "sku"], values="units").sort_index()
@@ -656,22 +671,21 @@ def optimized_rq(mean, lead_time, holding_cost, service_level: float, fixed_cost
     k = float(dispersion)
     cap_days = float(MAX_LOT_DAYS if max_lot_days is None else max_lot_days)
     cls = np.round(np.log(np.maximum(mean, 0.02)) / np.log(RQ_CLASS_RATIO)).astype(int)
-    r = np.zeros(mean.shape)
-    Q = np.zeros(mean.shape)
-    keys = {}
-    for j, key in enumerate(zip(cls.tolist(), L.tolist(), np.round(h, 10).tolist())):
-        keys.setdefault(key, []).append(j)
-    for (c, lt, hj), idx in keys.items():
-        m = RQ_CLASS_RATIO ** c
-        ck = (m, lt, hj, csl, float(fixed_cost), k, cap_days)
+    # the groups: one row per distinct (class, lead time, holding cost), and each node's group
+    groups, which = np.unique(np.stack([cls, L, np.round(h, 10)], axis=1), axis=0, return_inverse=True)
+    r_g, Q_g = np.zeros(len(groups)), np.zeros(len(groups))
+    for g, (c, lt, hj) in enumerate(groups.tolist()):
+        m = RQ_CLASS_RATIO ** int(c)
+        ck = (m, int(lt), hj, csl, float(fixed_cost), k, cap_days)
         if ck not in _RQ_CACHE:
             p_impl = hj * csl / (1 - csl)
             rr, qq = _rq_class(m, int(lt), hj, p_impl, float(fixed_cost), k, cap_days)
             if len(_RQ_CACHE) > 20_000:
                 _RQ_CACHE.clear()
             _RQ_CACHE[ck] = (rr, qq)
-        r[idx], Q[idx] = _RQ_CACHE[ck]
-    return r, Q
+        r_g[g], Q_g[g] = _RQ_CACHE[ck]
+    which = np.ravel(which)
+    return r_g[which], Q_g[which]
 
 
 def _rq_class(m, lt, h, p, K, k, cap_days):
