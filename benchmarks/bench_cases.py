@@ -18,7 +18,10 @@ Lines printed:
    the data are built once), then of :func:`casekit.framework.ablation` as the notebook calls it
    (``recovery=False``, reusing the two runs, ``workers`` processes, default 2); the CPU time
    beside the wall time (this process's, plus its finished worker processes' for the ablation: on
-   a shared machine the wall time includes waiting) and the load average;
+   a shared machine the wall time includes waiting) and the load average; then the same work
+   through :func:`casekit.framework.run_table3` (one process pool for all of it, as the notebooks
+   run it) on a system built again, its ratio to the calls one after another and a check that
+   the numbers are the same;
 3. per case, the whole ``casekit run`` of the case notebook at full size with the ablation on
    (a fresh process: imports, kernel, plots and all), wall and CPU (the run's processes).
 
@@ -130,6 +133,16 @@ def full_size(cases, serial=False):
               f"{_load()}", flush=True)
         print(f"{case:11s} traditional + hybrid + ablation (with building the system): {total[0]:6.1f} s "
               f"(CPU {total[1]:5.1f} s)", flush=True)
+        t = _clock()
+        fresh = fw.case_system(case, horizon_days=365, outlets=2000)     # nothing built for it yet
+        pooled = fw.run_table3(case, "hybrid", system=fresh, replications=30, horizon_days=365, seed=1)
+        wall3, cpu3 = _since(t)
+        same = (pooled["traditional"].values.equals(runs["traditional"].values)
+                and pooled["hybrid"].values.equals(runs["hybrid"].values)
+                and all(pooled["ablation"][k].equals(abl[k]) for k in ("add", "remove")))
+        print(f"{case:11s} run_table3, the same work in one pool as the notebook runs it (system built again): "
+              f"{wall3:6.1f} s (CPU {cpu3:5.1f} s): {total[0] / wall3:.2f}x faster than one call after another; "
+              f"same numbers: {same}; {_load()}", flush=True)
         if serial:
             t = _clock()
             one = fw.ablation(case, workers=1, **kw)
