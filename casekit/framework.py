@@ -1515,6 +1515,8 @@ def _study(case, *, system, cal, size, recovery, confidence, workers, traditiona
     if evaluated is not None:
         evals = {"hybrid": resolve(case, evaluated), "traditional": ()}
         for name, on in evals.items():
+            if name == "hybrid" and not on:         # no lever on: the baseline's runs serve both
+                continue
             first.append((("base", name), (_part, ("base", case, on, None, part_kw))))
             if "policy_tuning" not in on:
                 first.append((("shock", name), (_part, ("shock", case, on, None, part_kw))))
@@ -1543,8 +1545,9 @@ def _study(case, *, system, cal, size, recovery, confidence, workers, traditiona
 
     done = {}
     for name in evals:
-        run, twin, end = out[("base", name)]
-        done[name] = replace(run, values=_with_recovery(run.values, twin, out[("shock", name)], end))
+        src = name if ("base", name) in out else "traditional"
+        run, twin, end = out[("base", src)]
+        done[name] = replace(run, values=_with_recovery(run.values, twin, out[("shock", src)], end))
     if evals and ablate:
         runs[key((), None)] = as_step(done["traditional"])
         if evals["hybrid"] == all_on:

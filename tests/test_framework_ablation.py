@@ -148,6 +148,24 @@ def test_run_table3_gives_the_numbers_of_evaluate_and_ablation_one_by_one(serial
     assert out["ablation"]["traditional"] is out["traditional"] and out["ablation"]["hybrid"] is out["hybrid"]
 
 
+def test_run_table3_with_no_lever_simulates_the_baseline_once(small_elec, monkeypatch):
+    """levers = "traditional": the hybrid column is the baseline, its two runs made once."""
+    kw = dict(system=small_elec, horizon_days=SMALL["horizon_days"], replications=SMALL["replications"],
+              seed=SMALL["seed"])
+    seen = []
+    real = fw._part
+
+    def spy(job, system):
+        seen.append(job[0])
+        return real(job, system)
+
+    monkeypatch.setattr(fw, "_part", spy)
+    out = fw.run_table3("electronics", "traditional", ablate=False, workers=1, **kw)
+    assert sorted(seen) == ["base", "shock"]
+    pd.testing.assert_frame_equal(out["hybrid"].values, out["traditional"].values)
+    pd.testing.assert_frame_equal(out["traditional"].values, fw.evaluate("electronics", (), workers=1, **kw).values)
+
+
 def test_run_table3_with_one_lever_and_without_the_ablation(small_elec):
     kw = dict(system=small_elec, horizon_days=SMALL["horizon_days"], replications=SMALL["replications"],
               seed=SMALL["seed"])
