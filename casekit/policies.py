@@ -343,7 +343,10 @@ class OrderUpTo(Policy):
     ``levels(t, view)`` returning the levels of all stages this period, shape (stages,) or
     (stages, copies) with stages downstream first; ``view`` carries ``t``, ``stage_ids``, and
     (stages, copies) arrays ``on_hand``, ``backorders``, ``position`` and
-    ``demand_received`` (what each stage saw this period so far: its external demand).
+    ``demand_received`` (what each stage saw this period so far: its external demand).  A
+    callback over thousands of stages can set a true attribute ``any_stage_order``: the fast
+    engine then hands it its stages in the engine's own row order, as views of its state, and a
+    ``levels`` block to fill in place (no copies; see :class:`casekit.simulation.fast._View`).
     Levels are given downstream first (list) or as a dict ``{stage: value or array}``.
     With whole-unit demand, orders are rounded to whole units.
 
