@@ -185,3 +185,25 @@ def test_run_table3_refuses_bad_input(small_elec, kw, err, match):
     args = {**dict(system=small_elec, horizon_days=SMALL["horizon_days"], replications=2, seed=3), **kw}
     with pytest.raises(err, match=match):
         fw.run_table3("electronics", **args)
+
+
+def test_before_a_pool_forks_the_demand_and_forecasts_are_built_once_for_all_processes(monkeypatch):
+    """What :func:`run_table3` does before its processes fork: draw the evaluation seed's demand
+    (in a thread) and build the forecasts of the lever sets it will run, so that a job in a forked
+    process finds them and builds neither; the numbers are those of a run that built its own."""
+    from casekit.simulation import _model
+
+    kw = dict(horizon_days=60, replications=2, seed=4)
+    on = fw.resolve("electronics", ["lstm"])
+    own = fw.evaluate("electronics", on, system=fw.case_system("electronics", horizon_days=60), recovery=False,
+                      workers=1, **kw)
+    system = fw.case_system("electronics", horizon_days=60)          # fresh: nothing built for it yet
+    _model._DEMAND_STORE.clear()
+    fw._prebuild("electronics", system, fw.load_calibration("electronics"), dict(kw, outlets=2000), [on])
+    drawn, built = [], []
+    real_draw, real_build = _model._DemandGroups.draw, fw._build_forecast
+    monkeypatch.setattr(_model._DemandGroups, "draw", lambda self, *a: drawn.append(1) or real_draw(self, *a))
+    monkeypatch.setattr(fw, "_build_forecast", lambda *a, **k: built.append(1) or real_build(*a, **k))
+    ahead = fw.evaluate("electronics", on, system=system, recovery=False, workers=1, **kw)
+    assert drawn == [] and built == []
+    pd.testing.assert_frame_equal(ahead.values, own.values)

@@ -420,3 +420,68 @@ def test_a_case_run_with_ten_million_replications_is_refused_up_front():
 
     with pytest.raises(ValueError, match="replications=10000000 .* too large"):
         electronics.run(horizon_days=60, replications=10**7)
+
+
+# --- draw_demand: the demand of a run drawn ahead of it (common random numbers) ---------------
+
+def _draw_counter(monkeypatch):
+    from casekit.simulation import _model
+
+    calls = []
+    real = _model._DemandGroups.draw
+
+    def spy(self, *args):
+        calls.append(args[2])                 # t0 of the block
+        return real(self, *args)
+
+    monkeypatch.setattr(_model._DemandGroups, "draw", spy)
+    return calls
+
+
+def test_draw_demand_draws_what_simulate_then_reads_and_changes_no_number(monkeypatch):
+    """Snyder & Shen's Example 6.1 network: drawn ahead, the run draws nothing itself and gives the
+    same numbers as a run that drew its own demand."""
+    from casekit.simulation import _model, draw_demand
+
+    net = serial([3, 2, 2], [1, 1, 2], 37.12, poisson(5))
+    pol = EchelonBaseStock([9, 15, 26])
+    kw = dict(periods=90, replications=3, seed=17, warmup=10)
+    _model._DEMAND_STORE.clear()
+    own = simulate(net, pol, engine="fast", **kw)
+    _model._DEMAND_STORE.clear()
+    assert draw_demand(net, **kw) is True
+    calls = _draw_counter(monkeypatch)
+    ahead = simulate(net, pol, engine="fast", **kw)
+    assert calls == []
+    assert own.kpis.equals(ahead.kpis)
+    simulate(net, pol, engine="fast", **{**kw, "seed": 18})      # another seed draws its own
+    assert calls == list(range(0, 100, _model.CHUNK))
+
+
+def test_draw_demand_keeps_nothing_too_large_to_keep(monkeypatch):
+    from casekit.simulation import _model, draw_demand
+
+    net = serial([3, 2], [1, 1], 10.0, poisson(5))
+    monkeypatch.setattr(_model, "DEMAND_STORE_BYTES", 1_000)
+    calls = _draw_counter(monkeypatch)
+    assert draw_demand(net, periods=90, replications=3, seed=2) is False
+    assert calls == []
+
+
+@pytest.mark.parametrize("kw, err, match", [
+    (dict(seed=np.random.default_rng(1)), TypeError, "seed must be an integer"),
+    (dict(seed=None), TypeError, "seed must be an integer"),
+    (dict(seed=-1), ValueError, "seed must be >= 0, got -1"),
+    (dict(periods=0), ValueError, "periods must be >= 1, got 0"),
+    (dict(replications=2.0), TypeError, "replications must be an integer"),
+    (dict(warmup=-3), ValueError, "warmup must be >= 0, got -3"),
+    (dict(config="lost sales"), TypeError, "config must be a SimulationConfig, got str"),
+    (dict(network="serial"), TypeError, "network must be a casekit.network.Network, got str"),
+])
+def test_draw_demand_refuses_bad_input(kw, err, match):
+    """A Generator seed would hand the early draw the run's numbers and the run new ones: refused."""
+    from casekit.simulation import draw_demand
+
+    args = {**dict(network=serial([3, 2], [1, 1], 10.0, poisson(5)), periods=20, replications=2, seed=1), **kw}
+    with pytest.raises(err, match=match):
+        draw_demand(**args)

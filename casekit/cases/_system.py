@@ -329,6 +329,18 @@ def _engine_policy(system, policy):
     return value
 
 
+def draw_case_demand(system: CaseSystem, policy: CasePolicy, *, horizon: int, replications: int, seed: int,
+                     warmup: int = 60) -> bool:
+    """Draw now the customer demand that :func:`run_case` of ``system`` with these arguments will
+    read, for every policy run on that seed (:func:`casekit.simulation.draw_demand`: a caller can
+    do it in a background thread while it builds the policies).  False when it is too large to keep."""
+    from casekit.simulation import draw_demand
+
+    horizon = check_int("horizon_days", horizon, minimum=30)
+    return draw_demand(_network(system, policy.dn_mode, None), horizon, replications, seed, warmup,
+                       config=case_config(system, policy))
+
+
 def run_case(system: CaseSystem, policy: CasePolicy, *, horizon: int, replications: int, seed: int,
              warmup: int = 60, scenario: str = "none", shutdown_start: int = 90, shutdown_days: int = 30,
              surge: float = 1.5, shutdown_capacity: float = 0.0) -> CaseRun:

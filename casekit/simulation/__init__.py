@@ -95,7 +95,7 @@ from casekit.simulation._model import (Backup, DemandPath, Expedite, SimulationC
                                        make_inputs, policy_arrays)
 from casekit.simulation.scenarios import Scenario
 
-__all__ = ["simulate", "SimulationResult", "SimulationConfig", "Expedite", "TransportMode", "Transfers", "Backup",
+__all__ = ["simulate", "draw_demand", "SimulationResult", "SimulationConfig", "Expedite", "TransportMode", "Transfers", "Backup",
            "DemandPath", "Scenario", "scenarios", "KPI_NAMES", "lognormal_lead_time", "compare_with_simulation", "DistributionComparison"]
 
 KPI_NAMES = ("cost_per_period", "holding_cost", "ordering_cost", "shortage_cost", "emergency_cost",
@@ -318,6 +318,38 @@ def simulate(network: Network, policy: Policy, periods: int, replications: int =
     elapsed = time.perf_counter() - t0
     return _result(network, policy, engine, periods, replications, warmup, seed, scenario, comp, acc,
                    events, elapsed)
+
+
+def draw_demand(network: Network, periods: int, replications: int, seed: int, warmup: int = 0, *,
+                config: SimulationConfig | None = None) -> bool:
+    """Draw now the external demand that :func:`simulate` of ``network`` with the same
+    ``periods``, ``replications``, ``seed``, ``warmup`` and ``config`` will read, and keep it for
+    those runs (the draws of the last runs are kept anyway: every policy simulated on one seed
+    sees the same demand).  Drawing is the slow part of a large run's set-up, and numpy's
+    samplers release the GIL: a caller about to simulate several policies on one seed can draw
+    it in a background thread while it builds the policies.  ``seed`` must be an int here (a
+    Generator or SeedSequence would hand this call the run's draws and the next run new ones).
+    Returns False, having drawn nothing, when the demand is too large to keep (more than 400 MB).
+
+    >>> from scipy.stats import poisson
+    >>> from casekit.network import serial
+    >>> from casekit.policies import BaseStock
+    >>> net = serial([3, 2], [1, 1], 10.0, poisson(5))
+    >>> draw_demand(net, periods=50, replications=4, seed=3)
+    True
+    """
+    if not isinstance(network, Network):
+        raise TypeError(f"network must be a casekit.network.Network, got {type(network).__name__}")
+    periods = check_int("periods", periods, minimum=1)
+    replications = check_int("replications", replications, minimum=1)
+    warmup = check_int("warmup", warmup, minimum=0)
+    seed = check_int("seed", seed, minimum=0)
+    if config is None:
+        config = SimulationConfig()
+    elif not isinstance(config, SimulationConfig):
+        raise TypeError(f"config must be a SimulationConfig, got {type(config).__name__}")
+    comp = compile_network(network, config)
+    return make_inputs(comp, periods, replications, warmup, seed, None, config).draw_demand()
 
 
 class _PerStage(dict):

@@ -1002,6 +1002,17 @@ class Inputs:
             entry["blocks"][c] = D
         return D
 
+    def draw_demand(self) -> bool:
+        """Draw every block of demand of the run now, into the store the next runs on the same
+        seed, size and network read (:meth:`_raw_demand`); False (and nothing drawn) when the run's
+        demand is too large to keep.  Reads nothing but this run's own generators, so a caller can
+        run it in a background thread (numpy's samplers release the GIL) while it builds policies."""
+        if self.nd * self.T * self.R * 8 > DEMAND_STORE_BYTES:
+            return False
+        for c in range(-(-self.T // CHUNK)):
+            self._raw_demand(c, c * CHUNK, min((c + 1) * CHUNK, self.T))
+        return True
+
     def _block(self, c: int):
         hit = self._cache.get(c)
         if hit is not None:
