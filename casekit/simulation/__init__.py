@@ -95,8 +95,8 @@ from casekit.simulation._model import (Backup, DemandPath, Expedite, SimulationC
                                        make_inputs, policy_arrays)
 from casekit.simulation.scenarios import Scenario
 
-__all__ = ["simulate", "draw_demand", "SimulationResult", "SimulationConfig", "Expedite", "TransportMode", "Transfers", "Backup",
-           "DemandPath", "Scenario", "scenarios", "KPI_NAMES", "lognormal_lead_time", "compare_with_simulation", "DistributionComparison"]
+__all__ = ["simulate", "draw_demand", "SimulationResult", "SimulationConfig", "Expedite", "TransportMode",
+           "Transfers", "Backup", "DemandPath", "Scenario", "scenarios", "KPI_NAMES", "lognormal_lead_time", "compare_with_simulation", "DistributionComparison"]
 
 KPI_NAMES = ("cost_per_period", "holding_cost", "ordering_cost", "shortage_cost", "emergency_cost",
              "transport_cost", "transfer_cost", "fill_rate", "cycle_service_level", "backorders", "on_hand",
@@ -333,7 +333,6 @@ def draw_demand(network: Network, periods: int, replications: int, seed: int, wa
 
     >>> from scipy.stats import poisson
     >>> from casekit.network import serial
-    >>> from casekit.policies import BaseStock
     >>> net = serial([3, 2], [1, 1], 10.0, poisson(5))
     >>> draw_demand(net, periods=50, replications=4, seed=3)
     True
