@@ -144,16 +144,8 @@ def _write(rows: dict, header: list[str], path: Path) -> None:
         order = {(n, c): k for k, (n, c) in enumerate(CASES)}
         keys = sorted(merged, key=lambda k: (order.get(k[:2], 99), k[:2], METHODS.index(k[2])
                                              if k[2] in METHODS else 9))
-        # keep the description of the earlier runs whose rows are still in the file
-        earlier = []
-        if any(k not in rows for k in merged):
-            mine = {ln[2:] for ln in header}
-            for ln in old_header:
-                text = ln[len("# earlier run: "):] if ln.startswith("# earlier run: ") else ln[2:]
-                if (text.startswith(("date", "command", "time limits", "machine")) and text not in mine
-                        and text not in earlier):
-                    earlier.append(text)
-        earlier = [f"# earlier run: {t}" for t in earlier]
+        # keep the description of each earlier run that some row of the file still comes from
+        earlier = [f"# earlier run: {t}" for block in _live_runs(old_header, set(rows), set(merged)) for t in block]
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".table2_large.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", newline="") as fh:
@@ -171,6 +163,60 @@ def _write(rows: dict, header: list[str], path: Path) -> None:
             raise
     finally:
         os.close(folder)              # closing the descriptor releases the lock
+
+
+def _runs(header_lines: list[str]) -> list[list[str]]:
+    """The run descriptions of a CSV header, newest first: one block of lines (date, machine,
+    command, limits) per run, each starting at its ``date`` line (the file's own first lines, its
+    title and column notes, belong to no run)."""
+    blocks = []
+    for ln in header_lines:
+        text = ln[len("# earlier run: "):] if ln.startswith("# earlier run: ") else ln[2:]
+        if text.startswith("date"):
+            blocks.append([text])
+        elif blocks and text.startswith(("command", "time limits", "machine")):
+            blocks[-1].append(text)
+        elif not blocks and text.startswith(("command", "time limits", "machine")):
+            blocks.append([text])
+    return blocks
+
+
+def _pairs(block: list[str]) -> set | None:
+    """The (instance, capacity, method) rows a run measured, read off its command lines (None
+    when the block has no command or one this script cannot read: such a run is kept)."""
+    pairs = set()
+    commands = [t for t in block if t.startswith("command: ")]
+    for t in commands:
+        cmd = t[len("command: "):].split(" (casekit at commit")[0]
+        try:
+            words = shlex.split(cmd)
+            opts = {}
+            for k, w in enumerate(words):
+                if w.startswith("--"):
+                    name, eq, val = w.partition("=")
+                    opts[name] = val if eq else (words[k + 1] if k + 1 < len(words) else "")
+            methods = [m for m in opts.get("--methods", ",".join(METHODS)).split(",") if m]
+            cases = _parse_cases(opts.get("--instances", ""))
+        except (ValueError, SystemExit):
+            return None
+        pairs |= {(n, c, m) for n, c in cases for m in methods}
+    return pairs if commands else None
+
+
+def _live_runs(old_header: list[str], this_run: set, in_file: set) -> list[list[str]]:
+    """The earlier runs' descriptions to keep: newest first, a run is kept while some row of the
+    file (``in_file``) comes from it, i.e. neither this run (``this_run``) nor a newer one
+    measured that row again; a run whose rows cannot be told is kept."""
+    covered, keep = set(this_run), []
+    for block in _runs(old_header):
+        pairs = _pairs(block)
+        if pairs is None:
+            keep.append(block)
+            continue
+        if (pairs & in_file) - covered:
+            keep.append(block)
+        covered |= pairs
+    return keep
 
 
 def _read_milp_runtimes(path: Path) -> dict:

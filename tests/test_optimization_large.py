@@ -230,3 +230,29 @@ def test_bench_csv_replaces_only_the_rows_it_reran(tmp_path):
     with pytest.raises(SystemExit, match="capa has a published optimum only at capacity"):
         bench._parse_cases("capa:9000")
     assert len(bench._parse_cases("")) == 12
+
+
+def test_bench_csv_keeps_the_description_of_each_run_its_rows_come_from(tmp_path):
+    """A run's date, machine and command stay in the header while some row of the file is its
+    measurement, and go once newer runs have measured all its rows again."""
+    bench = _bench()
+    out = tmp_path / "t.csv"
+
+    def run(name, args, keys):
+        header = ["# title", f"# date (UTC) of this run: {name}", "# machine: test",
+                  f"# command: python benchmarks/bench_table2.py {args} (casekit at commit abc)"]
+        bench._write({k: {"instance": k[0], "capacity": k[1], "method": k[2], "objective": "1.000",
+                          "proven_optimal": "True", "runtime_s": "1.00"} for k in keys}, header, out)
+        return [ln for ln in out.read_text().splitlines() if ln.startswith("# earlier run: date")]
+
+    run("A", "--methods milp --instances capa:8000,capb:5000", [("capa", 8000, "milp"), ("capb", 5000, "milp")])
+    run("B", "--methods ga --instances capa:8000", [("capa", 8000, "ga")])
+    earlier = run("C", "--methods milp --instances capa:8000", [("capa", 8000, "milp")])
+    # A still holds capb-5000's MILP row, B the GA row
+    assert earlier == ["# earlier run: date (UTC) of this run: B", "# earlier run: date (UTC) of this run: A"]
+    earlier = run("D", "--methods=milp --instances capb:5000", [("capb", 5000, "milp")])
+    assert earlier == ["# earlier run: date (UTC) of this run: C", "# earlier run: date (UTC) of this run: B"]
+    assert "# earlier run: machine: test" in out.read_text().splitlines()
+    # a run whose command this script cannot read is kept
+    assert bench._pairs(["date z", "command: python benchmarks/bench_table2.py --instances capz"]) is None
+    assert bench._pairs(["date z"]) is None
