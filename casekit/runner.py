@@ -272,6 +272,27 @@ def _without_slow_iri_grammar():
         sys.modules.setdefault("rfc3987_syntax", None)      # None: "import rfc3987_syntax" fails fast
 
 
+#: How often a run tries to start its kernel.  Kernels started at the same moment on one machine
+#: (a sweep's workers) can be handed the same free port; the one that loses the race cannot bind
+#: it ("Address already in use" in kernel.log) and never answers: a second start gets new ports.
+KERNEL_START_ATTEMPTS = 2
+
+#: The start-up failures of jupyter_client worth a second start (raised before any cell runs).
+_KERNEL_START_FAILURES = ("Kernel didn't respond", "Kernel died before replying")
+
+
+def _with_kernel_start_retry(execute, attempts: int = KERNEL_START_ATTEMPTS):
+    """``execute()``, started again (up to ``attempts`` times in all) when the kernel failed to
+    start; any other error, or a start that fails every time, is raised as it is."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return execute()
+        except RuntimeError as exc:
+            if attempt == attempts or not str(exc).startswith(_KERNEL_START_FAILURES):
+                raise
+            print(f"casekit run: the kernel did not start ({exc}); starting it again", file=sys.stderr)
+
+
 @contextmanager
 def _stderr_to(log: Path):
     """Send file descriptor 2 to ``log`` for the duration: the kernel papermill starts inherits it,
@@ -356,9 +377,9 @@ def run_notebook(notebook, parameters: dict | None = None, out_dir=None, *,
     exporter = _html_exporter_in_background()
     try:
         with _stderr_to(kernel_log), _without_output_widget_imitation():
-            papermill.execute_notebook(str(notebook), str(executed), parameters=parameters,
-                                       kernel_name=kernel_name, cwd=str(notebook.parent),
-                                       progress_bar=False, log_output=False, execution_timeout=timeout)
+            _with_kernel_start_retry(lambda: papermill.execute_notebook(
+                str(notebook), str(executed), parameters=parameters, kernel_name=kernel_name,
+                cwd=str(notebook.parent), progress_bar=False, log_output=False, execution_timeout=timeout))
         status = "complete"
     except PapermillExecutionError as exc:
         if exc.ename == "KeyboardInterrupt":

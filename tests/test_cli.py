@@ -293,3 +293,35 @@ def test_apps_settings_are_checked_before_starting(capsys, monkeypatch, argv, en
         monkeypatch.setenv("CASEKIT_MAX_KERNELS", env)
     code, lines = casekit_here(capsys, "apps", *(argv if "--port" in argv else ["--port", "1", *argv]))
     assert code == 2 and lines == [f"casekit apps: {message}"]
+
+
+def test_a_kernel_that_does_not_start_is_started_once_more_and_nothing_else_is_retried():
+    """Kernels started together (a sweep's workers) may race for one free port; the loser never
+    answers and jupyter_client raises at start-up: the run starts its kernel again, once."""
+    from casekit.runner import KERNEL_START_ATTEMPTS, _with_kernel_start_retry
+
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel didn't respond in 60 seconds")
+        return "ran"
+
+    assert _with_kernel_start_retry(flaky) == "ran" and len(calls) == 2
+
+    def never(exc):
+        def run():
+            calls.append(1)
+            raise exc
+        return run
+
+    calls.clear()
+    with pytest.raises(RuntimeError, match="Kernel didn't respond"):
+        _with_kernel_start_retry(never(RuntimeError("Kernel didn't respond in 60 seconds")))
+    assert len(calls) == KERNEL_START_ATTEMPTS == 2
+    for other in (RuntimeError("a cell failed"), ValueError("Kernel didn't respond")):
+        calls.clear()
+        with pytest.raises(type(other)):
+            _with_kernel_start_retry(never(other))
+        assert len(calls) == 1
