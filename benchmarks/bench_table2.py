@@ -172,12 +172,10 @@ def _runs(header_lines: list[str]) -> list[list[str]]:
     blocks = []
     for ln in header_lines:
         text = ln[len("# earlier run: "):] if ln.startswith("# earlier run: ") else ln[2:]
-        if text.startswith("date"):
+        if text.startswith("date") or not blocks and text.startswith(("command", "time limits", "machine")):
             blocks.append([text])
-        elif blocks and text.startswith(("command", "time limits", "machine")):
+        elif text.startswith(("command", "time limits", "machine")):
             blocks[-1].append(text)
-        elif not blocks and text.startswith(("command", "time limits", "machine")):
-            blocks.append([text])
     return blocks
 
 

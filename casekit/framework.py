@@ -313,6 +313,12 @@ def _forecast(case, system, on, history_days=180):
     return cached_for(_FORECASTS, system, key, lambda: _build_forecast(case, system, on, history_days), limit=16)
 
 
+def _history_days(ma_window: int) -> int:
+    """Days of sales history behind the traditional planner's flat forecast: ``ma_window`` months
+    of 30 days, at most the two years the data hold."""
+    return min(30 * ma_window, 728)
+
+
 def recent_mean(case: str, system, days: int) -> np.ndarray:
     """Average daily demand per downstream node over the last ``days`` days of the sales history
     (FMCG: a region-SKU's sales split over its outlets by size, as :func:`casekit.cases.fmcg._hist_mean`)."""
@@ -977,7 +983,7 @@ def build_policy(case: str, system, on=(), *, service_level: float = 0.95, ma_wi
     mod = _module(case)
     k = float(system.dispersion)
     N, M = system.n, system.m
-    F = _forecast(case, system, on, history_days=min(30 * ma_window, 728))
+    F = _forecast(case, system, on, history_days=_history_days(ma_window))
     T = system.days.size - mod.LOOKAHEAD
     t = np.arange(T)[:, None]
     L = system.lead_dn.astype(int)
@@ -1318,12 +1324,11 @@ def _prebuild(case, system, cal, size, lever_sets):
                   calibration=cal, **size)
     seed = ev["kw"]["seed"]
     can_draw = isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0
-    history = min(30 * int(cal["ma_window"]), 728)
     with ThreadPoolExecutor(1) as pool:
         drawn = pool.submit(draw_case_demand, system, ev["pol"], **ev["kw"]) if can_draw else None
         with single_thread():               # the draw has the other core
             for on in dict.fromkeys(lever_sets):
-                _forecast(case, system, on, history_days=history)
+                _forecast(case, system, on, history_days=_history_days(int(cal["ma_window"])))
         if drawn is not None:
             drawn.result()
 
